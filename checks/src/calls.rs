@@ -1,0 +1,386 @@
+//! Turning one AWS SDK call into evidence and, when it failed, into a diagnosis.
+//!
+//! Every call goes through a [`Recorder`]: an interceptor attached to that call alone, which sees each
+//! HTTP attempt. The SDK returns only the last attempt's error after its retries, so the recorder is
+//! what keeps the first error's status and request id in the evidence.
+
+use crate::catalogue::{self, dx};
+use crate::{Evidence, Report, Status};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+/// One HTTP attempt as the recorder saw it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub status: u16,
+    pub request_id: Option<String>,
+    /// `x-amzn-ErrorType`, sanitised as the SDK does (cut at `:`, keep what follows `#`).
+    pub error_type: Option<String>,
+    /// The server's `Date` header and the local time the response arrived: a clock sample.
+    pub server_date: Option<SystemTime>,
+    pub received_at: SystemTime,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    attempts: Arc<Mutex<Vec<Attempt>>>,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.attempts.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "bedrock-doctor-recorder"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        let header = |name: &str| response.headers().get(name).map(str::to_string);
+        let attempt = Attempt {
+            status: response.status().as_u16(),
+            request_id: header("x-amzn-requestid").or_else(|| header("x-amz-request-id")),
+            error_type: header("x-amzn-errortype").map(|t| sanitize_error_type(&t)),
+            server_date: header("date").and_then(|d| httpdate::parse_http_date(&d).ok()),
+            received_at: SystemTime::now(),
+        };
+        if let Ok(mut attempts) = self.attempts.lock() {
+            attempts.push(attempt);
+        }
+        Ok(())
+    }
+}
+
+fn sanitize_error_type(raw: &str) -> String {
+    let cut = raw.split(':').next().unwrap_or(raw);
+    cut.rsplit('#').next().unwrap_or(cut).to_string()
+}
+
+/// A failed call, already judged: the status the affected check should report, the diagnosis, a
+/// one-line summary and the evidence.
+#[derive(Debug, Clone)]
+pub struct CallError {
+    pub status: Status,
+    pub diagnosis: &'static str,
+    pub summary: String,
+    pub evidence: Evidence,
+}
+
+impl CallError {
+    pub fn to_report(&self) -> Report {
+        let report = match self.status {
+            Status::Fail => Report::fail(self.diagnosis, &self.summary),
+            Status::Warn => Report::warn(self.diagnosis, &self.summary),
+            _ => Report::error(self.diagnosis, &self.summary),
+        };
+        let mut report = report.evidence([self.evidence.clone()]);
+        if let Some(region) = &self.evidence.region {
+            report = report.var("region", region);
+        }
+        report
+    }
+
+    /// Whether the failure is about the caller's credentials (bad key, bad secret, expired token).
+    pub fn is_credentials_problem(&self) -> bool {
+        matches!(
+            self.diagnosis,
+            dx::NO_CREDENTIALS
+                | dx::INVALID_ACCESS_KEY
+                | dx::SIGNATURE_MISMATCH
+                | dx::EXPIRED_CREDENTIALS
+        )
+    }
+}
+
+/// The outcome of one observed call.
+pub struct Observed<T> {
+    pub result: Result<T, CallError>,
+    pub evidence: Evidence,
+    pub attempts: Vec<Attempt>,
+}
+
+/// Which call this is, for the evidence.
+#[derive(Debug, Clone, Copy)]
+pub struct CallSite<'a> {
+    pub service: &'a str,
+    pub operation: &'a str,
+    pub region: Option<&'a str>,
+}
+
+impl Recorder {
+    /// Judges the SDK's result of the call this recorder watched, started at `started`.
+    pub fn finish<T, E, R>(
+        &self,
+        site: CallSite<'_>,
+        started: Instant,
+        result: Result<T, SdkError<E, R>>,
+        request_id_of_output: impl FnOnce(&T) -> Option<String>,
+    ) -> Observed<T>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let attempts = self.attempts();
+        let last = attempts.last();
+        let mut evidence = Evidence {
+            service: site.service.to_string(),
+            operation: site.operation.to_string(),
+            region: site.region.map(str::to_string),
+            http_status: last.map(|a| a.status),
+            error_code: None,
+            request_id: last.and_then(|a| a.request_id.clone()),
+            message: None,
+            duration_ms: Some(started.elapsed().as_millis() as u64),
+            attempts: Some(attempts.len() as u32),
+        };
+        let result = match result {
+            Ok(output) => {
+                if evidence.request_id.is_none() {
+                    evidence.request_id = request_id_of_output(&output);
+                }
+                Ok(output)
+            }
+            Err(err) => {
+                let judged = judge_sdk_error(&err, &attempts);
+                evidence.error_code = judged.code.clone();
+                evidence.message = Some(judged.message.clone());
+                if evidence.request_id.is_none() {
+                    evidence.request_id = err
+                        .as_service_error()
+                        .and_then(|e| e.meta().extra("request_id"))
+                        .map(str::to_string);
+                }
+                let summary = summarize_failure(site, &judged);
+                Err(CallError {
+                    status: judged.status,
+                    diagnosis: judged.diagnosis,
+                    summary,
+                    evidence: evidence.clone(),
+                })
+            }
+        };
+        Observed {
+            result,
+            evidence,
+            attempts,
+        }
+    }
+}
+
+struct Judged {
+    status: Status,
+    diagnosis: &'static str,
+    code: Option<String>,
+    message: String,
+}
+
+fn summarize_failure(site: CallSite<'_>, judged: &Judged) -> String {
+    let what = match &judged.code {
+        Some(code) => format!("{code}: {}", judged.message),
+        None => judged.message.clone(),
+    };
+    format!(
+        "{} {} failed: {}",
+        site.service,
+        site.operation,
+        one_line(&what)
+    )
+}
+
+/// The `Display` text of an error and its sources, de-duplicated, on one line: the SDK's own words
+/// without the `Debug` dump `DisplayErrorContext` appends.
+pub fn display_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Collapses whitespace so a multi-line SDK error fits in a table cell.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn judge_sdk_error<E, R>(err: &SdkError<E, R>, attempts: &[Attempt]) -> Judged
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match err {
+        SdkError::ServiceError(context) => {
+            let service_error = context.err();
+            let code = service_error.code().map(str::to_string);
+            let message = service_error.message().unwrap_or_default().to_string();
+            let http_status = attempts.last().map(|a| a.status);
+            let (status, diagnosis) = judge_service_error(code.as_deref(), &message, http_status);
+            Judged {
+                status,
+                diagnosis,
+                code,
+                message,
+            }
+        }
+        SdkError::TimeoutError(_) => Judged {
+            status: Status::Error,
+            diagnosis: dx::TIMEOUT,
+            code: None,
+            message: "no response before the per-call timeout".into(),
+        },
+        SdkError::DispatchFailure(failure) => {
+            let text = display_chain(err);
+            if chain_mentions(err, "CredentialsNotLoaded")
+                || text.contains("no providers in chain provided credentials")
+            {
+                return Judged {
+                    status: Status::Fail,
+                    diagnosis: dx::NO_CREDENTIALS,
+                    code: None,
+                    message: text,
+                };
+            }
+            let diagnosis = if failure.is_timeout() {
+                dx::TIMEOUT
+            } else {
+                dx::ENDPOINT_UNREACHABLE
+            };
+            Judged {
+                status: Status::Error,
+                diagnosis,
+                code: None,
+                message: text,
+            }
+        }
+        SdkError::ResponseError(_) => Judged {
+            status: Status::Error,
+            diagnosis: dx::UNEXPECTED_RESPONSE,
+            code: None,
+            message: display_chain(err),
+        },
+        SdkError::ConstructionFailure(_) => {
+            let text = display_chain(err);
+            let diagnosis = if text.contains("Missing Region")
+                || text.contains("region") && text.contains("missing")
+            {
+                dx::REGION_MISSING
+            } else {
+                dx::UNEXPECTED_RESPONSE
+            };
+            Judged {
+                status: Status::Error,
+                diagnosis,
+                code: None,
+                message: text,
+            }
+        }
+        _ => Judged {
+            status: Status::Error,
+            diagnosis: dx::UNKNOWN,
+            code: None,
+            message: display_chain(err),
+        },
+    }
+}
+
+/// Status and diagnosis of an error AWS returned. Inconclusive answers (throttling, 5xx, timeouts)
+/// are `error`, never `fail`: telling someone to fix their access because AWS was busy sends them the
+/// wrong way.
+pub fn judge_service_error(
+    code: Option<&str>,
+    message: &str,
+    http_status: Option<u16>,
+) -> (Status, &'static str) {
+    let diagnosis = match catalogue::classify(code, message) {
+        Some(found) => static_code(&found.diagnosis.code),
+        None if http_status.is_some_and(|s| s >= 500) => dx::SERVICE_ERROR,
+        None => dx::UNKNOWN,
+    };
+    let status = match diagnosis {
+        dx::THROTTLED | dx::SERVICE_ERROR | dx::TIMEOUT | dx::UNEXPECTED_RESPONSE | dx::UNKNOWN => {
+            Status::Error
+        }
+        dx::ENDPOINT_UNREACHABLE => Status::Error,
+        _ => Status::Fail,
+    };
+    (status, diagnosis)
+}
+
+/// The `dx` constant for a catalogue code, so reports carry `&'static str` codes.
+fn static_code(code: &str) -> &'static str {
+    dx::ALL
+        .iter()
+        .copied()
+        .find(|c| *c == code)
+        .unwrap_or(dx::UNKNOWN)
+}
+
+fn chain_mentions(err: &(dyn StdError + 'static), needle: &str) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if format!("{e:?}").contains(needle) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizes_error_type_headers_like_the_sdk() {
+        assert_eq!(
+            sanitize_error_type(
+                "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+            ),
+            "ThrottlingException"
+        );
+        assert_eq!(
+            sanitize_error_type("aws.protocoltests#FooError:http://x"),
+            "FooError"
+        );
+    }
+
+    #[test]
+    fn throttling_is_inconclusive_not_failed() {
+        let (status, code) = judge_service_error(
+            Some("ThrottlingException"),
+            "Too many requests, please wait before trying again.",
+            Some(429),
+        );
+        assert_eq!((status, code), (Status::Error, dx::THROTTLED));
+    }
+
+    #[test]
+    fn unknown_5xx_is_a_service_error() {
+        let (status, code) = judge_service_error(Some("SomethingNew"), "boom", Some(502));
+        assert_eq!((status, code), (Status::Error, dx::SERVICE_ERROR));
+    }
+}

@@ -1,0 +1,347 @@
+//! The one catalogue of diagnoses: codes, causes, fixes, and the rules that recognise them in AWS
+//! errors. Checks, `explain`, the README and the JSON report all read it; the data is
+//! `checks/catalogue.toml`, embedded at build time.
+
+use crate::Category;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+const CATALOGUE_TOML: &str = include_str!("../catalogue.toml");
+
+/// How a person applies the fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixKind {
+    Console,
+    Command,
+    Policy,
+    Config,
+    Wait,
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diagnosis {
+    pub code: String,
+    pub category: Category,
+    pub title: String,
+    pub cause: String,
+    pub fix: String,
+    pub fix_kind: FixKind,
+    pub docs: Option<String>,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+/// Recognises a diagnosis in an AWS error: an error code (any of `codes`) and/or a message pattern.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default)]
+    pub codes: Vec<String>,
+    #[serde(default, with = "serde_regex_opt")]
+    pub message: Option<Regex>,
+    #[serde(default)]
+    pub priority: i32,
+    /// A verbatim message seen in public, and where: every rule must be backed by one.
+    pub example: String,
+    pub example_code: Option<String>,
+    pub seen_in: String,
+}
+
+impl Rule {
+    fn matches(&self, code: Option<&str>, message: &str) -> bool {
+        let code_ok =
+            self.codes.is_empty() || code.is_some_and(|c| self.codes.iter().any(|k| k == c));
+        let message_ok = self.message.as_ref().is_none_or(|re| re.is_match(message));
+        code_ok && message_ok
+    }
+
+    /// Rules that pin both the code and the message are more specific than rules that pin one.
+    fn specificity(&self) -> u8 {
+        u8::from(!self.codes.is_empty()) + u8::from(self.message.is_some())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    diagnosis: Vec<Diagnosis>,
+}
+
+#[derive(Debug)]
+pub struct Catalogue {
+    entries: Vec<Diagnosis>,
+}
+
+mod serde_regex_opt {
+    use regex::Regex;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {
+        let Some(pattern) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        // The size limit keeps a pathological pattern from blowing up memory; the regex crate
+        // guarantees linear-time matching, so pasted input cannot cause backtracking storms.
+        regex::RegexBuilder::new(&pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The catalogue, parsed once. It is embedded in the binary and guarded by tests, so a parse failure
+/// is a build defect, not a runtime condition.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| Catalogue::parse(CATALOGUE_TOML).expect("checks/catalogue.toml is valid"))
+}
+
+/// What the classifier understood from one AWS error.
+#[derive(Debug, Clone, Copy)]
+pub struct Classification {
+    pub diagnosis: &'static Diagnosis,
+    pub rule: &'static Rule,
+}
+
+impl Catalogue {
+    pub fn parse(text: &str) -> Result<Catalogue, String> {
+        let file: CatalogueFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        Ok(Catalogue {
+            entries: file.diagnosis,
+        })
+    }
+
+    pub fn entries(&self) -> &[Diagnosis] {
+        &self.entries
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Diagnosis> {
+        self.entries.iter().find(|d| d.code == code)
+    }
+
+    /// The diagnosis for an AWS error code and message, if any rule recognises it. Highest priority
+    /// wins, then the more specific rule, then the earlier one in the file.
+    pub fn classify(&self, code: Option<&str>, message: &str) -> Option<(&Diagnosis, &Rule)> {
+        self.ranked(code, message).map(|(d, r, _)| (d, r))
+    }
+
+    /// Classifies free text (a log excerpt, a stack trace): every error code of the catalogue that
+    /// appears in it as a word is tried as the error's code, and the best match over all of them wins.
+    pub fn classify_text(&self, text: &str) -> Option<(&Diagnosis, &Rule, Option<String>)> {
+        let known: std::collections::BTreeSet<&str> = self
+            .entries
+            .iter()
+            .flat_map(|d| &d.rules)
+            .flat_map(|r| &r.codes)
+            .map(String::as_str)
+            .collect();
+        let mut candidates: Vec<Option<&str>> = vec![None];
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+            if known.contains(word) && !candidates.contains(&Some(word)) {
+                candidates.push(Some(word));
+            }
+        }
+        candidates
+            .into_iter()
+            .filter_map(|code| {
+                self.ranked(code, text)
+                    .map(|(d, r, rank)| (d, r, rank, code))
+            })
+            .max_by(|a, b| a.2.cmp(&b.2).then(b.3.is_none().cmp(&a.3.is_none())))
+            .map(|(d, r, _, code)| (d, r, code.map(str::to_string)))
+    }
+
+    fn ranked(&self, code: Option<&str>, message: &str) -> Option<(&Diagnosis, &Rule, (i32, u8))> {
+        let mut best: Option<(&Diagnosis, &Rule, (i32, u8))> = None;
+        for diagnosis in &self.entries {
+            for rule in &diagnosis.rules {
+                if !rule.matches(code, message) {
+                    continue;
+                }
+                let rank = (rule.priority, rule.specificity());
+                if best.as_ref().is_none_or(|(_, _, r)| rank > *r) {
+                    best = Some((diagnosis, rule, rank));
+                }
+            }
+        }
+        best
+    }
+}
+
+/// The diagnosis for an AWS error, from the embedded catalogue: the classifier the checks and
+/// `explain` share.
+pub fn classify(code: Option<&str>, message: &str) -> Option<Classification> {
+    catalogue()
+        .classify(code, message)
+        .map(|(diagnosis, rule)| Classification { diagnosis, rule })
+}
+
+/// The names a fix text may use as `{name}`; anything else in braces (policy JSON) is left alone.
+pub const FIX_VARIABLES: &[&str] = &[
+    "action",
+    "resource",
+    "region",
+    "model_id",
+    "profile",
+    "account_id",
+    "suggestion",
+    "endpoint",
+];
+
+/// The fix with its `{name}` placeholders filled from what the check or `explain` observed;
+/// a value nobody observed reads `<name>` so the text still makes sense.
+pub fn render_fix(fix: &str, vars: &BTreeMap<&str, String>) -> String {
+    let mut out = fix.to_string();
+    for name in FIX_VARIABLES {
+        let placeholder = format!("{{{name}}}");
+        if out.contains(&placeholder) {
+            let value = vars
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| format!("<{name}>"));
+            out = out.replace(&placeholder, &value);
+        }
+    }
+    out
+}
+
+/// Diagnosis codes as constants, so a typo in a check is a compile error and a test can prove every
+/// constant has a catalogue entry.
+pub mod dx {
+    macro_rules! codes {
+        ($($name:ident = $code:literal,)*) => {
+            $(pub const $name: &str = $code;)*
+            pub const ALL: &[&str] = &[$($code),*];
+        };
+    }
+    codes! {
+        NO_CREDENTIALS = "no-credentials",
+        INVALID_ACCESS_KEY = "invalid-access-key",
+        SIGNATURE_MISMATCH = "signature-mismatch",
+        EXPIRED_CREDENTIALS = "expired-credentials",
+        ROOT_CREDENTIALS = "root-credentials",
+        CLOCK_SKEW = "clock-skew",
+        REGION_MISSING = "region-missing",
+        REGION_INVALID = "region-invalid",
+        REGION_UNSUPPORTED = "region-unsupported",
+        REGION_DISABLED = "region-disabled",
+        ENDPOINT_UNREACHABLE = "endpoint-unreachable",
+        IAM_ACTION_DENIED = "iam-action-denied",
+        MODEL_ACCESS_DENIED = "model-access-denied",
+        USE_CASE_NOT_SUBMITTED = "use-case-not-submitted",
+        USE_CASE_MENTIONS_CLAUDE = "use-case-mentions-claude",
+        MARKETPLACE_PERMISSION_MISSING = "marketplace-permission-missing",
+        MARKETPLACE_SUBSCRIPTION_PENDING = "marketplace-subscription-pending",
+        PAYMENT_INSTRUMENT_INVALID = "payment-instrument-invalid",
+        MODEL_ID_INVALID = "model-id-invalid",
+        MODEL_NOT_IN_REGION = "model-not-in-region",
+        INFERENCE_PROFILE_REQUIRED = "inference-profile-required",
+        INFERENCE_PROFILE_NOT_FOUND = "inference-profile-not-found",
+        INFERENCE_PROFILE_REGION_BLOCKED = "inference-profile-region-blocked",
+        SCP_EXPLICIT_DENY = "scp-explicit-deny",
+        PROMPT_CACHING_UNSUPPORTED = "prompt-caching-unsupported",
+        THROTTLED = "throttled",
+        QUOTA_EXCEEDED = "quota-exceeded",
+        MODEL_LEGACY = "model-legacy",
+        MODEL_END_OF_LIFE = "model-end-of-life",
+        REQUEST_INVALID = "request-invalid",
+        SERVICE_ERROR = "service-error",
+        UNEXPECTED_RESPONSE = "unexpected-response",
+        TIMEOUT = "timeout",
+        UNKNOWN = "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_match_the_constants() {
+        let codes: Vec<&str> = catalogue()
+            .entries()
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        let unique: HashSet<&str> = codes.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            codes.len(),
+            "duplicate code in catalogue.toml"
+        );
+        assert_eq!(
+            codes,
+            dx::ALL,
+            "catalogue.toml and dx:: disagree (order matters: it is the README's order)"
+        );
+    }
+
+    #[test]
+    fn every_entry_has_cause_and_fix() {
+        for d in catalogue().entries() {
+            assert!(
+                !d.title.trim().is_empty()
+                    && !d.cause.trim().is_empty()
+                    && !d.fix.trim().is_empty(),
+                "{}",
+                d.code
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_recognises_its_own_example() {
+        for d in catalogue().entries() {
+            for rule in &d.rules {
+                let got = catalogue()
+                    .classify(rule.example_code.as_deref(), &rule.example)
+                    .map(|(d, _)| d.code.as_str());
+                assert_eq!(
+                    got,
+                    Some(d.code.as_str()),
+                    "example of a `{}` rule: {:?}",
+                    d.code,
+                    rule.example
+                );
+                assert!(
+                    rule.seen_in.starts_with("https://"),
+                    "rule of `{}` lacks a public source",
+                    d.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_snapshot_guards_renames() {
+        // Public contract: a rename or removal must show up here, in review.
+        let expected = "no-credentials invalid-access-key signature-mismatch expired-credentials root-credentials \
+            clock-skew region-missing region-invalid region-unsupported region-disabled endpoint-unreachable \
+            iam-action-denied model-access-denied use-case-not-submitted use-case-mentions-claude \
+            marketplace-permission-missing marketplace-subscription-pending payment-instrument-invalid \
+            model-id-invalid model-not-in-region inference-profile-required inference-profile-not-found \
+            inference-profile-region-blocked scp-explicit-deny prompt-caching-unsupported throttled quota-exceeded \
+            model-legacy model-end-of-life request-invalid service-error unexpected-response timeout unknown";
+        let expected: Vec<&str> = expected.split_whitespace().collect();
+        assert_eq!(dx::ALL, expected.as_slice());
+    }
+
+    #[test]
+    fn fills_known_placeholders_and_leaves_json_alone() {
+        let mut vars = BTreeMap::new();
+        vars.insert("region", "us-east-1".to_string());
+        let fix = render_fix(
+            "Use {region} for {model_id}: {\"Effect\": \"Allow\"}",
+            &vars,
+        );
+        assert_eq!(fix, "Use us-east-1 for <model_id>: {\"Effect\": \"Allow\"}");
+    }
+}

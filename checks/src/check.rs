@@ -1,0 +1,74 @@
+//! The contract between the runner and a check.
+
+use crate::{Facts, Report};
+use futures::future::BoxFuture;
+use serde::Serialize;
+
+/// Which part of the setup a check or a diagnosis is about. The names are part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Credentials,
+    Identity,
+    Clock,
+    Region,
+    Network,
+    IamPermission,
+    ModelAccess,
+    UseCaseForm,
+    Marketplace,
+    ModelId,
+    InferenceProfileRequired,
+    InferenceProfile,
+    Scp,
+    PromptCaching,
+    QuotaThrottling,
+    ModelLifecycle,
+    RequestFormat,
+    Other,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Credentials => "credentials",
+            Category::Identity => "identity",
+            Category::Clock => "clock",
+            Category::Region => "region",
+            Category::Network => "network",
+            Category::IamPermission => "iam-permission",
+            Category::ModelAccess => "model-access",
+            Category::UseCaseForm => "use-case-form",
+            Category::Marketplace => "marketplace",
+            Category::ModelId => "model-id",
+            Category::InferenceProfileRequired => "inference-profile-required",
+            Category::InferenceProfile => "inference-profile",
+            Category::Scp => "scp",
+            Category::PromptCaching => "prompt-caching",
+            Category::QuotaThrottling => "quota-throttling",
+            Category::ModelLifecycle => "model-lifecycle",
+            Category::RequestFormat => "request-format",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// What `list` prints and what the report repeats for every check.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Public contract: stable forever.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    /// What the check verifies, in one sentence.
+    pub description: &'static str,
+    /// The AWS operations it may call, for the README and `list`; empty when it calls none.
+    pub calls: &'static [&'static str],
+}
+
+pub trait Check: Send + Sync {
+    fn meta(&self) -> &'static CheckMeta;
+
+    /// Runs the check. Never panics on purpose and never prints: problems found are a `Report`.
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report>;
+}

@@ -1,0 +1,187 @@
+//! Who the credentials belong to, per AWS itself: the first call that proves they work.
+
+use crate::facts::FactError;
+use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** `sts:GetCallerIdentity` (needs no IAM permission; an explicit deny cannot block it).
+/// **Reports:** account, ARN and principal type; warns when the caller is the account root, since the
+/// setup guide creates a dedicated IAM user.
+/// **Fails:** invalid access key, wrong secret, expired session: the codes of the credentials category.
+pub struct Identity;
+
+static META: CheckMeta = CheckMeta {
+    id: "identity",
+    title: "Caller identity",
+    category: Category::Identity,
+    description:
+        "sts:GetCallerIdentity accepts the credentials; the account, ARN and principal type.",
+    calls: &["sts:GetCallerIdentity"],
+};
+
+/// What kind of principal an ARN from GetCallerIdentity names.
+pub fn principal_type(arn: &str) -> &'static str {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    match resource.split('/').next().unwrap_or_default() {
+        "root" => "root",
+        "user" => "iam-user",
+        "assumed-role" if resource.contains("/AWSReservedSSO_") => "sso-role",
+        "assumed-role" => "assumed-role",
+        "federated-user" => "federated-user",
+        _ => "unknown",
+    }
+}
+
+impl Check for Identity {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let identity = match facts.caller_identity().await {
+                Ok(identity) => identity,
+                Err(FactError::Call(err)) => {
+                    return err.to_report().var("profile", facts.profile_name())
+                }
+                Err(err) => return err.to_report(),
+            };
+            let kind = principal_type(&identity.arn);
+            let summary = format!(
+                "account {} as {} ({kind})",
+                identity.account_id, identity.arn
+            );
+            let report = if kind == "root" {
+                Report::warn(dx::ROOT_CREDENTIALS, summary)
+            } else {
+                Report::pass(summary)
+            };
+            report
+                .evidence([identity.evidence])
+                .var("account_id", identity.account_id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_support::facts_with_sts;
+    use crate::Status;
+    use aws_smithy_mocks::mock;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn sts_response(status: u16, body: &'static str) -> HttpResponse {
+        let mut response =
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+        response
+            .headers_mut()
+            .insert("x-amzn-RequestId", "4d7a3c1e-0000-4000-8000-000000000001");
+        response.headers_mut().insert("Content-Type", "text/xml");
+        response
+    }
+
+    const OK_USER: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:iam::123456789012:user/compiler-bedrock</Arn>
+    <UserId>AIDAJQABLZS4A3QDU576Q</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>4d7a3c1e-0000-4000-8000-000000000001</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#;
+
+    const OK_ROOT: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account></GetCallerIdentityResult>
+</GetCallerIdentityResponse>"#;
+
+    // Message text: the standard STS answer for an unknown key (aws-bedrock-facts §3.5).
+    const INVALID_KEY: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error>
+  <RequestId>4d7a3c1e-0000-4000-8000-000000000002</RequestId>
+</ErrorResponse>"#;
+
+    const EXPIRED: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error>
+  <RequestId>4d7a3c1e-0000-4000-8000-000000000003</RequestId>
+</ErrorResponse>"#;
+
+    #[tokio::test]
+    async fn passes_for_an_iam_user_and_reports_the_request_id() {
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(|| sts_response(200, OK_USER));
+        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(report.summary.contains("123456789012") && report.summary.contains("(iam-user)"));
+        assert_eq!(
+            report.evidence[0].request_id.as_deref(),
+            Some("4d7a3c1e-0000-4000-8000-000000000001")
+        );
+        assert_eq!(report.evidence[0].http_status, Some(200));
+    }
+
+    #[tokio::test]
+    async fn warns_for_root() {
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(|| sts_response(200, OK_ROOT));
+        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Warn, Some(dx::ROOT_CREDENTIALS))
+        );
+    }
+
+    #[tokio::test]
+    async fn fails_with_invalid_access_key() {
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(|| sts_response(403, INVALID_KEY));
+        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::INVALID_ACCESS_KEY)),
+            "{report:?}"
+        );
+        assert_eq!(
+            report.evidence[0].error_code.as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(
+            report.evidence[0].request_id.as_deref(),
+            Some("4d7a3c1e-0000-4000-8000-000000000001")
+        );
+    }
+
+    #[tokio::test]
+    async fn fails_with_expired_token() {
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(|| sts_response(403, EXPIRED));
+        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
+        );
+    }
+
+    #[test]
+    fn tells_principal_types_apart() {
+        assert_eq!(principal_type("arn:aws:iam::123456789012:root"), "root");
+        assert_eq!(
+            principal_type("arn:aws:iam::123456789012:user/dev/alice"),
+            "iam-user"
+        );
+        assert_eq!(
+            principal_type("arn:aws:sts::123456789012:assumed-role/Admin/alice"),
+            "assumed-role"
+        );
+        assert_eq!(
+            principal_type("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123/alice"),
+            "sso-role"
+        );
+        assert_eq!(
+            principal_type("arn:aws:sts::123456789012:federated-user/bob"),
+            "federated-user"
+        );
+        assert_eq!(principal_type("garbage"), "unknown");
+    }
+}

@@ -1,0 +1,142 @@
+//! A region must be configured, exist, and offer Bedrock.
+
+use crate::regions::{self, RegionVerdict};
+use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** the region the SDK will use (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the
+/// profile's `region`, instance metadata) against the known region list.
+/// **Calls:** nothing; the region lists come from botocore's endpoint data (see `regions.rs`).
+/// **Why offline:** the Bedrock endpoint rules accept any region-shaped string, so a typo would only
+/// surface later as a DNS failure; this check names the typo and the region that was meant.
+/// **False positives:** a region launched after this build reads as unknown.
+pub struct Region;
+
+static META: CheckMeta = CheckMeta {
+    id: "region",
+    title: "Region",
+    category: Category::Region,
+    description: "A region is configured, is a known AWS region, and offers Bedrock.",
+    calls: &[],
+};
+
+impl Check for Region {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let Some(region) = facts.region() else {
+                return Report::fail(
+                    dx::REGION_MISSING,
+                    "no region configured (checked --region, AWS_REGION, AWS_DEFAULT_REGION, the profile, instance metadata)",
+                )
+                .var("profile", facts.profile_name());
+            };
+            let source = facts
+                .region_source()
+                .map(|s| s.describe(facts.profile_name()))
+                .unwrap_or_default();
+            judge(region, &source)
+        })
+    }
+}
+
+fn judge(region: &str, source: &str) -> Report {
+    let evidence = Evidence {
+        service: "config".into(),
+        operation: "region".into(),
+        region: Some(region.to_string()),
+        message: Some(format!("from {source}")),
+        ..Evidence::default()
+    };
+    let report = match regions::judge(region) {
+        RegionVerdict::Bedrock { opt_in: false } => {
+            Report::pass(format!("{region} (from {source}) offers Bedrock"))
+        }
+        RegionVerdict::Bedrock { opt_in: true } => Report::pass(format!(
+            "{region} (from {source}) offers Bedrock; it is an opt-in region, enabled per account"
+        )),
+        RegionVerdict::NoBedrock => Report::fail(
+            dx::REGION_UNSUPPORTED,
+            format!("{region} (from {source}) does not offer Bedrock"),
+        ),
+        RegionVerdict::Unknown { suggestion } | RegionVerdict::Malformed { suggestion } => {
+            let hint = suggestion
+                .map(|s| format!("; did you mean {s}?"))
+                .unwrap_or_default();
+            let report = Report::fail(
+                dx::REGION_INVALID,
+                format!("`{region}` (from {source}) is not an AWS region{hint}"),
+            );
+            match suggestion {
+                Some(s) => report.var("suggestion", s),
+                None => report,
+            }
+        }
+    };
+    report.var("region", region).evidence([evidence])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_support::{
+        facts_with_credentials, sdk_config, settings, test_credentials,
+    };
+    use crate::{Facts, Status};
+
+    #[test]
+    fn names_the_region_a_typo_meant() {
+        let report = judge("us-esat-1", "AWS_REGION");
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::REGION_INVALID))
+        );
+        assert!(
+            report.summary.contains("did you mean us-east-1?"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(
+            report.vars.get("suggestion").map(String::as_str),
+            Some("us-east-1")
+        );
+    }
+
+    #[test]
+    fn fails_where_bedrock_is_not_offered() {
+        let report = judge("ap-east-1", "--region");
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::REGION_UNSUPPORTED))
+        );
+    }
+
+    #[test]
+    fn passes_bedrock_regions_and_notes_opt_in() {
+        assert_eq!(judge("us-west-2", "profile").status, Status::Pass);
+        assert!(judge("me-central-1", "profile").summary.contains("opt-in"));
+    }
+
+    #[tokio::test]
+    async fn fails_without_a_region() {
+        let sdk = sdk_config(Some(test_credentials()), None);
+        let facts = Facts::from_parts(
+            settings(),
+            sdk.clone(),
+            aws_sdk_sts::Client::new(&sdk),
+            aws_sdk_bedrock::Client::new(&sdk),
+        );
+        let report = Region.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::REGION_MISSING))
+        );
+        assert_eq!(
+            Region.run(&facts_with_credentials(None)).await.status,
+            Status::Pass
+        );
+    }
+}

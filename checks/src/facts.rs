@@ -1,0 +1,621 @@
+//! The facts several checks need, fetched once per run on first demand and shared.
+//!
+//! A check asks `facts.caller_identity().await`; the first asker makes the call, the others wait for
+//! it and get the same answer (failures included, so dependent checks report the same cause). A check
+//! run alone (`--only clock`) still works: it fetches what it needs.
+
+use crate::calls::{CallError, CallSite, Observed, Recorder};
+use crate::catalogue::dx;
+use crate::{Evidence, Report};
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::credential_feature::AwsCredentialFeature;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_types::region::Region;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::OnceCell;
+
+/// What the person asked for, validated by the command line before it gets here.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub models: Vec<String>,
+    pub inference_profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub no_invoke: bool,
+    /// Deadline for one AWS call, all attempts included.
+    pub call_timeout: Duration,
+}
+
+/// Where the region came from, in the order the SDK looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionSource {
+    Flag,
+    Env(&'static str),
+    ProfileOrImds,
+}
+
+impl RegionSource {
+    pub fn describe(&self, profile: &str) -> String {
+        match self {
+            RegionSource::Flag => "--region".into(),
+            RegionSource::Env(var) => (*var).into(),
+            RegionSource::ProfileOrImds => format!("profile `{profile}` (or instance metadata)"),
+        }
+    }
+}
+
+/// The credentials the provider chain produced, without the secret.
+#[derive(Debug, Clone)]
+pub struct CredentialsFact {
+    pub access_key_id_masked: String,
+    pub temporary: bool,
+    pub source: String,
+    pub expiry: Option<SystemTime>,
+}
+
+/// Who the caller is, per `sts:GetCallerIdentity`.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account_id: String,
+    pub arn: String,
+    pub user_id: String,
+    pub evidence: Evidence,
+}
+
+/// The Anthropic models ListFoundationModels shows in the region (the probe of the Bedrock control
+/// plane every model check starts from).
+#[derive(Debug, Clone)]
+pub struct ModelList {
+    pub model_ids: Vec<String>,
+    pub evidence: Evidence,
+}
+
+/// A `Date` header from AWS and the local time it arrived.
+#[derive(Debug, Clone)]
+pub struct ClockSample {
+    pub service: String,
+    pub server: SystemTime,
+    pub local: SystemTime,
+}
+
+/// Why a fact is not available.
+#[derive(Debug, Clone)]
+pub enum FactError {
+    /// Another check's subject is broken; fix that first.
+    Needs { check: &'static str, reason: String },
+    /// The call was made and failed.
+    Call(CallError),
+}
+
+impl FactError {
+    /// The report of a check that needed this fact: a skip naming the check to fix first, or the
+    /// call's own failure.
+    pub fn to_report(&self) -> Report {
+        match self {
+            FactError::Needs { check, reason } => {
+                Report::skip(format!("needs `{check}` to pass first ({reason})"))
+            }
+            FactError::Call(err) => err.to_report(),
+        }
+    }
+}
+
+pub struct Facts {
+    settings: Settings,
+    profile_name: String,
+    region_source: Option<RegionSource>,
+    sdk: SdkConfig,
+    sts: aws_sdk_sts::Client,
+    bedrock: aws_sdk_bedrock::Client,
+    credentials: OnceCell<Result<CredentialsFact, FactError>>,
+    identity: OnceCell<Result<Identity, FactError>>,
+    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    clock_samples: Mutex<Vec<ClockSample>>,
+}
+
+/// IMDS is the last link of both provider chains. Its SDK defaults (4 attempts, 1 s connect and read
+/// timeouts, backoff) cost several seconds off EC2, where it never answers; one attempt with short
+/// timeouts is enough to tell "no metadata service" on a laptop and still works on EC2.
+fn imds_client() -> aws_config::imds::Client {
+    aws_config::imds::Client::builder()
+        .max_attempts(1)
+        .connect_timeout(Duration::from_millis(500))
+        .read_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(2))
+        .build()
+}
+
+impl Facts {
+    pub async fn load(settings: Settings) -> Facts {
+        let profile_name = settings
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string());
+
+        let region_chain = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
+            .or_else(aws_config::environment::region::EnvironmentVariableRegionProvider::new())
+            .or_else(
+                aws_config::profile::region::ProfileFileRegionProvider::builder()
+                    .profile_name(&profile_name)
+                    .build(),
+            )
+            .or_else(
+                aws_config::imds::region::ImdsRegionProvider::builder()
+                    .imds_client(imds_client())
+                    .build(),
+            );
+        let region = region_chain.region().await;
+        let region_source = region.as_ref().map(|_| region_source(&settings));
+
+        let credentials =
+            aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                .profile_name(&profile_name)
+                .imds_client(imds_client())
+                .region(region.clone())
+                .build()
+                .await;
+
+        // Two attempts: enough for the SDK's clock-skew correction and one transient retry, few
+        // enough that a broken service answers within the per-call budget. Every attempt is
+        // recorded, so retries never hide the first error.
+        let retry = RetryConfig::standard()
+            .with_max_attempts(2)
+            .with_initial_backoff(Duration::from_millis(200));
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_millis(3100))
+            .operation_timeout(settings.call_timeout)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .profile_name(&profile_name)
+            .credentials_provider(credentials)
+            .retry_config(retry)
+            .timeout_config(timeouts);
+        if let Some(region) = region {
+            loader = loader.region(region);
+        }
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        Facts {
+            sts: aws_sdk_sts::Client::new(&sdk),
+            bedrock: aws_sdk_bedrock::Client::new(&sdk),
+            sdk,
+            settings,
+            profile_name,
+            region_source,
+            credentials: OnceCell::new(),
+            identity: OnceCell::new(),
+            anthropic_models: OnceCell::new(),
+            clock_samples: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.profile_name
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.sdk.region().map(|r| r.as_ref())
+    }
+
+    pub fn region_source(&self) -> Option<&RegionSource> {
+        self.region_source.as_ref()
+    }
+
+    /// The endpoint URL the SDK will use for a service, following its precedence: `--endpoint-url`,
+    /// then `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's `[services]` and
+    /// `endpoint_url` (aws-sdk-bedrock `config.rs`, `From<&SdkConfig>`); `None` means the default
+    /// AWS endpoint.
+    pub fn configured_endpoint(&self, service_id: &str) -> Option<String> {
+        if let Some(url) = &self.settings.endpoint_url {
+            return Some(url.clone());
+        }
+        let key = aws_types::service_config::ServiceConfigKey::builder()
+            .service_id(service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .ok()?;
+        self.sdk
+            .service_config()
+            .and_then(|conf| conf.load_config(key))
+            .or_else(|| self.sdk.endpoint_url().map(str::to_string))
+    }
+
+    pub fn clock_samples(&self) -> Vec<ClockSample> {
+        self.clock_samples
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    fn observe<T>(&self, observed: &Observed<T>, service: &str) {
+        let samples = observed.attempts.iter().filter_map(|a| {
+            Some(ClockSample {
+                service: service.to_string(),
+                server: a.server_date?,
+                local: a.received_at,
+            })
+        });
+        if let Ok(mut all) = self.clock_samples.lock() {
+            all.extend(samples);
+        }
+    }
+
+    pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
+        self.credentials
+            .get_or_init(|| self.load_credentials())
+            .await
+            .clone()
+    }
+
+    async fn load_credentials(&self) -> Result<CredentialsFact, FactError> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let Some(provider) = self.sdk.credentials_provider() else {
+            return Err(no_credentials(
+                "no credentials provider is configured".into(),
+            ));
+        };
+        let started = Instant::now();
+        let creds =
+            match tokio::time::timeout(self.settings.call_timeout, provider.provide_credentials())
+                .await
+            {
+                Ok(Ok(creds)) => creds,
+                Ok(Err(err)) => return Err(no_credentials(describe_credentials_error(&err))),
+                Err(_) => {
+                    return Err(FactError::Call(CallError {
+                        status: crate::Status::Error,
+                        diagnosis: dx::TIMEOUT,
+                        summary: format!(
+                            "the credential provider chain gave no answer within {} s",
+                            started.elapsed().as_secs()
+                        ),
+                        evidence: Evidence::default(),
+                    }))
+                }
+            };
+        let features = creds
+            .get_property::<Vec<AwsCredentialFeature>>()
+            .cloned()
+            .unwrap_or_default();
+        Ok(CredentialsFact {
+            access_key_id_masked: mask_key_id(creds.access_key_id()),
+            temporary: creds.session_token().is_some() || creds.access_key_id().starts_with("ASIA"),
+            source: describe_source(&features, &self.profile_name),
+            expiry: creds.expiry(),
+        })
+    }
+
+    pub async fn caller_identity(&self) -> Result<Identity, FactError> {
+        self.identity
+            .get_or_init(|| self.load_identity())
+            .await
+            .clone()
+    }
+
+    async fn load_identity(&self) -> Result<Identity, FactError> {
+        if let Err(err) = self.credentials().await {
+            return Err(needs_credentials(err));
+        }
+        let recorder = Recorder::new();
+        let started = Instant::now();
+        let result = self
+            .sts
+            .get_caller_identity()
+            .customize()
+            .interceptor(recorder.clone())
+            .send()
+            .await;
+        let site = CallSite {
+            service: "sts",
+            operation: "GetCallerIdentity",
+            region: self.region(),
+        };
+        let observed = recorder.finish(site, started, result, |o| {
+            use aws_sdk_sts::operation::RequestId;
+            o.request_id().map(str::to_string)
+        });
+        self.observe(&observed, "sts");
+        let evidence = observed.evidence;
+        let output = observed.result.map_err(FactError::Call)?;
+        Ok(Identity {
+            account_id: output.account().unwrap_or_default().to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+            user_id: output.user_id().unwrap_or_default().to_string(),
+            evidence,
+        })
+    }
+
+    /// `bedrock:ListFoundationModels` filtered to Anthropic: the first Bedrock call of a run.
+    pub async fn anthropic_models(&self) -> Result<ModelList, FactError> {
+        self.anthropic_models
+            .get_or_init(|| self.load_anthropic_models())
+            .await
+            .clone()
+    }
+
+    async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
+        if let Err(err) = self.credentials().await {
+            return Err(needs_credentials(err));
+        }
+        let recorder = Recorder::new();
+        let started = Instant::now();
+        let result = self
+            .bedrock
+            .list_foundation_models()
+            .by_provider("Anthropic")
+            .customize()
+            .interceptor(recorder.clone())
+            .send()
+            .await;
+        let site = CallSite {
+            service: "bedrock",
+            operation: "ListFoundationModels",
+            region: self.region(),
+        };
+        let observed = recorder.finish(site, started, result, |o| {
+            use aws_sdk_bedrock::operation::RequestId;
+            o.request_id().map(str::to_string)
+        });
+        self.observe(&observed, "bedrock");
+        let evidence = observed.evidence;
+        let output = observed.result.map_err(FactError::Call)?;
+        let model_ids = output
+            .model_summaries()
+            .iter()
+            .map(|m| m.model_id().to_string())
+            .collect();
+        Ok(ModelList {
+            model_ids,
+            evidence,
+        })
+    }
+}
+
+fn region_source(settings: &Settings) -> RegionSource {
+    if settings.region.is_some() {
+        return RegionSource::Flag;
+    }
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) {
+            return RegionSource::Env(var);
+        }
+    }
+    RegionSource::ProfileOrImds
+}
+
+/// The chain's full account goes to the evidence; the summary names what was tried.
+fn no_credentials(detail: String) -> FactError {
+    let tried: Vec<&str> = [
+        "Environment",
+        "Profile",
+        "WebIdentityToken",
+        "EcsContainer",
+        "Ec2InstanceMetadata",
+    ]
+    .into_iter()
+    .filter(|name| detail.contains(&format!("{name}:")))
+    .collect();
+    let summary = if tried.is_empty() {
+        format!("no credentials found: {detail}")
+    } else {
+        format!(
+            "no credentials found; the provider chain tried {}",
+            tried.join(", ")
+        )
+    };
+    FactError::Call(CallError {
+        status: crate::Status::Fail,
+        diagnosis: dx::NO_CREDENTIALS,
+        summary,
+        evidence: Evidence {
+            service: "credentials".into(),
+            operation: "ProvideCredentials".into(),
+            message: Some(detail),
+            ..Evidence::default()
+        },
+    })
+}
+
+fn needs_credentials(err: FactError) -> FactError {
+    let reason = match err {
+        FactError::Call(e) => e.diagnosis.to_string(),
+        FactError::Needs { reason, .. } => reason,
+    };
+    FactError::Needs {
+        check: "credentials",
+        reason,
+    }
+}
+
+/// The provider chain's own account of what it tried, on one line. It names providers and files,
+/// never secret values.
+fn describe_credentials_error(err: &CredentialsError) -> String {
+    crate::calls::display_chain(err)
+}
+
+/// `AKIAIOSFODNN7EXAMPLE` → `AKIA************MPLE`: enough to tell two keys apart, too little to use.
+pub fn mask_key_id(key_id: &str) -> String {
+    let chars: Vec<char> = key_id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
+fn describe_source(features: &[AwsCredentialFeature], profile: &str) -> String {
+    use AwsCredentialFeature as F;
+    let has = |f: F| features.contains(&f);
+    if has(F::CredentialsEnvVars) {
+        "environment variables (AWS_ACCESS_KEY_ID)".into()
+    } else if has(F::CredentialsSso) || has(F::CredentialsProfileSso) {
+        format!("SSO via profile `{profile}`")
+    } else if has(F::CredentialsProcess) || has(F::CredentialsProfileProcess) {
+        format!("credential_process of profile `{profile}`")
+    } else if has(F::CredentialsStsAssumeRoleWebId) || has(F::CredentialsEnvVarsStsWebIdToken) {
+        "web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)".into()
+    } else if has(F::CredentialsStsAssumeRole) || has(F::CredentialsProfileSourceProfile) {
+        format!("assumed role of profile `{profile}`")
+    } else if has(F::CredentialsHttp) {
+        "container credentials (ECS / EKS Pod Identity)".into()
+    } else if has(F::CredentialsImds) {
+        "EC2 instance metadata (instance profile)".into()
+    } else if has(F::CredentialsProfile) {
+        format!("shared credentials file, profile `{profile}`")
+    } else if has(F::CredentialsProfileLogin) || has(F::CredentialsLogin) {
+        format!("console login session of profile `{profile}`")
+    } else {
+        "the default provider chain".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_the_ends_of_a_key_id() {
+        assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA************MPLE");
+        assert_eq!(mask_key_id("short"), "*****");
+    }
+
+    #[test]
+    fn names_the_credential_source() {
+        assert!(
+            describe_source(&[AwsCredentialFeature::CredentialsEnvVars], "default")
+                .contains("environment")
+        );
+        assert!(
+            describe_source(&[AwsCredentialFeature::CredentialsProfile], "dev").contains("`dev`")
+        );
+        assert!(
+            describe_source(&[AwsCredentialFeature::CredentialsImds], "default")
+                .contains("instance metadata")
+        );
+    }
+}
+
+impl Facts {
+    /// Facts over clients built elsewhere: how unit tests put mocked SDK clients under a check.
+    pub fn from_parts(
+        settings: Settings,
+        sdk: SdkConfig,
+        sts: aws_sdk_sts::Client,
+        bedrock: aws_sdk_bedrock::Client,
+    ) -> Facts {
+        Facts {
+            region_source: sdk.region().map(|_| region_source(&settings)),
+            settings,
+            profile_name: "default".to_string(),
+            sdk,
+            sts,
+            bedrock,
+            credentials: OnceCell::new(),
+            identity: OnceCell::new(),
+            anthropic_models: OnceCell::new(),
+            clock_samples: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_credential_types::Credentials;
+    use aws_smithy_mocks::{mock_client, Rule, RuleMode};
+
+    pub fn settings() -> Settings {
+        Settings {
+            region: Some("us-east-1".into()),
+            call_timeout: Duration::from_secs(5),
+            ..Settings::default()
+        }
+    }
+
+    pub fn sdk_config(creds: Option<Credentials>, region: Option<&str>) -> SdkConfig {
+        // Clients a test does not mock point at a closed local port, so no test can reach AWS.
+        let mut builder = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url("http://127.0.0.1:9");
+        if let Some(region) = region {
+            builder = builder.region(Region::new(region.to_string()));
+        }
+        if let Some(creds) = creds {
+            builder = builder.credentials_provider(SharedCredentialsProvider::new(creds));
+        }
+        builder.build()
+    }
+
+    pub fn test_credentials() -> Credentials {
+        Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "secret-sentinel",
+            None,
+            None,
+            "test",
+        )
+    }
+
+    pub fn facts_with_credentials(creds: Option<Credentials>) -> Facts {
+        let sdk = sdk_config(creds, Some("us-east-1"));
+        Facts::from_parts(
+            settings(),
+            sdk.clone(),
+            aws_sdk_sts::Client::new(&sdk),
+            aws_sdk_bedrock::Client::new(&sdk),
+        )
+    }
+
+    pub fn facts_with_sts(rules: &[&Rule]) -> Facts {
+        let sdk = sdk_config(Some(test_credentials()), Some("us-east-1"));
+        let sts = mock_client!(aws_sdk_sts, RuleMode::Sequential, rules.iter().copied());
+        Facts::from_parts(
+            settings(),
+            sdk.clone(),
+            sts,
+            aws_sdk_bedrock::Client::new(&sdk),
+        )
+    }
+
+    pub fn facts_with_bedrock(rules: &[&Rule]) -> Facts {
+        let sdk = sdk_config(Some(test_credentials()), Some("us-east-1"));
+        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::Sequential, rules.iter().copied());
+        Facts::from_parts(
+            settings(),
+            sdk.clone(),
+            aws_sdk_sts::Client::new(&sdk),
+            bedrock,
+        )
+    }
+}
+
+impl Facts {
+    /// The caller's identity if some check already asked for it; never makes a call.
+    pub fn known_identity(&self) -> Option<&Identity> {
+        self.identity.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The credentials if some check already resolved them; never resolves them.
+    pub fn known_credentials(&self) -> Option<&CredentialsFact> {
+        self.credentials.get().and_then(|r| r.as_ref().ok())
+    }
+}

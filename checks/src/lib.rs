@@ -1,0 +1,76 @@
+//! What bedrock-doctor knows: the checks, the facts they share, and the diagnosis catalogue.
+//!
+//! No terminal, no argument parsing, no process exit here; the binary in `src/` owns those.
+
+pub mod calls;
+pub mod catalogue;
+mod check;
+pub mod checks;
+pub mod facts;
+pub mod regions;
+mod report;
+
+pub use catalogue::dx;
+pub use check::{Category, Check, CheckMeta};
+pub use facts::{Facts, Settings};
+pub use report::{Evidence, Report, Status};
+
+/// Every check, in display order (the order of `list` and of the report). Public contract: ids are
+/// stable forever.
+pub fn registry() -> &'static [&'static dyn Check] {
+    REGISTRY
+}
+
+static REGISTRY: &[&dyn Check] = {
+    use checks::*;
+    &[
+        &credentials::Credentials,
+        &identity::Identity,
+        &clock::Clock,
+        &region::Region,
+        &endpoint::Endpoint,
+        &pending::IAM_PERMISSIONS,
+        &pending::MODEL_CATALOG,
+        &pending::MODEL_ACCESS,
+        &pending::USE_CASE,
+        &pending::MARKETPLACE,
+        &pending::INVOKE,
+        &pending::INFERENCE_PROFILE,
+        &pending::SCP,
+        &pending::PROMPT_CACHING,
+    ]
+};
+
+/// The check with this id, if any.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    registry().iter().copied().find(|c| c.meta().id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_order_is_the_contract() {
+        let ids: Vec<&str> = registry().iter().map(|c| c.meta().id).collect();
+        assert_eq!(
+            ids,
+            [
+                "credentials",
+                "identity",
+                "clock",
+                "region",
+                "endpoint",
+                "iam-permissions",
+                "model-catalog",
+                "model-access",
+                "use-case",
+                "marketplace",
+                "invoke",
+                "inference-profile",
+                "scp",
+                "prompt-caching"
+            ]
+        );
+    }
+}

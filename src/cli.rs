@@ -1,0 +1,240 @@
+//! The command line: what clap parses, and its validation into the frozen `Settings` the checks see.
+
+use anyhow::{bail, Context, Result};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bedrock-doctor",
+    version,
+    about = "Tells whether your AWS credentials, region and account can call Claude through Amazon Bedrock, and if not, why.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `check` is the default subcommand: its flags work without naming it.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks (the default).
+    Check(CheckArgs),
+    /// List the checks in registry order.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Diagnose an AWS error message pasted from a log, offline.
+    Explain {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Print which parts of the input led to the diagnosis.
+        #[arg(short, long, action = ArgAction::Count)]
+        verbose: u8,
+        /// The message, or `-` to read it from standard input.
+        message: String,
+    },
+    /// Render a saved JSON report.
+    Show {
+        report: PathBuf,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
+        #[arg(short, long, action = ArgAction::Count)]
+        verbose: u8,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// AWS region (default: the SDK's chain: AWS_REGION, AWS_DEFAULT_REGION, profile, instance metadata).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the shared config/credentials files (default: AWS_PROFILE, else `default`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Base model id to test, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Inference profile id or ARN to test, e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0.
+    #[arg(long)]
+    pub inference_profile: Option<String>,
+    /// Endpoint URL for every service (as for a VPC endpoint); overrides AWS_ENDPOINT_URL*.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Run only these checks (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these checks (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Make no model invocation (the only calls that cost money).
+    #[arg(long)]
+    pub no_invoke: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Deadline for the whole run, in seconds.
+    #[arg(long, default_value = "60")]
+    pub timeout: String,
+    /// -v adds evidence (calls, regions, HTTP status, request ids, durations).
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Mask account ids and ARNs everywhere in the output.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// The run, validated: everything a usage error could be about has been rejected by now.
+pub struct Run {
+    pub settings: checks::Settings,
+    pub selected: Vec<&'static dyn checks::Check>,
+    pub deadline: Duration,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub verbose: u8,
+    pub redact: bool,
+}
+
+impl CheckArgs {
+    pub fn validate(self) -> Result<Run> {
+        let deadline = parse_timeout(&self.timeout)?;
+        if let Some(region) = &self.region {
+            if region.is_empty()
+                || !region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                bail!("--region {region:?} is not a region name (lower-case letters, digits and dashes, e.g. us-east-1)");
+            }
+        }
+        if let Some(url) = &self.endpoint_url {
+            validate_url(url).with_context(|| format!("--endpoint-url {url:?}"))?;
+        }
+        if let Some(model) = &self.model {
+            if model.trim().is_empty() || model.chars().any(char::is_whitespace) {
+                bail!("--model {model:?} is not a model id (e.g. anthropic.claude-sonnet-4-5-20250929-v1:0)");
+            }
+        }
+        let known: Vec<&str> = checks::registry().iter().map(|c| c.meta().id).collect();
+        for id in self.only.iter().chain(&self.skip) {
+            if checks::find(id).is_none() {
+                bail!("unknown check id `{id}` (known: {})", known.join(", "));
+            }
+        }
+        let selected = checks::registry()
+            .iter()
+            .copied()
+            .filter(|c| self.only.is_empty() || self.only.iter().any(|id| id == c.meta().id))
+            .filter(|c| !self.skip.iter().any(|id| id == c.meta().id))
+            .collect();
+        let settings = checks::Settings {
+            region: self.region,
+            profile: self.profile,
+            models: self.model.into_iter().collect(),
+            inference_profile: self.inference_profile,
+            endpoint_url: self.endpoint_url,
+            no_invoke: self.no_invoke,
+            // One call may take a third of the run, at most 20 s: a hanging service then costs a
+            // bounded share of the deadline and dependent calls still get their turn.
+            call_timeout: (deadline / 3).clamp(Duration::from_millis(500), Duration::from_secs(20)),
+        };
+        Ok(Run {
+            settings,
+            selected,
+            deadline,
+            format: self.format,
+            output: self.output,
+            verbose: self.verbose,
+            redact: self.redact,
+        })
+    }
+}
+
+fn parse_timeout(raw: &str) -> Result<Duration> {
+    let secs: f64 = raw
+        .trim()
+        .parse()
+        .with_context(|| format!("--timeout {raw:?} is not a number of seconds"))?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+        bail!("--timeout {raw:?} must be between 0 and 3600 seconds");
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn validate_url(url: &str) -> Result<()> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .context("missing scheme (http:// or https://)")?;
+    if scheme != "http" && scheme != "https" {
+        bail!("scheme must be http or https");
+    }
+    if rest.is_empty() || rest.starts_with('/') || rest.chars().any(char::is_whitespace) {
+        bail!("missing or malformed host");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Result<Run> {
+        let mut argv = vec!["bedrock-doctor"];
+        argv.extend_from_slice(extra);
+        Cli::try_parse_from(argv)?.check.validate()
+    }
+
+    #[test]
+    fn rejects_unknown_check_ids_naming_the_known_ones() {
+        let err = args(&["--only", "clock,nope"]).unwrap_err().to_string();
+        assert!(
+            err.contains("`nope`") && err.contains("credentials"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_and_skip_select_in_registry_order() {
+        let run = args(&["--only", "region,clock,identity", "--skip", "identity"]).unwrap();
+        let ids: Vec<&str> = run.selected.iter().map(|c| c.meta().id).collect();
+        assert_eq!(ids, ["clock", "region"]);
+    }
+
+    #[test]
+    fn rejects_bad_timeouts_regions_and_urls() {
+        assert!(args(&["--timeout", "0"]).is_err());
+        assert!(args(&["--timeout", "abc"]).is_err());
+        assert!(args(&["--region", "US East"]).is_err());
+        assert!(args(&["--endpoint-url", "bedrock.local"]).is_err());
+        assert!(
+            args(&["--region", "us-esat-1"]).is_ok(),
+            "a well-formed typo is the region check's to explain"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Renderers: a report in, text out. No renderer calls AWS or decides a verdict.
+
+pub mod markdown;
+pub mod table;
+
+use checks::{Evidence, Status};
+use std::io::IsTerminal;
+
+/// Symbols that survive copy-paste, always printed beside the status word.
+pub fn symbol(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "-",
+        Status::Error => "?",
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set to anything non-empty
+/// (https://no-color.org).
+pub fn use_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// One line of evidence: what was called where, and what came back.
+pub fn evidence_line(e: &Evidence) -> String {
+    let mut parts = vec![format!("{} {}", e.service, e.operation)];
+    if let Some(region) = &e.region {
+        parts.push(region.clone());
+    }
+    if let Some(status) = e.http_status {
+        parts.push(format!("HTTP {status}"));
+    }
+    if let Some(code) = &e.error_code {
+        parts.push(code.clone());
+    }
+    if let Some(id) = &e.request_id {
+        parts.push(format!("request id {id}"));
+    }
+    if let Some(ms) = e.duration_ms {
+        parts.push(format!("{ms} ms"));
+    }
+    if let Some(n) = e.attempts.filter(|n| *n > 1) {
+        parts.push(format!("{n} attempts"));
+    }
+    let mut line = parts.join(" · ");
+    if let Some(message) = &e.message {
+        line.push_str(&format!(" — {message}"));
+    }
+    line
+}
+
+pub fn tally(summary: &crate::report::Summary) -> String {
+    let total = summary.pass + summary.warn + summary.fail + summary.skip + summary.error;
+    format!(
+        "{total} checks: {} pass, {} warn, {} fail, {} error, {} skip",
+        summary.pass, summary.warn, summary.fail, summary.error, summary.skip
+    )
+}

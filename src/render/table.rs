@@ -1,0 +1,87 @@
+//! The terminal table: a row per check, then a numbered "How to fix" list for everything not passing.
+
+use super::{evidence_line, symbol, tally};
+use crate::report::Report;
+use checks::catalogue::catalogue;
+use checks::Status;
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+
+pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !colour {
+        table.force_no_tty();
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // Off a terminal there is no width to measure; wrap as a terminal of COLUMNS (or 100) would.
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        table.set_width(width);
+    }
+    table.set_header(["Status", "Check", "Summary"]);
+    for check in &report.checks {
+        let status = format!("{} {}", symbol(check.status), check.status.as_str());
+        let mut status_cell = Cell::new(status);
+        if colour {
+            status_cell = status_cell.fg(match check.status {
+                Status::Pass => Color::Green,
+                Status::Warn => Color::Yellow,
+                Status::Fail => Color::Red,
+                Status::Error => Color::Magenta,
+                Status::Skip => Color::DarkGrey,
+            });
+        }
+        table.add_row(vec![
+            status_cell,
+            Cell::new(&check.title),
+            Cell::new(&check.summary),
+        ]);
+        if verbose > 0 {
+            for evidence in &check.evidence {
+                table.add_row(vec![
+                    Cell::new(""),
+                    Cell::new("  evidence"),
+                    Cell::new(evidence_line(evidence)),
+                ]);
+            }
+        }
+    }
+
+    let mut out = String::new();
+    if let Some(identity) = &report.identity {
+        let who = identity.arn.as_deref().unwrap_or("unknown caller");
+        let region = report.target.region.as_deref().unwrap_or("no region");
+        out.push_str(&format!(
+            "bedrock-doctor {} · {who} · {region}\n",
+            report.tool.version
+        ));
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+
+    let to_fix: Vec<_> = report.checks.iter().filter(|c| c.fix.is_some()).collect();
+    if !to_fix.is_empty() {
+        out.push_str("\nHow to fix\n");
+        for (n, check) in to_fix.iter().enumerate() {
+            let code = check.diagnosis.as_deref().unwrap_or("unknown");
+            let title = catalogue()
+                .get(code)
+                .map(|d| d.title.as_str())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{:>2}. {} [{code}]: {title}\n",
+                n + 1,
+                check.title
+            ));
+            for line in check.fix.as_deref().unwrap_or_default().lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    out.push_str(&format!("\n{}\n", tally(&report.summary)));
+    out
+}

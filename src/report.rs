@@ -1,0 +1,111 @@
+//! The JSON report, schema_version 1: the contract support staff and other tools read. Every field
+//! is always present; unknown values are `null`.
+
+use checks::{Evidence, Status};
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const TOOL_NAME: &str = "bedrock-doctor";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub generated_at: String,
+    pub duration_ms: u64,
+    pub target: Target,
+    pub identity: Option<Identity>,
+    pub summary: Summary,
+    pub checks: Vec<CheckResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Target {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub model_id: Option<String>,
+    pub inference_profile_id: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub account_id: Option<String>,
+    pub arn: Option<String>,
+    pub principal_type: Option<String>,
+    pub credential_source: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub pass: u32,
+    pub warn: u32,
+    pub fail: u32,
+    pub skip: u32,
+    pub error: u32,
+}
+
+impl Summary {
+    pub fn of(checks: &[CheckResult]) -> Summary {
+        let mut summary = Summary::default();
+        for check in checks {
+            *match check.status {
+                Status::Pass => &mut summary.pass,
+                Status::Warn => &mut summary.warn,
+                Status::Fail => &mut summary.fail,
+                Status::Skip => &mut summary.skip,
+                Status::Error => &mut summary.error,
+            } += 1;
+        }
+        summary
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub status: Status,
+    pub diagnosis: Option<String>,
+    pub summary: String,
+    pub fix: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub duration_ms: u64,
+}
+
+impl Report {
+    /// The exit code the contract gives this report: 1 when anything failed or could not be judged.
+    pub fn exit_code(&self) -> i32 {
+        if self.summary.fail > 0 || self.summary.error > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Reads a saved report, refusing other schemas with a one-line reason.
+    pub fn from_saved(text: &str) -> Result<Report, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON report ({e})"))?;
+        let tool = value.pointer("/tool/name").and_then(|v| v.as_str());
+        let version = value.get("schema_version").and_then(|v| v.as_u64());
+        match (tool, version) {
+            (Some(TOOL_NAME), Some(v)) if v == u64::from(SCHEMA_VERSION) => {}
+            (Some(TOOL_NAME), Some(v)) if v > u64::from(SCHEMA_VERSION) => {
+                return Err(format!(
+                    "report schema_version {v} is newer than this bedrock-doctor understands ({SCHEMA_VERSION}); upgrade bedrock-doctor"
+                ))
+            }
+            (Some(TOOL_NAME), Some(v)) => return Err(format!("report schema_version {v} is not supported")),
+            _ => return Err("not a bedrock-doctor report (no tool.name \"bedrock-doctor\" and schema_version)".into()),
+        }
+        serde_json::from_value(value).map_err(|e| format!("malformed bedrock-doctor report ({e})"))
+    }
+}

@@ -1,0 +1,177 @@
+//! Runs the selected checks concurrently over one shared `Facts`, under one deadline.
+
+use crate::report::{self, CheckResult, Report, Summary, Target, Tool};
+use checks::catalogue::{catalogue, render_fix};
+use checks::{dx, Check, Facts, Settings, Status};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::task::JoinSet;
+
+pub async fn run(
+    settings: Settings,
+    selected: &[&'static dyn Check],
+    deadline: Duration,
+) -> Report {
+    let started = Instant::now();
+    let generated_at = SystemTime::now();
+    let stop_at = tokio::time::Instant::now() + deadline;
+    let target = Target {
+        region: settings.region.clone(),
+        profile: settings.profile.clone(),
+        model_id: settings.models.first().cloned(),
+        inference_profile_id: settings.inference_profile.clone(),
+        endpoint_url: settings.endpoint_url.clone(),
+    };
+
+    // Loading the configuration may consult instance metadata for the region: it is bounded by
+    // the same deadline as the checks.
+    let facts = match tokio::time::timeout_at(stop_at, Facts::load(settings)).await {
+        Ok(facts) => Arc::new(facts),
+        Err(_) => {
+            let checks = selected.iter().map(|c| timed_out(*c, deadline)).collect();
+            return finish(target, None, checks, started, generated_at);
+        }
+    };
+
+    let mut tasks = JoinSet::new();
+    let mut task_index = HashMap::new();
+    for (index, check) in selected.iter().copied().enumerate() {
+        let facts = Arc::clone(&facts);
+        let handle = tasks.spawn(async move {
+            let check_started = Instant::now();
+            let report = check.run(&facts).await;
+            (index, report, check_started.elapsed())
+        });
+        task_index.insert(handle.id(), index);
+    }
+
+    let mut results: Vec<Option<CheckResult>> = vec![None; selected.len()];
+    loop {
+        match tokio::time::timeout_at(stop_at, tasks.join_next_with_id()).await {
+            Ok(Some(Ok((_, (index, report, elapsed))))) => {
+                results[index] = Some(to_result(selected[index], report, elapsed));
+            }
+            Ok(Some(Err(join_error))) => {
+                // A panic inside a check is a bug, reported as that check's error; the run goes on.
+                if let Some(&index) = task_index.get(&join_error.id()) {
+                    results[index] = Some(crashed(selected[index], &panic_text(join_error)));
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                tasks.abort_all();
+                break;
+            }
+        }
+    }
+    let checks: Vec<CheckResult> = results
+        .into_iter()
+        .enumerate()
+        .map(|(index, result)| result.unwrap_or_else(|| timed_out(selected[index], deadline)))
+        .collect();
+
+    let identity = known_identity(&facts);
+    let mut report = finish(target, identity, checks, started, generated_at);
+    report.target.region = facts.region().map(str::to_string).or(report.target.region);
+    report.target.profile = Some(facts.profile_name().to_string());
+    report
+}
+
+fn finish(
+    target: Target,
+    identity: Option<report::Identity>,
+    checks: Vec<CheckResult>,
+    started: Instant,
+    generated_at: SystemTime,
+) -> Report {
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: Tool {
+            name: report::TOOL_NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        generated_at: rfc3339(generated_at),
+        duration_ms: started.elapsed().as_millis() as u64,
+        target,
+        identity,
+        summary: Summary::of(&checks),
+        checks,
+    }
+}
+
+/// The caller as far as this run learned it; no call is made just for the report.
+fn known_identity(facts: &Facts) -> Option<report::Identity> {
+    let identity = facts.known_identity();
+    let credentials = facts.known_credentials();
+    if identity.is_none() && credentials.is_none() {
+        return None;
+    }
+    Some(report::Identity {
+        account_id: identity.map(|i| i.account_id.clone()),
+        arn: identity.map(|i| i.arn.clone()),
+        principal_type: identity
+            .map(|i| checks::checks::identity::principal_type(&i.arn).to_string()),
+        credential_source: credentials.map(|c| c.source.clone()),
+    })
+}
+
+fn to_result(check: &dyn Check, report: checks::Report, elapsed: Duration) -> CheckResult {
+    let meta = check.meta();
+    let fix = report
+        .diagnosis
+        .filter(|_| report.status != Status::Pass)
+        .and_then(|code| catalogue().get(code))
+        .map(|d| render_fix(d.fix.trim(), &report.vars));
+    CheckResult {
+        id: meta.id.into(),
+        title: meta.title.into(),
+        category: meta.category.as_str().into(),
+        status: report.status,
+        diagnosis: report.diagnosis.map(str::to_string),
+        summary: report.summary,
+        fix,
+        evidence: report.evidence,
+        duration_ms: elapsed.as_millis() as u64,
+    }
+}
+
+fn timed_out(check: &dyn Check, deadline: Duration) -> CheckResult {
+    let report = checks::Report::error(
+        dx::TIMEOUT,
+        format!(
+            "did not finish within the run's deadline ({} s, --timeout)",
+            deadline.as_secs_f64()
+        ),
+    );
+    to_result(check, report, deadline)
+}
+
+fn crashed(check: &dyn Check, detail: &str) -> CheckResult {
+    let report = checks::Report::error(
+        dx::UNKNOWN,
+        format!("internal error in this check: {detail}"),
+    );
+    to_result(check, report, Duration::ZERO)
+}
+
+fn panic_text(err: tokio::task::JoinError) -> String {
+    if !err.is_panic() {
+        return "cancelled".into();
+    }
+    let payload = err.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// RFC 3339 in UTC, to the millisecond.
+pub fn rfc3339(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from(at);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.format(&format).unwrap_or_default()
+}

@@ -1,0 +1,199 @@
+//! A local stand-in for Amazon Bedrock (control plane and runtime), which moto lacks.
+//!
+//! It speaks the real wire protocol — restJson1, SigV4, event streams — so the CLI under test
+//! runs the unmodified AWS SDK against it. What the account looks like comes from a scenario
+//! file (`tests/scenarios/*.toml`, format in `tests/scenarios/README.md`).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let stub = testbed::Stub::start(testbed::Scenario::load("healthy")).await?;
+//! std::env::set_var("AWS_ENDPOINT_URL_BEDROCK", stub.url());
+//! # Ok(()) }
+//! ```
+
+mod catalog;
+pub mod eventstream;
+mod http;
+mod ops;
+#[doc(hidden)]
+pub mod router;
+mod scenario;
+mod server;
+pub mod sigv4;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+pub use scenario::{scenarios_dir, Clock, Credentials, Fault, Override, Scenario};
+
+/// Throwaway credentials every scenario accepts unless it says otherwise (AWS's documented example key).
+pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// One request as the stub saw it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Call {
+    /// `bedrock` or `bedrock-runtime`.
+    pub service: String,
+    /// e.g. `ListFoundationModels`; `UnknownOperation` when no route matched.
+    pub operation: String,
+    /// From the SigV4 credential scope.
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    /// HTTP status sent; 0 when a fault (hang, reset) sent none.
+    pub status: u16,
+}
+
+/// A running stub. It serves on its own thread and runtime, so it keeps answering while the
+/// test blocks on a child process; dropping it stops the server and frees the port.
+pub struct Stub {
+    addr: SocketAddr,
+    state: Arc<server::State>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Stub {
+    /// Binds 127.0.0.1 on a free port.
+    pub async fn start(scenario: Scenario) -> std::io::Result<Stub> {
+        Stub::start_on_port(scenario, 0)
+    }
+
+    /// Binds 127.0.0.1:`port` (0 picks a free one); for the `testbed` binary.
+    pub fn start_on_port(scenario: Scenario, port: u16) -> std::io::Result<Stub> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(server::State::new(scenario));
+        let (shutdown, rx) = tokio::sync::watch::channel(false);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let served = state.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("testbed-{}", addr.port()))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => server::serve(listener, served, rx).await,
+                        Err(e) => eprintln!("testbed: cannot serve on {addr}: {e}"),
+                    }
+                });
+            })?;
+        Ok(Stub {
+            addr,
+            state,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_BEDROCK` and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.state.scenario
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A fresh UUID-shaped request id, like `x-amzn-RequestId`.
+pub(crate) fn request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h = Sha256::new();
+    h.update(nanos.to_le_bytes());
+    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    let x = hex::encode(&h.finalize()[..16]);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[13..16],
+        &x[17..20],
+        &x[20..32]
+    )
+}
+
+/// Exposes the operation table and default bodies to the drift test; not a stable API.
+#[doc(hidden)]
+pub mod introspect {
+    pub use crate::ops::{anthropic_stream_events, converse_stream_events};
+    use serde_json::Value;
+
+    /// The default success body of `operation` for a path parameter, as JSON (non-stream ops).
+    pub fn default_body(operation: &str, param: Option<&str>, body: &[u8]) -> (u16, Value) {
+        let reply = crate::ops::handle(&crate::ops::Input {
+            operation,
+            param,
+            query: &[],
+            body,
+            region: "us-east-1",
+        });
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The raw default answer: status, extra headers and body bytes (event-stream frames for streams).
+    pub fn default_reply(
+        operation: &str,
+        param: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let reply = crate::ops::handle(&crate::ops::Input {
+            operation,
+            param,
+            query: &[],
+            body,
+            region: "us-east-1",
+        });
+        (reply.status, reply.headers, reply.body)
+    }
+
+    /// Every model id and inference-profile id the healthy account knows.
+    pub fn known_ids() -> (Vec<String>, Vec<String>) {
+        let models = crate::catalog::models()
+            .iter()
+            .filter_map(|m| m["modelId"].as_str().map(String::from))
+            .collect();
+        let mut profiles = Vec::new();
+        for region in ["us-east-1", "eu-west-1"] {
+            for p in crate::catalog::profiles(region) {
+                profiles.push(
+                    p["inferenceProfileId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+        }
+        (models, profiles)
+    }
+}

@@ -1,0 +1,58 @@
+//! `testbed --scenario NAME_OR_PATH [--port P]`: serves the Bedrock stub until Ctrl-C, for
+//! manual runs and benchmarks.
+
+use testbed::{Scenario, Stub, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
+
+const USAGE: &str = "usage: testbed --scenario NAME_OR_PATH [--port P]";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut scenario, mut port) = (None, 0u16);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--scenario" => scenario = args.next(),
+            "--port" => {
+                port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| exit_usage("--port needs a number"))
+            }
+            "-h" | "--help" => {
+                println!(
+                    "{USAGE}\nscenarios live in {}",
+                    testbed::scenarios_dir().display()
+                );
+                return;
+            }
+            other => exit_usage(&format!("unexpected argument {other}")),
+        }
+    }
+    let Some(name) = scenario else {
+        exit_usage("--scenario is required")
+    };
+    let scenario = Scenario::load(&name);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let stub = match Stub::start_on_port(scenario, port) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("testbed: cannot listen on 127.0.0.1:{port}: {e}");
+                std::process::exit(1);
+            }
+        };
+        let url = stub.url();
+        println!("export AWS_ENDPOINT_URL_BEDROCK={url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url}");
+        println!("export AWS_ACCESS_KEY_ID={TEST_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={TEST_SECRET_ACCESS_KEY} AWS_REGION=us-east-1 NO_PROXY=127.0.0.1");
+        eprintln!("testbed: serving scenario {name:?}; Ctrl-C to stop");
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("testbed: {} requests served", stub.calls().len());
+    });
+}
+
+fn exit_usage(why: &str) -> ! {
+    eprintln!("testbed: {why}\n{USAGE}");
+    std::process::exit(2);
+}

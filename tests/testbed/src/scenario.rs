@@ -1,0 +1,266 @@
+//! Scenario files: what the stub should pretend about one AWS account.
+//!
+//! The format is documented in `tests/scenarios/README.md`. Everything is optional; an empty
+//! file is the healthy account signed with [`crate::TEST_ACCESS_KEY_ID`].
+
+use serde::Deserialize;
+
+use crate::{TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
+
+/// One account as the stub presents it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub description: String,
+    /// Keys the stub accepts; a single `[credentials]` table or a `[[credentials]]` list.
+    #[serde(default = "default_credentials", deserialize_with = "one_or_many")]
+    pub credentials: Vec<Credentials>,
+    #[serde(default)]
+    pub clock: Clock,
+    /// Added before every response, so benchmarks can model network round trips.
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<Override>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// When set, requests signed with this key must carry exactly this `X-Amz-Security-Token`.
+    #[serde(default)]
+    pub session_token: Option<String>,
+    /// The token is recognised but past its expiry: every request gets `ExpiredTokenException`.
+    #[serde(default)]
+    pub session_token_expired: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clock {
+    /// The stub's clock runs this far ahead of (positive) or behind real time; it drives the
+    /// `Date` header and the SigV4 five-minute window.
+    #[serde(default)]
+    pub offset_seconds: i64,
+}
+
+/// Replaces the answer to matching requests (after authentication succeeded).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Operation name as in the API reference, e.g. `InvokeModel`.
+    pub operation: String,
+    /// Only requests whose SigV4 credential scope names this region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Only requests whose model path parameter (id, ARN or profile id) equals this.
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Error code sent in `x-amzn-ErrorType`; makes this an error override.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Public URL where AWS was seen sending this error; required for error overrides so the
+    /// texts we test against stay traceable to reality.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// JSON text of a success body that replaces the default one.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Apply to the first N matching requests only, then fall through.
+    #[serde(default)]
+    pub times: Option<u32>,
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default)]
+    pub fault: Option<Fault>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fault {
+    /// Read the request, then never answer.
+    Hang,
+    /// Read the request, then drop the connection with a TCP reset.
+    Reset,
+}
+
+fn default_credentials() -> Vec<Credentials> {
+    vec![Credentials {
+        access_key_id: TEST_ACCESS_KEY_ID.into(),
+        secret_access_key: TEST_SECRET_ACCESS_KEY.into(),
+        session_token: None,
+        session_token_expired: false,
+    }]
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Credentials>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Credentials),
+        Many(Vec<Credentials>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(c) => vec![c],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario::from_toml("").expect("empty scenario parses")
+    }
+}
+
+impl Scenario {
+    /// Loads `tests/scenarios/<name>.toml`; a name containing `/` or ending in `.toml` is a path.
+    /// Panics with the file name and the reason, because a broken scenario is a broken test.
+    pub fn load(name: &str) -> Scenario {
+        let path = if name.contains('/') || name.ends_with(".toml") {
+            std::path::PathBuf::from(name)
+        } else {
+            scenarios_dir().join(format!("{name}.toml"))
+        };
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read scenario {}: {e}", path.display()));
+        Scenario::from_toml(&text)
+            .unwrap_or_else(|e| panic!("invalid scenario {}: {e}", path.display()))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Scenario, String> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.credentials.is_empty() {
+            return Err("[credentials] must list at least one key".into());
+        }
+        for (i, o) in self.overrides.iter().enumerate() {
+            let at = format!("override #{} ({})", i + 1, o.operation);
+            if !crate::router::ROUTES
+                .iter()
+                .any(|r| r.operation == o.operation)
+            {
+                return Err(format!("{at}: unknown operation"));
+            }
+            if o.error_type.is_some() {
+                if o.source
+                    .as_deref()
+                    .is_none_or(|s| !s.starts_with("https://"))
+                {
+                    return Err(format!("{at}: an error override needs `source`, an https:// URL where AWS was seen sending it"));
+                }
+                if o.body.is_some() {
+                    return Err(format!(
+                        "{at}: `body` is for success overrides; errors take `message`"
+                    ));
+                }
+                if o.status.is_some_and(|s| s < 400) {
+                    return Err(format!("{at}: error status must be >= 400"));
+                }
+            } else if o.status.is_some_and(|s| s >= 400) {
+                return Err(format!("{at}: status >= 400 needs `error_type`"));
+            }
+            if let Some(body) = &o.body {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .map_err(|e| format!("{at}: body is not JSON: {e}"))?;
+            }
+            if o.times == Some(0) {
+                return Err(format!("{at}: `times = 0` would never apply"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `tests/scenarios/`, next to this crate.
+pub fn scenarios_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_healthy_default() {
+        let s = Scenario::from_toml("").unwrap();
+        assert_eq!(s.credentials[0].access_key_id, TEST_ACCESS_KEY_ID);
+        assert_eq!(s.clock.offset_seconds, 0);
+        assert!(s.overrides.is_empty());
+    }
+
+    #[test]
+    fn parses_table_and_list_credentials_and_overrides() {
+        let s = Scenario::from_toml(
+            r#"
+            description = "x"
+            latency_ms = 5
+            [[credentials]]
+            access_key_id = "A"
+            secret_access_key = "B"
+            session_token = "T"
+            session_token_expired = true
+            [[credentials]]
+            access_key_id = "C"
+            secret_access_key = "D"
+            [clock]
+            offset_seconds = -600
+            [[override]]
+            operation = "InvokeModel"
+            region = "us-east-1"
+            status = 429
+            error_type = "ThrottlingException"
+            message = "m"
+            source = "https://example.com/x"
+            times = 1
+            fault = "reset"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.credentials.len(), 2);
+        assert!(s.credentials[0].session_token_expired);
+        assert_eq!(s.clock.offset_seconds, -600);
+        assert_eq!(s.overrides[0].fault, Some(Fault::Reset));
+        let one =
+            Scenario::from_toml("[credentials]\naccess_key_id='A'\nsecret_access_key='B'").unwrap();
+        assert_eq!(one.credentials[0].access_key_id, "A");
+    }
+
+    #[test]
+    fn rejects_error_override_without_source_or_unknown_operation() {
+        let no_source =
+            "[[override]]\noperation='InvokeModel'\nstatus=429\nerror_type='ThrottlingException'";
+        assert!(Scenario::from_toml(no_source)
+            .unwrap_err()
+            .contains("source"));
+        let unknown = "[[override]]\noperation='Nope'\nbody='{}'";
+        assert!(Scenario::from_toml(unknown)
+            .unwrap_err()
+            .contains("unknown operation"));
+        assert!(Scenario::from_toml("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn every_scenario_file_parses() {
+        let mut n = 0;
+        for entry in std::fs::read_dir(scenarios_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                Scenario::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 6, "expected the scenario files, found {n}");
+    }
+}

@@ -1,0 +1,332 @@
+//! Turns one HTTP request into one answer: route, authenticate, apply scenario overrides, then
+//! the default handler; records every call for the tests.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::http::{self, ReadError, Request};
+use crate::ops::{self, Reply};
+use crate::router;
+use crate::scenario::{Fault, Override, Scenario};
+use crate::sigv4;
+use crate::Call;
+
+/// Region assumed when a request carries no credential scope.
+const DEFAULT_REGION: &str = "us-east-1";
+
+pub struct State {
+    pub scenario: Scenario,
+    pub calls: Mutex<Vec<Call>>,
+    /// How often each override has fired, for `times`.
+    used: Mutex<Vec<u32>>,
+}
+
+impl State {
+    pub fn new(scenario: Scenario) -> State {
+        let used = vec![0; scenario.overrides.len()];
+        State {
+            scenario,
+            calls: Mutex::new(Vec::new()),
+            used: Mutex::new(used),
+        }
+    }
+
+    /// Real time shifted by the scenario's clock offset, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        real + self.scenario.clock.offset_seconds
+    }
+
+    /// The first override that matches and has uses left; consumes one use.
+    pub fn take_override(
+        &self,
+        operation: &str,
+        region: Option<&str>,
+        model: Option<&str>,
+    ) -> Option<Override> {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, o) in self.scenario.overrides.iter().enumerate() {
+            let matches = o.operation == operation
+                && o.region.as_deref().is_none_or(|r| Some(r) == region)
+                && o.model.as_deref().is_none_or(|m| Some(m) == model)
+                && o.times.is_none_or(|t| used[i] < t);
+            if matches {
+                used[i] += 1;
+                return Some(o.clone());
+            }
+        }
+        None
+    }
+}
+
+enum Outcome {
+    Respond(Reply),
+    Hang,
+    Reset,
+}
+
+pub async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
+            }
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+    let mut buf = Vec::new();
+    loop {
+        let request = tokio::select! {
+            _ = shutdown.changed() => return,
+            r = http::read_request(&mut stream, &mut buf) => r,
+        };
+        let request = match request {
+            Ok(r) => r,
+            Err(ReadError::Closed) => return,
+            Err(ReadError::Reject(status, why)) => {
+                let body = serde_json::json!({ "message": why }).to_string();
+                let headers = base_headers(&state, "application/json");
+                let _ = stream
+                    .write_all(&http::encode_response(
+                        status,
+                        &headers,
+                        body.as_bytes(),
+                        true,
+                    ))
+                    .await;
+                return;
+            }
+        };
+        let (outcome, delay) = answer(&state, &request);
+        let delay = Duration::from_millis(state.scenario.latency_ms + delay);
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        match outcome {
+            Outcome::Hang => {
+                let _ = shutdown.changed().await;
+                return;
+            }
+            Outcome::Reset => {
+                // Zero linger turns the close into a TCP RST, which is what "connection reset" means.
+                let _ = stream.set_zero_linger();
+                return;
+            }
+            Outcome::Respond(reply) => {
+                let mut headers = base_headers(&state, reply.content_type);
+                headers.extend(reply.headers);
+                let bytes =
+                    http::encode_response(reply.status, &headers, &reply.body, request.close);
+                if stream.write_all(&bytes).await.is_err() || request.close {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn base_headers(state: &State, content_type: &str) -> Vec<(String, String)> {
+    let date = UNIX_EPOCH + Duration::from_secs(state.now().max(0) as u64);
+    vec![
+        ("x-amzn-RequestId".into(), crate::request_id()),
+        ("Date".into(), httpdate::fmt_http_date(date)),
+        ("Content-Type".into(), content_type.into()),
+    ]
+}
+
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+/// Decides the answer and records the call; returns the extra delay from an override.
+fn answer(state: &State, request: &Request) -> (Outcome, u64) {
+    let (raw_path, raw_query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((&request.target, ""));
+    let routed = router::route_request(&request.method, raw_path);
+    let signed = sigv4::SignedRequest {
+        method: &request.method,
+        raw_path,
+        raw_query,
+        headers: &request.headers,
+        body: &request.body,
+    };
+    let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
+    let region = claimed.region.as_deref();
+    let mut delay = 0;
+    let outcome = match (routed.operation, auth) {
+        // AWS rejects unknown operations at the front door, before looking at the signature.
+        (None, _) => Outcome::Respond(Reply::error(404, "UnknownOperationException", None)),
+        (Some(_), Err(e)) => Outcome::Respond(Reply::error(
+            ops::status_for(e.code),
+            e.code,
+            Some(&e.message),
+        )),
+        (Some(operation), Ok(())) => {
+            match state.take_override(operation, region, routed.param.as_deref()) {
+                Some(o) => {
+                    delay = o.delay_ms;
+                    apply_override(&o, || {
+                        default_reply(operation, &routed, raw_query, request, region)
+                    })
+                }
+                None => Outcome::Respond(default_reply(
+                    operation, &routed, raw_query, request, region,
+                )),
+            }
+        }
+    };
+    let status = match &outcome {
+        Outcome::Respond(r) => r.status,
+        Outcome::Hang | Outcome::Reset => 0,
+    };
+    let call = Call {
+        service: routed.service.to_string(),
+        operation: routed.operation.unwrap_or("UnknownOperation").to_string(),
+        region: claimed.region,
+        access_key_id: claimed.access_key_id,
+        status,
+    };
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(call);
+    (outcome, delay)
+}
+
+fn default_reply(
+    operation: &str,
+    routed: &router::Routed,
+    raw_query: &str,
+    request: &Request,
+    region: Option<&str>,
+) -> Reply {
+    let query = parse_query(raw_query);
+    ops::handle(&ops::Input {
+        operation,
+        param: routed.param.as_deref(),
+        query: &query,
+        body: &request.body,
+        region: region.unwrap_or(DEFAULT_REGION),
+    })
+}
+
+fn apply_override(o: &Override, default: impl FnOnce() -> Reply) -> Outcome {
+    match o.fault {
+        Some(Fault::Hang) => return Outcome::Hang,
+        Some(Fault::Reset) => return Outcome::Reset,
+        None => {}
+    }
+    if let Some(code) = &o.error_type {
+        let status = o.status.unwrap_or_else(|| ops::status_for(code));
+        return Outcome::Respond(Reply::error(status, code, o.message.as_deref()));
+    }
+    if let Some(body) = &o.body {
+        let mut reply = Reply::json(o.status.unwrap_or(200), &serde_json::Value::Null);
+        reply.body = body.clone().into_bytes();
+        return Outcome::Respond(reply);
+    }
+    // Only a delay (or a status for the default body) was asked for.
+    let mut reply = default();
+    if let Some(status) = o.status {
+        reply.status = status;
+    }
+    Outcome::Respond(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_times_then_falls_through() {
+        let s = Scenario::from_toml(
+            r#"
+            [[override]]
+            operation = "InvokeModel"
+            error_type = "ThrottlingException"
+            message = "Too many requests, please wait before trying again."
+            source = "https://github.com/minorun365/agent-book/issues/29"
+            times = 2
+            [[override]]
+            operation = "InvokeModel"
+            model = "m"
+            region = "eu-west-1"
+            body = '{"ok":true}'
+            "#,
+        )
+        .unwrap();
+        let state = State::new(s);
+        assert!(state
+            .take_override("InvokeModel", Some("us-east-1"), Some("m"))
+            .unwrap()
+            .error_type
+            .is_some());
+        assert!(state
+            .take_override("Converse", Some("us-east-1"), Some("m"))
+            .is_none());
+        assert!(state
+            .take_override("InvokeModel", None, None)
+            .unwrap()
+            .error_type
+            .is_some());
+        assert!(
+            state
+                .take_override("InvokeModel", Some("us-east-1"), Some("m"))
+                .is_none(),
+            "region filter"
+        );
+        assert!(
+            state
+                .take_override("InvokeModel", Some("eu-west-1"), Some("x"))
+                .is_none(),
+            "model filter"
+        );
+        assert!(state
+            .take_override("InvokeModel", Some("eu-west-1"), Some("m"))
+            .unwrap()
+            .body
+            .is_some());
+        assert!(
+            state
+                .take_override("InvokeModel", Some("eu-west-1"), Some("m"))
+                .is_some(),
+            "no times: forever"
+        );
+    }
+
+    #[test]
+    fn clock_offset_shifts_now() {
+        let state = State::new(Scenario::from_toml("[clock]\noffset_seconds = 600").unwrap());
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((state.now() - real - 600).abs() <= 1);
+    }
+}

@@ -1,0 +1,442 @@
+//! Keeps the stub from drifting away from AWS: every route, default body and scenario override
+//! is checked against the service models botocore ships (the same models the SDKs are built from).
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use testbed::router::ROUTES;
+use testbed::Scenario;
+
+const INSTALL_HINT: &str =
+    "botocore's service models are needed: run `python3 -m pip install -r tests/requirements.txt`";
+
+/// Errors raised by the AWS front door before any operation runs, so no operation models them.
+const FRONT_DOOR_ERRORS: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+    "MissingAuthenticationTokenException",
+    "UnknownOperationException",
+];
+
+fn botocore_dir() -> PathBuf {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import botocore,os;print(os.path.dirname(botocore.__file__))",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {INSTALL_HINT}"));
+    assert!(
+        out.status.success(),
+        "botocore is not importable ({}); {INSTALL_HINT}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn load_model(rel: &str) -> Value {
+    let path = botocore_dir().join("data").join(rel);
+    let file = std::fs::File::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; {INSTALL_HINT}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+struct Models {
+    bedrock: Value,
+    runtime: Value,
+}
+
+impl Models {
+    fn load() -> Models {
+        Models {
+            bedrock: load_model("bedrock/2023-04-20/service-2.json.gz"),
+            runtime: load_model("bedrock-runtime/2023-09-30/service-2.json.gz"),
+        }
+    }
+
+    fn for_op(&self, operation: &str) -> &Value {
+        let route = ROUTES.iter().find(|r| r.operation == operation).unwrap();
+        if route.service == "bedrock" {
+            &self.bedrock
+        } else {
+            &self.runtime
+        }
+    }
+}
+
+/// Validates `value` against `shape`, collecting every mismatch with its JSON path.
+fn validate(model: &Value, shape_name: &str, value: &Value, path: &str, errors: &mut Vec<String>) {
+    let shape = &model["shapes"][shape_name];
+    let mut problems = Vec::new();
+    let mut fail = |why: String| problems.push(format!("{path}: {why} (shape {shape_name})"));
+    match shape["type"].as_str().unwrap_or_default() {
+        "structure" => {
+            let Some(obj) = value.as_object() else {
+                return errors.push(format!(
+                    "{path}: expected object, got {value} (shape {shape_name})"
+                ));
+            };
+            for req in shape["required"].as_array().into_iter().flatten() {
+                let req = req.as_str().unwrap();
+                if obj.get(req).is_none_or(Value::is_null) {
+                    fail(format!("required member `{req}` missing"));
+                }
+            }
+            let mut nested = Vec::new();
+            for (k, v) in obj {
+                let member = &shape["members"][k];
+                if member.is_null() {
+                    fail(format!("member `{k}` is not in the model"));
+                } else if !v.is_null() && member.get("location").is_none() {
+                    nested.push((member["shape"].as_str().unwrap(), v, format!("{path}.{k}")));
+                }
+            }
+            errors.append(&mut problems);
+            for (shape, v, at) in nested {
+                validate(model, shape, v, &at, errors);
+            }
+        }
+        "list" => {
+            let Some(items) = value.as_array() else {
+                return errors.push(format!(
+                    "{path}: expected array, got {value} (shape {shape_name})"
+                ));
+            };
+            let member = shape["member"]["shape"].as_str().unwrap();
+            for (i, item) in items.iter().enumerate() {
+                validate(model, member, item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        "map" => {
+            let Some(obj) = value.as_object() else {
+                return errors.push(format!(
+                    "{path}: expected object, got {value} (shape {shape_name})"
+                ));
+            };
+            let v_shape = shape["value"]["shape"].as_str().unwrap();
+            for (k, v) in obj {
+                validate(model, v_shape, v, &format!("{path}.{k}"), errors);
+            }
+        }
+        "string" => {
+            let Some(s) = value.as_str() else {
+                return fail(format!("expected string, got {value}"));
+            };
+            if let Some(allowed) = shape["enum"].as_array() {
+                // AWS returns INFERENCE_PROFILE in inferenceTypesSupported although the model's
+                // InferenceType enum lists only ON_DEMAND|PROVISIONED (facts §0.3; the Rust SDK
+                // yields InferenceType::Unknown("INFERENCE_PROFILE")). The one allowed exception.
+                let documented_exception =
+                    shape_name == "InferenceType" && s == "INFERENCE_PROFILE";
+                if !allowed.iter().any(|a| a == s) && !documented_exception {
+                    fail(format!("`{s}` is not one of {allowed:?}"));
+                }
+            }
+        }
+        "boolean" if !value.is_boolean() => fail(format!("expected boolean, got {value}")),
+        "integer" | "long" if !(value.is_i64() || value.is_u64()) => {
+            fail(format!("expected integer, got {value}"))
+        }
+        "float" | "double" if !value.is_number() => fail(format!("expected number, got {value}")),
+        // restJson1 sends timestamps as ISO 8601 strings (or epoch seconds).
+        "timestamp" if !(value.is_number() || value.as_str().is_some_and(|s| s.contains('T'))) => {
+            fail(format!("expected timestamp, got {value}"))
+        }
+        "blob" => {
+            use base64::Engine as _;
+            let ok = value
+                .as_str()
+                .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
+            if !ok {
+                fail(format!("expected base64 blob, got {value}"));
+            }
+        }
+        _ => {}
+    }
+    errors.extend(problems);
+}
+
+fn output_shape<'a>(model: &'a Value, operation: &str) -> &'a str {
+    model["operations"][operation]["output"]["shape"]
+        .as_str()
+        .unwrap()
+}
+
+/// The shape a JSON response body must match: the output shape, or its `payload` member.
+fn body_shape<'a>(model: &'a Value, operation: &str) -> &'a str {
+    let out = output_shape(model, operation);
+    match model["shapes"][out]["payload"].as_str() {
+        Some(member) => model["shapes"][out]["members"][member]["shape"]
+            .as_str()
+            .unwrap(),
+        None => out,
+    }
+}
+
+fn modeled_errors(model: &Value, operation: &str) -> BTreeSet<String> {
+    model["operations"][operation]["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["shape"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const STREAM_OPS: &[&str] = &["InvokeModelWithResponseStream", "ConverseStream"];
+const ANTHROPIC_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}]}"#;
+const CONVERSE_BODY: &str = r#"{"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}}]}],"inferenceConfig":{"maxTokens":3}}"#;
+
+fn request_body(operation: &str) -> String {
+    use base64::Engine as _;
+    match operation {
+        "Converse" | "ConverseStream" => CONVERSE_BODY.into(),
+        "CountTokens" => format!(
+            r#"{{"input":{{"invokeModel":{{"body":"{}"}}}}}}"#,
+            base64::engine::general_purpose::STANDARD.encode(ANTHROPIC_BODY)
+        ),
+        _ => ANTHROPIC_BODY.into(),
+    }
+}
+
+#[test]
+fn routes_match_the_models_http_bindings() {
+    let models = Models::load();
+    for route in ROUTES {
+        let model = models.for_op(route.operation);
+        let http = &model["operations"][route.operation]["http"];
+        assert!(
+            !http.is_null(),
+            "{} is not an operation of {}",
+            route.operation,
+            route.service
+        );
+        assert_eq!(http["method"], route.method, "{} method", route.operation);
+        assert_eq!(
+            http["requestUri"], route.uri,
+            "{} requestUri",
+            route.operation
+        );
+        let code = http["responseCode"].as_u64().unwrap_or(200);
+        assert_eq!(
+            code, 200,
+            "{}: the stub answers 200 on success",
+            route.operation
+        );
+    }
+}
+
+#[test]
+fn default_bodies_match_output_shapes() {
+    let models = Models::load();
+    let (model_ids, profile_ids) = testbed::introspect::known_ids();
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for route in ROUTES {
+        let model = models.for_op(route.operation);
+        let params: Vec<Option<String>> = if !route.uri.contains('{') {
+            vec![None]
+        } else if route.operation == "GetInferenceProfile" {
+            profile_ids.iter().cloned().map(Some).collect()
+        } else {
+            model_ids
+                .iter()
+                .chain(&profile_ids)
+                .cloned()
+                .map(Some)
+                .collect()
+        };
+        for param in params {
+            let body = request_body(route.operation);
+            let (status, _, bytes) = testbed::introspect::default_reply(
+                route.operation,
+                param.as_deref(),
+                body.as_bytes(),
+            );
+            if status != 200 {
+                // Refusals (on-demand unsupported, a profile outside us-east-1) are checked below.
+                continue;
+            }
+            let at = format!("{}({})", route.operation, param.as_deref().unwrap_or(""));
+            if STREAM_OPS.contains(&route.operation) {
+                check_stream(model, route.operation, &bytes, &at, &mut errors);
+            } else if route.operation == "InvokeModel" {
+                // The output payload is an opaque blob (the model's own JSON); nothing to check.
+            } else {
+                let v: Value = serde_json::from_slice(&bytes).unwrap();
+                validate(
+                    model,
+                    body_shape(model, route.operation),
+                    &v,
+                    &at,
+                    &mut errors,
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "default bodies drift from the AWS models:\n{}",
+        errors.join("\n")
+    );
+    assert!(checked > 20, "only {checked} bodies checked");
+}
+
+/// Each event-stream frame must be a member of the operation's stream union.
+fn check_stream(
+    model: &Value,
+    operation: &str,
+    mut bytes: &[u8],
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    let union = body_shape(model, operation);
+    assert_eq!(
+        model["shapes"][union]["eventstream"], true,
+        "{operation}: payload is an event stream"
+    );
+    while !bytes.is_empty() {
+        let (frame, n) = testbed::eventstream::decode_frame(bytes).unwrap();
+        bytes = &bytes[n..];
+        let header = |name: &str| {
+            frame
+                .headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header(":message-type").as_deref(), Some("event"));
+        let event_type = header(":event-type").unwrap();
+        let member = &model["shapes"][union]["members"][&event_type];
+        let Some(shape) = member["shape"].as_str() else {
+            errors.push(format!("{at}: event type `{event_type}` is not in {union}"));
+            continue;
+        };
+        let payload: Value = serde_json::from_slice(&frame.payload).unwrap();
+        validate(
+            model,
+            shape,
+            &payload,
+            &format!("{at}:{event_type}"),
+            errors,
+        );
+    }
+}
+
+#[test]
+fn default_errors_are_modeled_for_their_operations() {
+    let models = Models::load();
+    let mut errors = Vec::new();
+    for route in ROUTES {
+        let model = models.for_op(route.operation);
+        let modeled = modeled_errors(model, route.operation);
+        // Trigger each refusal the stub makes on its own: unknown ids, on-demand-only checks, bad bodies.
+        for (param, body) in [
+            (Some("anthropic.nope-v1:0"), request_body(route.operation)),
+            (
+                Some("anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                request_body(route.operation),
+            ),
+            (
+                Some("anthropic.claude-3-haiku-20240307-v1:0"),
+                "not json".to_string(),
+            ),
+        ] {
+            let param = if route.uri.contains('{') { param } else { None };
+            let (status, headers, _) =
+                testbed::introspect::default_reply(route.operation, param, body.as_bytes());
+            if status == 200 {
+                continue;
+            }
+            let code = headers
+                .iter()
+                .find(|(k, _)| k == "x-amzn-ErrorType")
+                .map(|(_, v)| v.split(':').next().unwrap().to_string())
+                .unwrap();
+            if !modeled.contains(&code) {
+                errors.push(format!(
+                    "{} answers {code}, which the model does not list ({modeled:?})",
+                    route.operation
+                ));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn scenario_overrides_match_the_models() {
+    let models = Models::load();
+    let mut errors = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(testbed::scenarios_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        files += 1;
+        let scenario = Scenario::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (i, o) in scenario.overrides.iter().enumerate() {
+            let model = models.for_op(&o.operation);
+            let at = format!("{file} override #{} ({})", i + 1, o.operation);
+            if let Some(code) = &o.error_type {
+                let modeled = modeled_errors(model, &o.operation);
+                if !modeled.contains(code) && !FRONT_DOOR_ERRORS.contains(&code.as_str()) {
+                    errors.push(format!(
+                        "{at}: {code} is neither modeled ({modeled:?}) nor a front-door error"
+                    ));
+                }
+                let status = model["shapes"][code]["error"]["httpStatusCode"].as_u64();
+                if let (Some(want), Some(got)) = (status, o.status) {
+                    if want != u64::from(got) {
+                        errors.push(format!(
+                            "{at}: {code} is HTTP {want} in the model, the override says {got}"
+                        ));
+                    }
+                }
+            }
+            if let Some(body) = &o.body {
+                let v: Value = serde_json::from_str(body).unwrap();
+                validate(model, body_shape(model, &o.operation), &v, &at, &mut errors);
+            }
+        }
+    }
+    assert!(files >= 6, "found only {files} scenario files");
+    assert!(
+        errors.is_empty(),
+        "scenario overrides drift from the AWS models:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn validator_catches_drift() {
+    let models = Models::load();
+    let model = &models.bedrock;
+    let mut errors = Vec::new();
+    let bad = serde_json::json!({ "modelSummaries": [{ "modelId": "x", "inferenceTypesSupported": ["NOPE"], "responseStreamingSupported": "yes", "bogus": 1 }] });
+    validate(
+        model,
+        body_shape(model, "ListFoundationModels"),
+        &bad,
+        "t",
+        &mut errors,
+    );
+    let joined = errors.join("\n");
+    for needle in [
+        "`modelArn` missing",
+        "`NOPE` is not one of",
+        "expected boolean",
+        "`bogus` is not in the model",
+    ] {
+        assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
+    }
+}

@@ -1,0 +1,494 @@
+//! Drives the stub with the real AWS Rust SDK, so the wire format, SigV4 verification and event
+//! streams are proven against the client the CLI uses, not against our own reading of the spec.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_bedrock::config::Credentials;
+use aws_sdk_bedrock::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types as rt;
+use testbed::{Scenario, Stub, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
+
+const HAIKU3: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+const BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"#;
+
+struct Setup {
+    key: &'static str,
+    secret: &'static str,
+    token: Option<&'static str>,
+    region: &'static str,
+    skew_correction: bool,
+}
+
+const VALID: Setup = Setup {
+    key: TEST_ACCESS_KEY_ID,
+    secret: TEST_SECRET_ACCESS_KEY,
+    token: None,
+    region: "us-east-1",
+    skew_correction: true,
+};
+
+async fn sdk_config(stub: &Stub, s: Setup) -> aws_config::SdkConfig {
+    let creds = Credentials::new(s.key, s.secret, s.token.map(String::from), None, "testbed");
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(s.region))
+        .credentials_provider(creds)
+        .endpoint_url(stub.url());
+    if !s.skew_correction {
+        loader = loader.disable_clock_skew_correction(true);
+    }
+    loader.load().await
+}
+
+async fn bedrock(stub: &Stub, s: Setup) -> aws_sdk_bedrock::Client {
+    aws_sdk_bedrock::Client::new(&sdk_config(stub, s).await)
+}
+
+async fn runtime(stub: &Stub, s: Setup) -> aws_sdk_bedrockruntime::Client {
+    aws_sdk_bedrockruntime::Client::new(&sdk_config(stub, s).await)
+}
+
+async fn healthy() -> Stub {
+    Stub::start(Scenario::load("healthy"))
+        .await
+        .expect("stub starts")
+}
+
+#[tokio::test]
+async fn list_foundation_models_with_valid_credentials() {
+    let stub = healthy().await;
+    let out = bedrock(&stub, VALID)
+        .await
+        .list_foundation_models()
+        .by_provider("Anthropic")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    let ids: Vec<&str> = out.model_summaries().iter().map(|m| m.model_id()).collect();
+    assert!(ids.contains(&HAIKU3), "{ids:?}");
+    assert!(
+        !ids.iter().any(|id| id.starts_with("amazon.")),
+        "byProvider filters"
+    );
+    let sonnet = out
+        .model_summaries()
+        .iter()
+        .find(|m| m.model_id().contains("sonnet-4-5"))
+        .unwrap();
+    assert_eq!(
+        sonnet.model_arn(),
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    );
+    assert_eq!(
+        sonnet.inference_types_supported()[0].as_str(),
+        "INFERENCE_PROFILE"
+    );
+}
+
+#[tokio::test]
+async fn unknown_key_is_unrecognized_client() {
+    let stub = healthy().await;
+    let s = Setup {
+        key: "AKIAUNKNOWNKEY000000",
+        ..VALID
+    };
+    let err = bedrock(&stub, s)
+        .await
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("UnrecognizedClientException"));
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is invalid.")
+    );
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
+    assert!(err
+        .raw_response()
+        .unwrap()
+        .headers()
+        .get("x-amzn-RequestId")
+        .is_some());
+}
+
+#[tokio::test]
+async fn wrong_secret_is_invalid_signature() {
+    let stub = healthy().await;
+    let s = Setup {
+        secret: "not-the-secret",
+        ..VALID
+    };
+    let err = bedrock(&stub, s)
+        .await
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidSignatureException"));
+    assert!(err
+        .message()
+        .unwrap()
+        .starts_with("The request signature we calculated does not match"));
+}
+
+#[tokio::test]
+async fn expired_session_token() {
+    let stub = Stub::start(Scenario::load("expired_token")).await.unwrap();
+    let s = Setup {
+        token: Some("FwoGZXIvYXdzEXAMPLE"),
+        ..VALID
+    };
+    let err = bedrock(&stub, s)
+        .await
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ExpiredTokenException"));
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is expired")
+    );
+}
+
+#[tokio::test]
+async fn get_foundation_model_with_colon_in_id() {
+    let stub = healthy().await;
+    let client = bedrock(&stub, VALID).await;
+    let out = client
+        .get_foundation_model()
+        .model_identifier(HAIKU3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.model_details().unwrap().model_id(), HAIKU3);
+    let err = client
+        .get_foundation_model()
+        .model_identifier("anthropic.nope-v1:0")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err
+        .as_service_error()
+        .unwrap()
+        .is_resource_not_found_exception());
+}
+
+#[tokio::test]
+async fn control_plane_operations_deserialize() {
+    let stub = healthy().await;
+    let client = bedrock(&stub, VALID).await;
+    let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    let a = client
+        .get_foundation_model_availability()
+        .model_id(sonnet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.authorization_status().as_str(), "AUTHORIZED");
+    assert_eq!(
+        a.agreement_availability().unwrap().status().as_str(),
+        "AVAILABLE"
+    );
+    let form = client.get_use_case_for_model_access().send().await.unwrap();
+    let form: serde_json::Value = serde_json::from_slice(form.form_data().as_ref()).unwrap();
+    assert_eq!(form["intendedUsers"], "0");
+    let offers = client
+        .list_foundation_model_agreement_offers()
+        .model_id(sonnet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offers.offers().len(), 1);
+    let profiles = client.list_inference_profiles().send().await.unwrap();
+    assert!(profiles
+        .inference_profile_summaries()
+        .iter()
+        .any(|p| p.inference_profile_id().starts_with("global.")));
+    let p = client
+        .get_inference_profile()
+        .inference_profile_identifier(format!("us.{sonnet}"))
+        .send()
+        .await
+        .unwrap();
+    let regions: Vec<&str> = p
+        .models()
+        .iter()
+        .map(|m| m.model_arn().unwrap().split(':').nth(3).unwrap())
+        .collect();
+    assert_eq!(regions, ["us-east-1", "us-east-2", "us-west-2"]);
+    assert_eq!(p.r#type().as_str(), "SYSTEM_DEFINED");
+}
+
+#[tokio::test]
+async fn invoke_model_succeeds_and_errors_like_bedrock() {
+    let stub = healthy().await;
+    let client = runtime(&stub, VALID).await;
+    let out = client
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    let v: serde_json::Value = serde_json::from_slice(out.body().as_ref()).unwrap();
+    assert_eq!(v["stop_reason"], "max_tokens");
+    assert_eq!(v["usage"]["output_tokens"], 1);
+
+    let err = client
+        .invoke_model()
+        .model_id("anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_validation_exception());
+    assert!(err
+        .message()
+        .unwrap()
+        .contains("with on-demand throughput isn\u{2019}t supported"));
+
+    let profile = client
+        .invoke_model()
+        .model_id("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await;
+    assert!(profile.is_ok(), "a profile id is invocable");
+}
+
+#[tokio::test]
+async fn invoke_model_with_response_stream_reads_to_the_end() {
+    let stub = healthy().await;
+    let client = runtime(&stub, VALID).await;
+    let mut out = client
+        .invoke_model_with_response_stream()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(
+            BODY.replace("\"max_tokens\":1", "\"max_tokens\":100"),
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    assert_eq!(out.content_type(), "application/json");
+    let mut types = Vec::new();
+    while let Some(event) = out.body.recv().await.unwrap() {
+        let rt::ResponseStream::Chunk(part) = event else {
+            panic!("unexpected {event:?}")
+        };
+        let v: serde_json::Value = serde_json::from_slice(part.bytes().unwrap().as_ref()).unwrap();
+        if v["type"] == "message_stop" {
+            assert!(
+                v["amazon-bedrock-invocationMetrics"]["outputTokenCount"]
+                    .as_u64()
+                    .unwrap()
+                    > 1
+            );
+        }
+        types.push(v["type"].as_str().unwrap().to_string());
+    }
+    assert_eq!(types.first().map(String::as_str), Some("message_start"));
+    assert_eq!(types.last().map(String::as_str), Some("message_stop"));
+    assert!(types.contains(&"message_delta".to_string()));
+}
+
+#[tokio::test]
+async fn converse_stream_and_count_tokens() {
+    let stub = healthy().await;
+    let client = runtime(&stub, VALID).await;
+    let msg = rt::Message::builder()
+        .role(rt::ConversationRole::User)
+        .content(rt::ContentBlock::Text("hi".into()))
+        .build()
+        .unwrap();
+    let out = client
+        .converse()
+        .model_id(HAIKU3)
+        .messages(msg.clone())
+        .inference_config(rt::InferenceConfiguration::builder().max_tokens(1).build())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    assert_eq!(out.stop_reason().as_str(), "max_tokens");
+    assert_eq!(out.usage().unwrap().output_tokens(), 1);
+
+    let mut stream = client
+        .converse_stream()
+        .model_id(HAIKU3)
+        .messages(msg)
+        .send()
+        .await
+        .unwrap()
+        .stream;
+    let mut saw_metadata = false;
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let rt::ConverseStreamOutput::Metadata(m) = event {
+            saw_metadata = m.usage().unwrap().total_tokens() > 0;
+        }
+    }
+    assert!(saw_metadata);
+
+    let input = rt::CountTokensInput::InvokeModel(
+        rt::InvokeModelTokensRequest::builder()
+            .body(Blob::new(BODY))
+            .build()
+            .unwrap(),
+    );
+    let n = client
+        .count_tokens()
+        .model_id(HAIKU3)
+        .input(input)
+        .send()
+        .await
+        .unwrap();
+    assert!(n.input_tokens() > 0);
+}
+
+#[tokio::test]
+async fn clock_skew_surfaces_in_date_header_and_sdk_corrects_it() {
+    let stub = Stub::start(Scenario::load("clock_skew")).await.unwrap();
+    let s = Setup {
+        skew_correction: false,
+        ..VALID
+    };
+    let err = bedrock(&stub, s)
+        .await
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidSignatureException"));
+    assert!(
+        err.message().unwrap().starts_with("Signature expired: "),
+        "{:?}",
+        err.message()
+    );
+    let date = err.raw_response().unwrap().headers().get("date").unwrap();
+    let date = httpdate::parse_http_date(date).unwrap();
+    let ahead = date
+        .duration_since(std::time::SystemTime::now())
+        .unwrap()
+        .as_secs();
+    assert!((590..=610).contains(&ahead), "Date is {ahead}s ahead");
+
+    // With correction on (the SDK default), attempt 2 is re-signed using the Date header.
+    let before = stub.calls().len();
+    bedrock(&stub, VALID)
+        .await
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap();
+    let statuses: Vec<u16> = stub.calls()[before..].iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [403, 200]);
+}
+
+#[tokio::test]
+async fn throttled_once_then_succeeds_on_retry() {
+    let stub = Stub::start(Scenario::load("throttled_once")).await.unwrap();
+    let out = runtime(&stub, VALID)
+        .await
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await;
+    assert!(out.is_ok());
+    let statuses: Vec<u16> = stub.calls().iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [429, 200]);
+}
+
+#[tokio::test]
+async fn calls_record_operation_and_region() {
+    let stub = healthy().await;
+    let s = Setup {
+        region: "eu-west-1",
+        ..VALID
+    };
+    bedrock(&stub, s)
+        .await
+        .list_inference_profiles()
+        .send()
+        .await
+        .unwrap();
+    let err = runtime(
+        &stub,
+        Setup {
+            region: "eu-west-1",
+            ..VALID
+        },
+    )
+    .await
+    .invoke_model()
+    .model_id(HAIKU3)
+    .content_type("application/json")
+    .body(Blob::new("{}"))
+    .send()
+    .await
+    .unwrap_err();
+    assert_eq!(err.message(), Some("Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again."));
+    let calls = stub.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        (calls[0].service.as_str(), calls[0].operation.as_str()),
+        ("bedrock", "ListInferenceProfiles")
+    );
+    assert_eq!(
+        (
+            calls[1].service.as_str(),
+            calls[1].operation.as_str(),
+            calls[1].status
+        ),
+        ("bedrock-runtime", "InvokeModel", 400)
+    );
+    assert!(calls
+        .iter()
+        .all(|c| c.region.as_deref() == Some("eu-west-1")));
+    assert_eq!(calls[0].access_key_id.as_deref(), Some(TEST_ACCESS_KEY_ID));
+}
+
+#[tokio::test]
+async fn use_case_missing_and_access_denied_scenarios() {
+    let stub = Stub::start(Scenario::load("use_case_missing"))
+        .await
+        .unwrap();
+    let err = runtime(&stub, VALID)
+        .await
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err
+        .as_service_error()
+        .unwrap()
+        .is_resource_not_found_exception());
+    assert!(err
+        .message()
+        .unwrap()
+        .starts_with("Model use case details have not been submitted"));
+
+    let stub = Stub::start(Scenario::load("model_access_denied"))
+        .await
+        .unwrap();
+    let err = runtime(&stub, VALID)
+        .await
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_access_denied_exception());
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
+}
