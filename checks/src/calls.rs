@@ -9,6 +9,7 @@ use crate::{Evidence, Report, Status};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -129,16 +130,15 @@ pub struct CallSite<'a> {
 
 impl Recorder {
     /// Judges the SDK's result of the call this recorder watched, started at `started`.
-    pub fn finish<T, E, R>(
+    pub fn finish<T, E>(
         &self,
         site: CallSite<'_>,
         started: Instant,
-        result: Result<T, SdkError<E, R>>,
+        result: Result<T, SdkError<E, HttpResponse>>,
         request_id_of_output: impl FnOnce(&T) -> Option<String>,
     ) -> Observed<T>
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let attempts = self.attempts();
         let last = attempts.last();
@@ -227,16 +227,22 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn judge_sdk_error<E, R>(err: &SdkError<E, R>, attempts: &[Attempt]) -> Judged
+fn judge_sdk_error<E>(err: &SdkError<E, HttpResponse>, attempts: &[Attempt]) -> Judged
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match err {
         SdkError::ServiceError(context) => {
             let service_error = context.err();
-            let code = service_error.code().map(str::to_string);
-            let message = service_error.message().unwrap_or_default().to_string();
+            let body = context.raw().body().bytes().unwrap_or_default();
+            let code = service_error
+                .code()
+                .map(str::to_string)
+                .or_else(|| code_from_body(body));
+            let message = match service_error.message() {
+                Some(m) => m.to_string(),
+                None => message_from_body(body).unwrap_or_default(),
+            };
             let http_status = attempts.last().map(|a| a.status);
             let (status, diagnosis) = judge_service_error(code.as_deref(), &message, http_status);
             Judged {
@@ -307,6 +313,30 @@ where
     }
 }
 
+/// The error code of a body the SDK could not read one from. AWS itself always sends codes the SDK
+/// parses; emulators and proxies reshape them (moto wraps awsQuery errors in `<Errors>`, which the
+/// Rust SDK's STS parser does not look into), and a diagnosis should not depend on that.
+fn code_from_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    if let Some(code) = between(text, "<Code>", "</Code>") {
+        return Some(code);
+    }
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let raw = json.get("__type").or_else(|| json.get("code"))?.as_str()?;
+    Some(sanitize_error_type(raw))
+}
+
+fn message_from_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    between(text, "<Message>", "</Message>")
+}
+
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].trim().to_string()).filter(|s| !s.is_empty())
+}
+
 /// Status and diagnosis of an error AWS returned. Inconclusive answers (throttling, 5xx, timeouts)
 /// are `error`, never `fail`: telling someone to fix their access because AWS was busy sends them the
 /// wrong way.
@@ -366,6 +396,24 @@ mod tests {
             sanitize_error_type("aws.protocoltests#FooError:http://x"),
             "FooError"
         );
+    }
+
+    #[test]
+    fn reads_codes_the_sdk_missed_from_the_body() {
+        let moto = br#"<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>"#;
+        assert_eq!(
+            code_from_body(moto).as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(
+            message_from_body(moto).as_deref(),
+            Some("The security token included in the request is invalid.")
+        );
+        assert_eq!(
+            code_from_body(br#"{"__type":"com.amazon#ThrottlingException"}"#).as_deref(),
+            Some("ThrottlingException")
+        );
+        assert_eq!(code_from_body(b"<html>502 Bad Gateway</html>"), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 mod catalog;
 pub mod eventstream;
 mod http;
+mod moto;
 mod ops;
 #[doc(hidden)]
 pub mod router;
@@ -27,7 +28,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{scenarios_dir, Clock, Credentials, Fault, Override, Scenario};
+pub use server::STUB_ACCOUNT;
 
 /// Throwaway credentials every scenario accepts unless it says otherwise (AWS's documented example key).
 pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";

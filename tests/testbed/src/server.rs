@@ -177,6 +177,9 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
     };
     let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
     let region = claimed.region.as_deref();
+    if let Some(action) = sts_action(request, raw_path) {
+        return sts_answer(state, action, claimed, auth);
+    }
     let mut delay = 0;
     let outcome = match (routed.operation, auth) {
         // AWS rejects unknown operations at the front door, before looking at the signature.
@@ -217,6 +220,79 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         .unwrap_or_else(|e| e.into_inner())
         .push(call);
     (outcome, delay)
+}
+
+/// The STS action of an awsQuery request (`POST /` with a form body), if this is one.
+fn sts_action(request: &Request, raw_path: &str) -> Option<String> {
+    if request.method != "POST" || raw_path != "/" {
+        return None;
+    }
+    let body = std::str::from_utf8(&request.body).ok()?;
+    parse_query(body)
+        .into_iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v)
+}
+
+/// STS, for what moto cannot play: moto never expires a session token, so a scenario that needs
+/// `ExpiredToken` from STS points `AWS_ENDPOINT_URL_STS` here. Same SigV4 checks as Bedrock, with
+/// the awsQuery error codes STS uses for them (facts §3.3, §3.5).
+fn sts_answer(
+    state: &State,
+    action: String,
+    claimed: sigv4::Claimed,
+    auth: Result<(), sigv4::AuthError>,
+) -> (Outcome, u64) {
+    let reply = match (action.as_str(), auth) {
+        (_, Err(e)) => {
+            let code = match e.code {
+                "UnrecognizedClientException" => "InvalidClientTokenId",
+                "InvalidSignatureException" => "SignatureDoesNotMatch",
+                "ExpiredTokenException" => "ExpiredToken",
+                other => other,
+            };
+            sts_xml(403, &format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                xml_escape(&e.message), crate::request_id()
+            ))
+        }
+        ("GetCallerIdentity", Ok(())) => sts_xml(200, &format!(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{STUB_ACCOUNT}:user/compiler-bedrock</Arn><UserId>AIDAJQABLZS4A3QDU576Q</UserId><Account>{STUB_ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+            crate::request_id()
+        )),
+        (_, Ok(())) => sts_xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>"),
+    };
+    let call = Call {
+        service: "sts".into(),
+        operation: action,
+        region: claimed.region,
+        access_key_id: claimed.access_key_id,
+        status: reply.status,
+    };
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(call);
+    (Outcome::Respond(reply), 0)
+}
+
+/// The account the stub's STS reports.
+pub const STUB_ACCOUNT: &str = "123456789012";
+
+fn sts_xml(status: u16, body: &str) -> Reply {
+    Reply {
+        status,
+        content_type: "text/xml",
+        headers: Vec::new(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn default_reply(

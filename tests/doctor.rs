@@ -1,0 +1,299 @@
+//! End-to-end: the real binary against moto and the Bedrock stub, one scenario per test.
+
+mod support;
+
+use std::time::Duration;
+use support::{assert_check, check, closed_port, Bed};
+
+const CHECK_IDS: [&str; 14] = [
+    "credentials",
+    "identity",
+    "clock",
+    "region",
+    "endpoint",
+    "iam-permissions",
+    "model-catalog",
+    "model-access",
+    "use-case",
+    "marketplace",
+    "invoke",
+    "inference-profile",
+    "scp",
+    "prompt-caching",
+];
+
+#[test]
+fn healthy_account_passes_and_the_report_has_every_field() {
+    let bed = Bed::new("healthy");
+    let (run, report) = bed.report(&[]);
+    run.assert_code(0);
+    for id in ["credentials", "identity", "clock", "region", "endpoint"] {
+        assert_check(&report, id, "pass", None);
+    }
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "bedrock-doctor");
+    assert!(report["generated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(report["target"]["region"], "us-east-1");
+    for key in [
+        "region",
+        "profile",
+        "model_id",
+        "inference_profile_id",
+        "endpoint_url",
+    ] {
+        assert!(
+            report["target"].get(key).is_some(),
+            "target.{key} missing: {report:#}"
+        );
+    }
+    assert_eq!(report["identity"]["account_id"], testbed::MOTO_ACCOUNT);
+    assert_eq!(
+        report["identity"]["arn"],
+        format!(
+            "arn:aws:iam::{}:user/{}",
+            testbed::MOTO_ACCOUNT,
+            testbed::SEEDED_USER
+        )
+    );
+    assert_eq!(report["identity"]["principal_type"], "iam-user");
+    assert!(report["identity"]["credential_source"]
+        .as_str()
+        .unwrap()
+        .contains("environment"));
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, CHECK_IDS);
+    let summary = &report["summary"];
+    assert_eq!(
+        (summary["pass"].as_u64(), summary["skip"].as_u64()),
+        (Some(5), Some(9)),
+        "{report:#}"
+    );
+    for entry in report["checks"].as_array().unwrap() {
+        for key in [
+            "id",
+            "title",
+            "category",
+            "status",
+            "diagnosis",
+            "summary",
+            "fix",
+            "evidence",
+            "duration_ms",
+        ] {
+            assert!(
+                entry.get(key).is_some(),
+                "checks[].{key} missing in {entry:#}"
+            );
+        }
+    }
+    let identity = check(&report, "identity");
+    let evidence = &identity["evidence"][0];
+    for key in [
+        "service",
+        "operation",
+        "region",
+        "http_status",
+        "error_code",
+        "request_id",
+        "message",
+        "duration_ms",
+    ] {
+        assert!(
+            evidence.get(key).is_some(),
+            "evidence.{key} missing in {evidence:#}"
+        );
+    }
+    assert_eq!(evidence["operation"], "GetCallerIdentity");
+    assert_eq!(evidence["http_status"], 200);
+    assert!(evidence["request_id"].is_string(), "{evidence:#}");
+    // The clock read Bedrock's Date header: the shared ListFoundationModels call reached the stub once.
+    let bedrock_calls: Vec<String> = bed
+        .stub
+        .calls()
+        .iter()
+        .map(|c| c.operation.clone())
+        .collect();
+    assert_eq!(bedrock_calls, ["ListFoundationModels"]);
+    assert_eq!(bed.stub.calls()[0].region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn no_credentials_and_no_imds_fails_fast() {
+    let mut bed = Bed::new("healthy");
+    bed.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "credentials", "fail", Some("no-credentials"));
+    assert_check(&report, "identity", "skip", None);
+    assert!(check(&report, "identity")["summary"]
+        .as_str()
+        .unwrap()
+        .contains("`credentials`"));
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "took {:?}\n{run}",
+        run.elapsed
+    );
+    assert!(
+        bed.stub.calls().is_empty(),
+        "nothing is sent without credentials"
+    );
+}
+
+#[test]
+fn no_credentials_with_a_silent_imds_still_finishes_in_seconds() {
+    // An instance metadata stand-in that accepts connections and never answers: the worst case
+    // off EC2 behind some firewalls.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut bed = Bed::new("healthy");
+    bed.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY")
+        .unset("AWS_REGION");
+    bed.set(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        format!("http://127.0.0.1:{port}"),
+    );
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "credentials", "fail", Some("no-credentials"));
+    assert_check(&report, "region", "fail", Some("region-missing"));
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "took {:?}\n{run}",
+        run.elapsed
+    );
+    drop(silent);
+}
+
+#[test]
+fn unknown_access_key_is_invalid() {
+    let mut bed = Bed::new("healthy");
+    bed.set("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE");
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "credentials", "pass", None);
+    assert_check(&report, "identity", "fail", Some("invalid-access-key"));
+    let evidence = &check(&report, "identity")["evidence"][0];
+    assert_eq!(evidence["error_code"], "InvalidClientTokenId", "{report:#}");
+    assert_eq!(evidence["http_status"], 403);
+    assert!(check(&report, "identity")["fix"]
+        .as_str()
+        .unwrap()
+        .contains("aws configure"));
+}
+
+#[test]
+fn wrong_secret_is_a_signature_mismatch() {
+    let mut bed = Bed::new("healthy");
+    bed.set(
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz",
+    );
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "identity", "fail", Some("signature-mismatch"));
+    assert_eq!(
+        check(&report, "identity")["evidence"][0]["error_code"],
+        "SignatureDoesNotMatch"
+    );
+}
+
+#[test]
+fn expired_session_token_is_reported_as_expired() {
+    // moto never expires a session, so this scenario's STS is the stub, which does.
+    let mut bed = Bed::new("expired_token");
+    let stub = bed.stub.url();
+    bed.set("AWS_ENDPOINT_URL_STS", stub)
+        .set("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEXPIREDSESSIONTOKEN");
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "identity", "fail", Some("expired-credentials"));
+    assert_eq!(
+        check(&report, "identity")["evidence"][0]["error_code"],
+        "ExpiredToken"
+    );
+    assert!(check(&report, "credentials")["summary"]
+        .as_str()
+        .unwrap()
+        .contains("(temporary)"));
+}
+
+#[test]
+fn clock_skew_is_caught_although_the_sdk_corrects_it() {
+    let bed = Bed::new("clock_skew");
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "clock", "fail", Some("clock-skew"));
+    assert!(
+        check(&report, "clock")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("behind"),
+        "{report:#}"
+    );
+    assert_check(&report, "identity", "pass", None);
+}
+
+#[test]
+fn typo_in_the_region_names_the_region_meant() {
+    let mut bed = Bed::new("healthy");
+    bed.set("AWS_REGION", "us-esat-1");
+    let (run, report) = bed.report(&["--only", "region"]);
+    run.assert_code(1);
+    assert_check(&report, "region", "fail", Some("region-invalid"));
+    let entry = check(&report, "region");
+    assert!(
+        entry["summary"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean us-east-1?"),
+        "{entry:#}"
+    );
+    assert!(
+        entry["fix"].as_str().unwrap().contains("us-east-1"),
+        "{entry:#}"
+    );
+    assert_eq!(report["checks"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn unreachable_endpoint_fails_the_endpoint_check() {
+    let mut bed = Bed::new("healthy");
+    bed.set(
+        "AWS_ENDPOINT_URL_BEDROCK",
+        format!("http://127.0.0.1:{}", closed_port()),
+    );
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(&report, "endpoint", "fail", Some("endpoint-unreachable"));
+    assert!(
+        check(&report, "endpoint")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{report:#}"
+    );
+    // The clock falls back to STS's Date header when Bedrock cannot be reached.
+    assert_check(&report, "clock", "pass", None);
+}
+
+#[test]
+fn endpoint_url_flag_overrides_every_service() {
+    let mut bed = Bed::new("healthy");
+    let stub = bed.stub.url();
+    bed.set(
+        "AWS_ENDPOINT_URL_BEDROCK",
+        format!("http://127.0.0.1:{}", closed_port()),
+    );
+    let (run, report) = bed.report(&["--endpoint-url", &stub, "--only", "endpoint"]);
+    run.assert_code(0);
+    assert_check(&report, "endpoint", "pass", None);
+    assert_eq!(report["target"]["endpoint_url"], stub);
+}

@@ -1,0 +1,203 @@
+//! The end-to-end harness: runs the real binary against moto (STS, IAM, Organizations) and the
+//! Bedrock stub, with a clean environment, and dumps everything when an assertion fails.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use testbed::{Credentials, Moto, Scenario, Stub};
+
+/// A secret that must never appear in any output: the doctor is handed it and must keep it.
+pub const SECRET_SENTINEL_SUFFIX: &str = "SECRETSENTINEL";
+
+pub struct Bed {
+    pub stub: Stub,
+    pub moto: &'static Moto,
+    pub env: BTreeMap<String, String>,
+    pub home: tempfile::TempDir,
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+impl Bed {
+    /// The scenario's Bedrock, moto's STS/IAM/Organizations, and the seeded user's keys in the
+    /// environment. The stub accepts exactly moto's keys, so one key pair works everywhere.
+    pub fn new(scenario: &str) -> Bed {
+        let moto = Moto::shared();
+        let mut scenario = Scenario::load(scenario);
+        let expired = scenario.credentials.iter().any(|c| c.session_token_expired);
+        scenario.credentials = vec![Credentials {
+            access_key_id: moto.access_key_id.clone(),
+            secret_access_key: moto.secret_access_key.clone(),
+            session_token: None,
+            session_token_expired: expired,
+        }];
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let stub = runtime
+            .block_on(Stub::start(scenario))
+            .expect("stub starts");
+        let home = tempfile::tempdir().unwrap();
+        let mut env = BTreeMap::new();
+        let mut set = |k: &str, v: String| {
+            env.insert(k.to_string(), v);
+        };
+        set("PATH", std::env::var("PATH").unwrap_or_default());
+        set("HOME", home.path().display().to_string());
+        set(
+            "AWS_CONFIG_FILE",
+            home.path().join("config").display().to_string(),
+        );
+        set(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials").display().to_string(),
+        );
+        set(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{}", closed_port()),
+        );
+        set("NO_PROXY", "127.0.0.1,localhost".into());
+        set("AWS_REGION", "us-east-1".into());
+        set("AWS_ACCESS_KEY_ID", moto.access_key_id.clone());
+        set("AWS_SECRET_ACCESS_KEY", moto.secret_access_key.clone());
+        set("AWS_ENDPOINT_URL_STS", moto.url().to_string());
+        set("AWS_ENDPOINT_URL_IAM", moto.url().to_string());
+        set("AWS_ENDPOINT_URL_ORGANIZATIONS", moto.url().to_string());
+        set("AWS_ENDPOINT_URL_BEDROCK", stub.url());
+        set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", stub.url());
+        // The stub's thread owns its own runtime; this one only started it.
+        drop(runtime);
+        Bed {
+            stub,
+            moto,
+            env,
+            home,
+        }
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Bed {
+        self.env.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Bed {
+        self.env.remove(key);
+        self
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_with_env(&self.env, args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        run_with_env(&self.env, args, Some(stdin))
+    }
+
+    /// Runs a check and returns the parsed JSON report.
+    pub fn report(&self, args: &[&str]) -> (Run, serde_json::Value) {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        let json = run.json();
+        (run, json)
+    }
+}
+
+pub fn run_with_env(env: &BTreeMap<String, String>, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = assert_cmd::Command::cargo_bin("bedrock-doctor").unwrap();
+    cmd.env_clear()
+        .envs(env)
+        .args(args)
+        .timeout(Duration::from_secs(60));
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_string());
+    }
+    let started = Instant::now();
+    let output = cmd.output().expect("the binary runs");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        env: env.clone(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+pub struct Run {
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Run {
+    /// Everything a red test needs to explain itself (secrets masked: the harness's own hygiene).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "command: bedrock-doctor {}", self.args.join(" "))?;
+        for (k, v) in &self.env {
+            let shown = if k.contains("SECRET") || k.contains("TOKEN") {
+                "<set>"
+            } else {
+                v.as_str()
+            };
+            writeln!(f, "  {k}={shown}")?;
+        }
+        writeln!(f, "exit: {:?} after {:?}", self.code, self.elapsed)?;
+        writeln!(
+            f,
+            "--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        )
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{self}"))
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, Some(code), "unexpected exit code\n{self}");
+        self
+    }
+}
+
+/// The entry of one check in a report.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check `{id}` in {report:#}"))
+}
+
+/// Asserts a check's status and diagnosis, showing the whole report when they differ.
+pub fn assert_check(report: &serde_json::Value, id: &str, status: &str, diagnosis: Option<&str>) {
+    let entry = check(report, id);
+    let want_diagnosis = diagnosis.map_or(serde_json::Value::Null, |d| {
+        serde_json::Value::String(d.into())
+    });
+    assert!(
+        entry["status"] == status && entry["diagnosis"] == want_diagnosis,
+        "check `{id}`: expected {status} / {diagnosis:?}, got {} / {}\n{report:#}",
+        entry["status"],
+        entry["diagnosis"]
+    );
+}
+
+pub fn write_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
