@@ -175,3 +175,84 @@ pub fn rfc3339(at: SystemTime) -> String {
     );
     at.format(&format).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use checks::{Category, CheckMeta, Report as CheckReport};
+    use futures_util::future::BoxFuture;
+
+    struct Hangs;
+    struct Panics;
+    struct Passes;
+
+    static META: CheckMeta = CheckMeta {
+        id: "test",
+        title: "Test",
+        category: Category::Other,
+        description: "test",
+        calls: &[],
+    };
+
+    impl Check for Hangs {
+        fn meta(&self) -> &'static CheckMeta {
+            &META
+        }
+        fn run<'a>(&'a self, _facts: &'a Facts) -> BoxFuture<'a, CheckReport> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    impl Check for Panics {
+        fn meta(&self) -> &'static CheckMeta {
+            &META
+        }
+        fn run<'a>(&'a self, _facts: &'a Facts) -> BoxFuture<'a, CheckReport> {
+            Box::pin(async { panic!("boom") })
+        }
+    }
+
+    impl Check for Passes {
+        fn meta(&self) -> &'static CheckMeta {
+            &META
+        }
+        fn run<'a>(&'a self, _facts: &'a Facts) -> BoxFuture<'a, CheckReport> {
+            Box::pin(async { CheckReport::pass("fine") })
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            region: Some("us-east-1".into()),
+            call_timeout: Duration::from_secs(1),
+            ..Settings::default()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_hanging_check_is_reported_at_the_deadline_and_others_still_count() {
+        let started = Instant::now();
+        let report = run(settings(), &[&Hangs, &Passes], Duration::from_millis(400)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(1400),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(report.checks[0].status, Status::Error);
+        assert_eq!(report.checks[0].diagnosis.as_deref(), Some(dx::TIMEOUT));
+        assert_eq!(report.checks[1].status, Status::Pass);
+        assert_eq!(report.exit_code(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_panicking_check_becomes_an_error_not_a_crash() {
+        let report = run(settings(), &[&Panics, &Passes], Duration::from_secs(5)).await;
+        assert_eq!(report.checks[0].status, Status::Error);
+        assert!(
+            report.checks[0].summary.contains("boom"),
+            "{}",
+            report.checks[0].summary
+        );
+        assert_eq!(report.checks[1].status, Status::Pass);
+    }
+}
