@@ -24,7 +24,8 @@ fn list_json_is_the_registry_in_order() {
     assert_eq!(items[0]["id"], "credentials");
     assert_eq!(items[13]["id"], "prompt-caching");
     for item in items {
-        let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        let mut keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        keys.sort();
         assert_eq!(keys, ["category", "description", "id", "title"], "{item}");
     }
 }

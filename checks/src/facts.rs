@@ -126,7 +126,7 @@ fn imds_client() -> aws_config::imds::Client {
         .max_attempts(1)
         .connect_timeout(Duration::from_millis(500))
         .read_timeout(Duration::from_secs(1))
-        .operation_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(1))
         .build()
 }
 
@@ -171,14 +171,22 @@ impl Facts {
             .connect_timeout(Duration::from_millis(3100))
             .operation_timeout(settings.call_timeout)
             .build();
+        // Built here for the same reason as the credentials chain: left to the loader, the SSO token
+        // chain resolves the region again, through instance metadata with the SDK's defaults.
+        let token = aws_config::default_provider::token::DefaultTokenChain::builder()
+            .profile_name(&profile_name)
+            .region(region.clone())
+            .build()
+            .await;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(&profile_name)
             .credentials_provider(credentials)
+            .token_provider(token)
             .retry_config(retry)
             .timeout_config(timeouts);
-        if let Some(region) = region {
-            loader = loader.region(region);
-        }
+        // Always set, even to None: left unset, the loader would run its own default region chain,
+        // with the SDK's slow instance-metadata defaults.
+        loader = loader.region(region);
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);
         }

@@ -175,11 +175,13 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         headers: &request.headers,
         body: &request.body,
     };
-    let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
-    let region = claimed.region.as_deref();
     if let Some(action) = sts_action(request, raw_path) {
+        let (claimed, auth) =
+            sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
         return sts_answer(state, action, claimed, auth);
     }
+    let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
+    let region = claimed.region.as_deref();
     let mut delay = 0;
     let outcome = match (routed.operation, auth) {
         // AWS rejects unknown operations at the front door, before looking at the signature.

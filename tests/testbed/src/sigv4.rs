@@ -93,6 +93,16 @@ pub fn verify(
     accepted: &[Credentials],
     now: i64,
 ) -> (Claimed, Result<(), AuthError>) {
+    verify_for(req, accepted, now, "bedrock")
+}
+
+/// As [`verify`], for a service other than Bedrock (the stub's STS signs as `sts`).
+pub fn verify_for(
+    req: &SignedRequest<'_>,
+    accepted: &[Credentials],
+    now: i64,
+    service: &str,
+) -> (Claimed, Result<(), AuthError>) {
     let Some(auth_value) = header(req, "authorization") else {
         return (
             Claimed::default(),
@@ -112,7 +122,7 @@ pub fn verify(
         access_key_id: Some(auth.access_key_id.into()),
         region: Some(auth.region.into()),
     };
-    let result = check(req, &auth, accepted, now);
+    let result = check(req, &auth, accepted, now, service);
     (claimed, result)
 }
 
@@ -121,6 +131,7 @@ fn check(
     auth: &Authorization<'_>,
     accepted: &[Credentials],
     now: i64,
+    service: &str,
 ) -> Result<(), AuthError> {
     let Some(key) = accepted
         .iter()
@@ -144,10 +155,10 @@ fn check(
             "The security token included in the request is expired",
         ));
     }
-    if auth.service != "bedrock" {
+    if auth.service != service {
         return Err(err(
             "InvalidSignatureException",
-            "Credential should be scoped to correct service: 'bedrock'. ",
+            format!("Credential should be scoped to correct service: '{service}'. "),
         ));
     }
     let Some(amz_date) = header(req, "x-amz-date") else {
