@@ -63,6 +63,11 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    runtime
+        .block_on(checks::facts::validate_profile(
+            run.settings.profile.as_deref(),
+        ))
+        .map_err(anyhow::Error::msg)?;
     let report = runtime.block_on(runner::run(run.settings, &run.selected, run.deadline));
     let exit = report.exit_code();
 

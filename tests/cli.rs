@@ -213,3 +213,36 @@ fn redact_masks_every_account_id() {
         "principal names are masked: {report:#}"
     );
 }
+
+#[test]
+fn a_profile_that_does_not_exist_or_a_broken_config_is_a_usage_error() {
+    let mut bed = Bed::new("healthy");
+    write_file(&bed.home, "config", "[profile dev]\nregion = us-west-2\n");
+    let run = bed.run(&["--profile", "prod"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("prod") && run.stderr.contains("dev"),
+        "{run}"
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{run}");
+
+    let dev = bed.run(&["--profile", "dev", "--only", "region", "--format", "json"]);
+    dev.assert_code(0);
+
+    write_file(&bed.home, "config", "[profile dev\nregion = us-west-2\n");
+    let broken = bed.run(&["--only", "region"]);
+    broken.assert_code(2);
+    assert!(broken.stderr.contains("config"), "{broken}");
+}
+
+#[test]
+fn sdk_settings_that_would_panic_the_sdk_do_not_panic_the_doctor() {
+    // aws-config panics on these while loading its default retry configuration (facts §4).
+    let mut bed = Bed::new("healthy");
+    bed.set("AWS_MAX_ATTEMPTS", "0")
+        .set("AWS_RETRY_MODE", "bogus");
+    let run = bed.run(&["--format", "json"]);
+    assert_ne!(run.code, Some(101), "{run}");
+    assert!(!run.stderr.contains("panicked"), "{run}");
+    run.assert_code(0);
+}

@@ -627,3 +627,34 @@ impl Facts {
         self.credentials.get().and_then(|r| r.as_ref().ok())
     }
 }
+
+/// Reads the shared config and credentials files the way the SDK will, so a malformed file or a
+/// `--profile` that names no profile is a one-line usage error up front rather than a confusing
+/// verdict later.
+pub async fn validate_profile(explicit: Option<&str>) -> Result<(), String> {
+    use aws_runtime::env_config::file::EnvConfigFiles as ProfileFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    let profiles =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &ProfileFiles::default(), None)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot read the AWS config files: {}",
+                    crate::calls::display_chain(&e)
+                )
+            })?;
+    let Some(name) = explicit else { return Ok(()) };
+    if profiles.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    let known = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known.join(", ")
+    };
+    Err(format!(
+        "--profile {name}: no such profile in the AWS config or credentials file (defined: {known})"
+    ))
+}

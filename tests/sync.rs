@@ -1,0 +1,91 @@
+//! Keeps the data the doctor ships in step with its sources: the README with the catalogue and the
+//! registry, and the region lists with botocore's endpoint data.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn readme_lists_every_diagnosis_code_and_check() {
+    let readme = readme();
+    for code in checks::dx::ALL {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "README's code table lacks `{code}`"
+        );
+    }
+    for check in checks::registry() {
+        assert!(
+            readme.contains(&format!("| `{}` |", check.meta().id)),
+            "README's check table lacks `{}`",
+            check.meta().id
+        );
+    }
+}
+
+fn botocore_data() -> std::path::PathBuf {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import botocore, os; print(os.path.dirname(botocore.__file__))",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "botocore is missing: python3 -m pip install -r tests/requirements.txt\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("data")
+}
+
+#[test]
+fn region_lists_match_botocore() {
+    let data = botocore_data();
+    let partitions: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("partitions.json")).unwrap())
+            .unwrap();
+    let regions: BTreeSet<String> = partitions["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["regions"].as_object().unwrap().keys().cloned())
+        .filter(|r| !r.ends_with("-global"))
+        .collect();
+    let ours: BTreeSet<String> = checks::regions::ALL_REGIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        ours, regions,
+        "checks/src/regions.rs ALL_REGIONS drifted from botocore partitions.json"
+    );
+
+    let endpoints: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("endpoints.json")).unwrap())
+            .unwrap();
+    let bedrock: BTreeSet<String> = endpoints["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["services"]["bedrock"]["endpoints"].as_object())
+        .flat_map(|e| e.iter())
+        .filter(|(name, spec)| {
+            !name.starts_with("bedrock-")
+                && !name.contains("fips")
+                && spec.get("deprecated").is_none()
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let ours: BTreeSet<String> = checks::regions::BEDROCK_REGIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        ours, bedrock,
+        "checks/src/regions.rs BEDROCK_REGIONS drifted from botocore endpoints.json"
+    );
+}
