@@ -216,7 +216,7 @@ fn redact_masks_every_account_id() {
 
 #[test]
 fn a_profile_that_does_not_exist_or_a_broken_config_is_a_usage_error() {
-    let mut bed = Bed::new("healthy");
+    let bed = Bed::new("healthy");
     write_file(&bed.home, "config", "[profile dev]\nregion = us-west-2\n");
     let run = bed.run(&["--profile", "prod"]);
     run.assert_code(2);
