@@ -5,6 +5,10 @@
 //! run alone (`--only clock`) still works: it fetches what it needs.
 
 use crate::calls::{CallError, CallSite, Observed, Recorder};
+
+pub mod iam;
+pub mod models;
+pub mod runtime;
 use crate::catalogue::dx;
 use crate::{Evidence, Report};
 use aws_config::meta::region::RegionProviderChain;
@@ -71,7 +75,7 @@ pub struct Identity {
 /// plane every model check starts from).
 #[derive(Debug, Clone)]
 pub struct ModelList {
-    pub model_ids: Vec<String>,
+    pub models: Vec<models::ModelInfo>,
     pub evidence: Evidence,
 }
 
@@ -112,10 +116,46 @@ pub struct Facts {
     sdk: SdkConfig,
     sts: aws_sdk_sts::Client,
     bedrock: aws_sdk_bedrock::Client,
+    runtime: aws_sdk_bedrockruntime::Client,
+    iam: aws_sdk_iam::Client,
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
     anthropic_models: OnceCell<Result<ModelList, FactError>>,
     clock_samples: Mutex<Vec<ClockSample>>,
+    memos: models::ModelMemos,
+}
+
+/// One lazily computed value per key (a model id): the per-model facts.
+pub struct Memo<V> {
+    cells: Mutex<std::collections::HashMap<String, std::sync::Arc<OnceCell<V>>>>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Memo {
+            cells: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone> Memo<V> {
+    pub async fn get_or_init<F: std::future::Future<Output = V>>(
+        &self,
+        key: &str,
+        init: impl FnOnce() -> F,
+    ) -> V {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(key.to_string()).or_default().clone()
+        };
+        cell.get_or_init(init).await.clone()
+    }
+
+    /// The value if some check already computed it.
+    pub fn get(&self, key: &str) -> Option<V> {
+        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        cells.get(key).and_then(|c| c.get().cloned())
+    }
 }
 
 /// IMDS is the last link of both provider chains. Its SDK defaults (4 attempts, 1 s connect and read
@@ -194,6 +234,9 @@ impl Facts {
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),
             bedrock: aws_sdk_bedrock::Client::new(&sdk),
+            runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            memos: models::ModelMemos::default(),
             sdk,
             settings,
             profile_name,
@@ -250,6 +293,37 @@ impl Facts {
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
+    }
+
+    /// Makes one AWS call through a fresh [`Recorder`], keeps its clock samples, and judges it.
+    pub(crate) async fn call<T, E, F>(
+        &self,
+        site: CallSite<'_>,
+        send: impl FnOnce(Recorder) -> F,
+        request_id: impl FnOnce(&T) -> Option<String>,
+    ) -> Observed<T>
+    where
+        F: std::future::Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+    {
+        let recorder = Recorder::new();
+        let started = Instant::now();
+        let result = send(recorder.clone()).await;
+        let observed = recorder.finish(site, started, result, request_id);
+        self.observe(&observed, site.service);
+        observed
     }
 
     fn observe<T>(&self, observed: &Observed<T>, service: &str) {
@@ -318,28 +392,28 @@ impl Facts {
     }
 
     async fn load_identity(&self) -> Result<Identity, FactError> {
-        if let Err(err) = self.credentials().await {
-            return Err(needs_credentials(err));
-        }
-        let recorder = Recorder::new();
-        let started = Instant::now();
-        let result = self
-            .sts
-            .get_caller_identity()
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .await;
+        self.credentials().await.map_err(needs_credentials)?;
         let site = CallSite {
             service: "sts",
             operation: "GetCallerIdentity",
             region: self.region(),
         };
-        let observed = recorder.finish(site, started, result, |o| {
-            use aws_sdk_sts::operation::RequestId;
-            o.request_id().map(str::to_string)
-        });
-        self.observe(&observed, "sts");
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.sts
+                        .get_caller_identity()
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                |o| {
+                    use aws_sdk_sts::operation::RequestId;
+                    o.request_id().map(str::to_string)
+                },
+            )
+            .await;
         let evidence = observed.evidence;
         let output = observed.result.map_err(FactError::Call)?;
         Ok(Identity {
@@ -359,40 +433,37 @@ impl Facts {
     }
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
-        if let Err(err) = self.credentials().await {
-            return Err(needs_credentials(err));
-        }
-        let recorder = Recorder::new();
-        let started = Instant::now();
-        let result = self
-            .bedrock
-            .list_foundation_models()
-            .by_provider("Anthropic")
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .await;
+        self.credentials().await.map_err(needs_credentials)?;
         let site = CallSite {
             service: "bedrock",
             operation: "ListFoundationModels",
             region: self.region(),
         };
-        let observed = recorder.finish(site, started, result, |o| {
-            use aws_sdk_bedrock::operation::RequestId;
-            o.request_id().map(str::to_string)
-        });
-        self.observe(&observed, "bedrock");
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.bedrock
+                        .list_foundation_models()
+                        .by_provider("Anthropic")
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                |o| {
+                    use aws_sdk_bedrock::operation::RequestId;
+                    o.request_id().map(str::to_string)
+                },
+            )
+            .await;
         let evidence = observed.evidence;
         let output = observed.result.map_err(FactError::Call)?;
-        let model_ids = output
+        let models = output
             .model_summaries()
             .iter()
-            .map(|m| m.model_id().to_string())
+            .map(models::ModelInfo::from_summary)
             .collect();
-        Ok(ModelList {
-            model_ids,
-            evidence,
-        })
+        Ok(ModelList { models, evidence })
     }
 }
 
@@ -530,6 +601,9 @@ impl Facts {
         bedrock: aws_sdk_bedrock::Client,
     ) -> Facts {
         Facts {
+            runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            memos: models::ModelMemos::default(),
             region_source: sdk.region().map(|_| region_source(&settings)),
             settings,
             profile_name: "default".to_string(),
@@ -601,6 +675,17 @@ pub(crate) mod test_support {
             sdk.clone(),
             sts,
             aws_sdk_bedrock::Client::new(&sdk),
+        )
+    }
+
+    pub fn facts_with_bedrock_settings(settings: Settings, rules: &[&Rule]) -> Facts {
+        let sdk = sdk_config(Some(test_credentials()), Some("us-east-1"));
+        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, rules.iter().copied());
+        Facts::from_parts(
+            settings,
+            sdk.clone(),
+            aws_sdk_sts::Client::new(&sdk),
+            bedrock,
         )
     }
 

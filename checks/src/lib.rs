@@ -29,15 +29,15 @@ static REGISTRY: &[&dyn Check] = {
         &clock::Clock,
         &region::Region,
         &endpoint::Endpoint,
-        &pending::IAM_PERMISSIONS,
-        &pending::MODEL_CATALOG,
-        &pending::MODEL_ACCESS,
-        &pending::USE_CASE,
-        &pending::MARKETPLACE,
-        &pending::INVOKE,
+        &iam_permissions::IamPermissions,
+        &model_catalog::ModelCatalog,
+        &model_access::ModelAccess,
+        &use_case::UseCase,
+        &marketplace::Marketplace,
+        &invoke::Invoke,
         &pending::INFERENCE_PROFILE,
         &pending::SCP,
-        &pending::PROMPT_CACHING,
+        &prompt_caching::PromptCaching,
     ]
 };
 

@@ -3,6 +3,14 @@
 pub mod clock;
 pub mod credentials;
 pub mod endpoint;
+pub mod iam_permissions;
 pub mod identity;
+pub mod invoke;
+pub mod marketplace;
+pub mod model_access;
+pub mod model_catalog;
+mod model_support;
 pub mod pending;
+pub mod prompt_caching;
 pub mod region;
+pub mod use_case;

@@ -1,0 +1,200 @@
+//! The caller needs every action of the setup guide's Step 2 policy, on the right resources.
+
+use super::model_support::model_or_skip;
+use crate::facts::iam::guide_actions;
+use crate::facts::FactError;
+use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream` on the model's ARN,
+/// `bedrock:ListFoundationModels`, `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions`
+/// and `aws-marketplace:Subscribe`.
+/// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session is
+/// mapped to its role), with `aws:RequestedRegion` set. When the simulator may not be asked, the
+/// answer comes from what the other checks' calls showed, and the summary says which actions were
+/// proven and which are unknown.
+/// **False positives:** the simulator does not see session policies; resource policies and
+/// permission boundaries of other accounts are out of its view too.
+pub struct IamPermissions;
+
+static META: CheckMeta = CheckMeta {
+    id: "iam-permissions",
+    title: "IAM permissions",
+    category: Category::IamPermission,
+    description:
+        "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
+    calls: &[
+        "iam:SimulatePrincipalPolicy",
+        "bedrock:ListInferenceProfiles",
+    ],
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proof {
+    Allowed,
+    Denied,
+    Unknown,
+}
+
+impl Check for IamPermissions {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            if let Ok(identity) = facts.caller_identity().await {
+                if identity.arn.ends_with(":root") {
+                    return Report::pass(
+                        "the account root is not restricted by IAM policies (SCPs still apply)",
+                    );
+                }
+            }
+            let id = match model_or_skip(facts).await {
+                Ok(id) => id,
+                Err(report) => return report,
+            };
+            let region = facts.region().unwrap_or("us-east-1").to_string();
+            let actions = guide_actions(&region, &id);
+            let why_empirical = match facts.simulation(&id).await {
+                Ok(sim) => {
+                    let denied: Vec<&str> = actions
+                        .iter()
+                        .map(|(a, _)| *a)
+                        .filter(|a| sim.decision(a).is_none_or(|d| d != "allowed"))
+                        .collect();
+                    let source = sim.policy_source_arn.clone();
+                    return if denied.is_empty() {
+                        Report::pass(format!(
+                            "IAM's simulator allows all {} actions for {source}",
+                            actions.len()
+                        ))
+                        .evidence(sim.evidence)
+                    } else {
+                        Report::fail(
+                            dx::IAM_ACTION_DENIED,
+                            format!("IAM's simulator denies {} for {source}", denied.join(", ")),
+                        )
+                        .var("action", denied[0])
+                        .var(
+                            "resource",
+                            actions
+                                .iter()
+                                .find(|(a, _)| *a == denied[0])
+                                .map(|(_, r)| r.clone())
+                                .unwrap_or_default(),
+                        )
+                        .evidence(sim.evidence)
+                    };
+                }
+                Err(FactError::Call(e)) => e
+                    .evidence
+                    .error_code
+                    .clone()
+                    .unwrap_or_else(|| e.diagnosis.to_string()),
+                Err(FactError::Needs { check, .. }) => format!("needs `{check}`"),
+            };
+            empirical(facts, &id, &actions, &why_empirical).await
+        })
+    }
+}
+
+/// What the run's own calls prove, action by action.
+async fn empirical(
+    facts: &Facts,
+    id: &str,
+    actions: &[(&'static str, String)],
+    why: &str,
+) -> Report {
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut proofs: Vec<(&str, Proof)> =
+        actions.iter().map(|(a, _)| (*a, Proof::Unknown)).collect();
+    let mut set = |action: &str, proof: Proof| {
+        if let Some(entry) = proofs.iter_mut().find(|(a, _)| *a == action) {
+            if entry.1 != Proof::Denied {
+                entry.1 = proof;
+            }
+        }
+    };
+    let judge = |diagnosis: Option<&str>| match diagnosis {
+        None => Proof::Allowed,
+        Some(dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) => Proof::Denied,
+        // Refused for a reason IAM evaluates after the action is allowed (form, Marketplace...).
+        Some(d) if super::model_support::is_access_diagnosis(d) => Proof::Allowed,
+        Some(_) => Proof::Unknown,
+    };
+    match facts.anthropic_models().await {
+        Ok(list) => {
+            set("bedrock:ListFoundationModels", Proof::Allowed);
+            evidence.push(list.evidence);
+        }
+        Err(FactError::Call(e)) => {
+            set("bedrock:ListFoundationModels", judge(Some(e.diagnosis)));
+            evidence.push(e.evidence);
+        }
+        Err(_) => {}
+    }
+    match facts.system_profiles().await {
+        Ok((_, e)) => {
+            set("bedrock:ListInferenceProfiles", Proof::Allowed);
+            evidence.push(e);
+        }
+        Err(FactError::Call(e)) => {
+            set("bedrock:ListInferenceProfiles", judge(Some(e.diagnosis)));
+            evidence.push(e.evidence);
+        }
+        Err(_) => {}
+    }
+    if let Some(invoke) = facts.invoke_if_allowed(id).await {
+        set("bedrock:InvokeModel", judge(invoke.diagnosis()));
+        if invoke.diagnosis() == Some(dx::MARKETPLACE_PERMISSION_MISSING) {
+            set("aws-marketplace:ViewSubscriptions", Proof::Denied);
+            set("aws-marketplace:Subscribe", Proof::Denied);
+        }
+        evidence.extend(invoke.evidence.iter().cloned());
+        let stream = facts.invoke_stream(id).await;
+        set(
+            "bedrock:InvokeModelWithResponseStream",
+            judge(stream.diagnosis()),
+        );
+        evidence.extend(stream.evidence.iter().cloned());
+    }
+    let list = |p: Proof| {
+        proofs
+            .iter()
+            .filter(|(_, q)| *q == p)
+            .map(|(a, _)| *a)
+            .collect::<Vec<_>>()
+    };
+    let (allowed, denied, unknown) = (
+        list(Proof::Allowed),
+        list(Proof::Denied),
+        list(Proof::Unknown),
+    );
+    let method = format!("IAM's simulator unavailable ({why}); judged from this run's calls");
+    if let Some(first) = denied.first() {
+        return Report::fail(
+            dx::IAM_ACTION_DENIED,
+            format!("denied: {}; {method}", denied.join(", ")),
+        )
+        .var("action", *first)
+        .evidence(evidence);
+    }
+    if unknown.is_empty() {
+        return Report::pass(format!(
+            "all {} actions proven by this run's calls ({why} for the simulator)",
+            allowed.len()
+        ))
+        .evidence(evidence);
+    }
+    Report::skip(format!(
+        "proven: {}; unknown: {}; {method}",
+        if allowed.is_empty() {
+            "none".to_string()
+        } else {
+            allowed.join(", ")
+        },
+        unknown.join(", ")
+    ))
+    .evidence(evidence)
+}

@@ -1,0 +1,150 @@
+//! Anthropic models on Bedrock are sold through AWS Marketplace: the account needs an agreement,
+//! which the first invocation creates if the caller may subscribe.
+
+use super::model_support::{is_marketplace_model, model_or_skip};
+use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** the agreement behind the model (`GetFoundationModelAvailability`), the offers the
+/// account can accept (`ListFoundationModelAgreementOffers`), whether the caller holds
+/// `aws-marketplace:ViewSubscriptions` and `aws-marketplace:Subscribe` (IAM's simulator, when it may
+/// be asked), and the shared invocation's verdict.
+/// **Skips when:** the model is not a Marketplace product, or nothing can be read or proven.
+/// **False positives:** AWS says a fix can take up to 15 minutes to take effect; until then the old
+/// refusal may persist.
+pub struct Marketplace;
+
+static META: CheckMeta = CheckMeta {
+    id: "marketplace",
+    title: "Marketplace subscription",
+    category: Category::Marketplace,
+    description:
+        "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
+    calls: &[
+        "bedrock:GetFoundationModelAvailability",
+        "bedrock:ListFoundationModelAgreementOffers",
+    ],
+};
+
+const MARKETPLACE_ACTIONS: [&str; 2] = [
+    "aws-marketplace:ViewSubscriptions",
+    "aws-marketplace:Subscribe",
+];
+
+impl Check for Marketplace {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let id = match model_or_skip(facts).await {
+                Ok(id) => id,
+                Err(report) => return report,
+            };
+            if !is_marketplace_model(&id) {
+                return Report::skip(format!("{id} is not sold through AWS Marketplace"));
+            }
+            let (availability, offers, invoke) = tokio::join!(
+                facts.availability(&id),
+                facts.agreement_offers(&id),
+                facts.invoke_if_allowed(&id)
+            );
+            let mut evidence = Vec::new();
+            if let Ok((_, e))
+            | Err(crate::facts::FactError::Call(crate::calls::CallError {
+                evidence: e, ..
+            })) = &offers
+            {
+                evidence.push(e.clone());
+            }
+            let offer_note = match &offers {
+                Ok((n, _)) => format!("{n} offer(s) available"),
+                Err(_) => "offers not readable".to_string(),
+            };
+
+            // An invocation refused for a Marketplace reason is the strongest evidence there is.
+            if let Some(err) = invoke.as_ref().and_then(|o| o.result.as_ref().err()) {
+                if matches!(
+                    err.diagnosis,
+                    dx::MARKETPLACE_PERMISSION_MISSING
+                        | dx::PAYMENT_INSTRUMENT_INVALID
+                        | dx::MARKETPLACE_SUBSCRIPTION_PENDING
+                ) {
+                    let status_report = if err.diagnosis == dx::MARKETPLACE_SUBSCRIPTION_PENDING {
+                        Report::warn(
+                            err.diagnosis,
+                            format!("the invocation was refused: {}", err.summary),
+                        )
+                    } else {
+                        Report::fail(
+                            err.diagnosis,
+                            format!("the invocation was refused: {}", err.summary),
+                        )
+                    };
+                    return status_report
+                        .evidence([err.evidence.clone()])
+                        .evidence(evidence);
+                }
+            }
+
+            let agreement = match &availability {
+                Ok(a) => {
+                    evidence.insert(0, a.evidence.clone());
+                    a.agreement.clone()
+                }
+                Err(_) => String::new(),
+            };
+            match agreement.as_str() {
+                "AVAILABLE" => Report::pass(format!("agreement in place ({offer_note})")).evidence(evidence),
+                "PENDING" => Report::warn(
+                    dx::MARKETPLACE_SUBSCRIPTION_PENDING,
+                    "the Marketplace subscription is pending; AWS says it can take up to 15 minutes",
+                )
+                .evidence(evidence),
+                "ERROR" => {
+                    let message = availability.as_ref().ok().and_then(|a| a.agreement_error.clone()).unwrap_or_default();
+                    let payment = message.contains("INVALID_PAYMENT_INSTRUMENT");
+                    let code = if payment { dx::PAYMENT_INSTRUMENT_INVALID } else { dx::MARKETPLACE_PERMISSION_MISSING };
+                    Report::fail(code, format!("the Marketplace agreement is in error: {message}")).evidence(evidence)
+                }
+                _ => without_agreement(facts, &id, invoke.map(|o| o.result.is_ok()), &offer_note).await.evidence(evidence),
+            }
+        })
+    }
+}
+
+/// No agreement yet (or none readable): fine if the caller may subscribe, since the first
+/// invocation subscribes the account.
+async fn without_agreement(
+    facts: &Facts,
+    id: &str,
+    invoked_ok: Option<bool>,
+    offer_note: &str,
+) -> Report {
+    if invoked_ok == Some(true) {
+        return Report::pass(format!("the invocation succeeded, so the subscription is in place or being created ({offer_note})"));
+    }
+    match facts.simulation(id).await {
+        Ok(sim) => {
+            let denied: Vec<&str> =
+                MARKETPLACE_ACTIONS.iter().copied().filter(|a| sim.decision(a).is_some_and(|d| d != "allowed")).collect();
+            if denied.is_empty() {
+                Report::pass(format!(
+                    "no agreement yet; the caller may subscribe, so the first invocation creates it ({offer_note})"
+                ))
+                .evidence(sim.evidence)
+            } else {
+                Report::fail(
+                    dx::MARKETPLACE_PERMISSION_MISSING,
+                    format!("no agreement yet, and the caller lacks {}: the first invocation cannot subscribe", denied.join(", ")),
+                )
+                .var("action", denied[0])
+                .evidence(sim.evidence)
+            }
+        }
+        Err(_) => Report::skip(format!(
+            "no agreement recorded, and neither IAM's simulator nor an invocation could tell whether the caller may subscribe ({offer_note})"
+        )),
+    }
+}

@@ -1,0 +1,41 @@
+//! What the model-scoped checks share: the model under test, and how an invocation's verdict
+//! reads for each of them.
+
+use crate::facts::FactError;
+use crate::{dx, Facts, Report};
+
+/// The model under test, or the report of a check that cannot run without one. `model-catalog`
+/// reports why there is none; the others skip and name it.
+pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
+    match facts.target_model().await {
+        Ok(target) => Ok(target.model_id),
+        Err(err @ FactError::Needs { .. }) => Err(err.to_report()),
+        Err(FactError::Call(e)) => Err(Report::skip(format!(
+            "needs `model-catalog` to pass first ({})",
+            e.diagnosis
+        ))),
+    }
+}
+
+/// Diagnoses an invocation gives that are about access to the model (not about the network,
+/// throttling or the request): the ones that settle what the control plane only suggests.
+pub fn is_access_diagnosis(code: &str) -> bool {
+    matches!(
+        code,
+        dx::MODEL_ACCESS_DENIED
+            | dx::USE_CASE_NOT_SUBMITTED
+            | dx::MARKETPLACE_PERMISSION_MISSING
+            | dx::MARKETPLACE_SUBSCRIPTION_PENDING
+            | dx::PAYMENT_INSTRUMENT_INVALID
+            | dx::MODEL_END_OF_LIFE
+            | dx::MODEL_LEGACY
+            | dx::IAM_ACTION_DENIED
+            | dx::SCP_EXPLICIT_DENY
+    )
+}
+
+/// Whether the model is sold through AWS Marketplace (Anthropic's are; Amazon, DeepSeek, Mistral
+/// AI, Meta and Qwen models are not, per the model-access documentation).
+pub fn is_marketplace_model(model_id: &str) -> bool {
+    model_id.starts_with("anthropic.")
+}

@@ -1,0 +1,181 @@
+//! Anthropic models need the account's use-case form (the setup guide's Step 1) before first use.
+
+use super::model_support::model_or_skip;
+use crate::facts::FactError;
+use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** `bedrock:GetUseCaseForModelAccess`: whether the form was submitted (for the account
+/// or inherited from the Organization's management account), and whether its description mentions
+/// "Claude", which the guide warns AWS denies.
+/// **Calls:** that (read only: the doctor never submits or changes the form), plus the shared
+/// invocation unless `--no-invoke`, whose "use case details have not been submitted" refusal is
+/// proof either way.
+/// **Skips when:** the model is not Anthropic's, or neither the form nor an invocation can be read.
+pub struct UseCase;
+
+static META: CheckMeta = CheckMeta {
+    id: "use-case",
+    title: "Anthropic use-case form",
+    category: Category::UseCaseForm,
+    description: "The Anthropic use-case form was submitted for the account.",
+    calls: &["bedrock:GetUseCaseForModelAccess"],
+};
+
+impl Check for UseCase {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let id = match model_or_skip(facts).await {
+                Ok(id) => id,
+                Err(report) => return report,
+            };
+            if !id.starts_with("anthropic.") {
+                return Report::skip(format!(
+                    "{id} is not an Anthropic model; only those need the form"
+                ));
+            }
+            let (form, invoke) = tokio::join!(facts.use_case_form(), facts.invoke_if_allowed(&id));
+            let refused = invoke
+                .as_ref()
+                .and_then(|o| o.result.as_ref().err())
+                .filter(|e| e.diagnosis == dx::USE_CASE_NOT_SUBMITTED);
+            if let Some(e) = refused {
+                return Report::fail(
+                    dx::USE_CASE_NOT_SUBMITTED,
+                    format!("the invocation was refused: {}", e.summary),
+                )
+                .evidence([e.evidence.clone()]);
+            }
+            match form {
+                Ok(form) => {
+                    let company = form.company.as_deref().unwrap_or("unnamed company");
+                    let mentions = form
+                        .use_cases
+                        .as_deref()
+                        .is_some_and(|u| u.to_lowercase().contains("claude"));
+                    let report = if mentions {
+                        Report::warn(
+                            dx::USE_CASE_MENTIONS_CLAUDE,
+                            format!("the form submitted for {company} mentions \"Claude\" in its use-case description"),
+                        )
+                    } else {
+                        Report::pass(format!("submitted for {company}"))
+                    };
+                    report.evidence([form.evidence])
+                }
+                Err(FactError::Call(err)) if is_not_submitted(&err) => Report::fail(
+                    dx::USE_CASE_NOT_SUBMITTED,
+                    "no use-case form has been submitted for this account",
+                )
+                .evidence([err.evidence]),
+                Err(FactError::Call(err))
+                    if matches!(
+                        err.diagnosis,
+                        dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY | dx::UNKNOWN
+                    ) && err.evidence.http_status == Some(403) =>
+                {
+                    match invoke.map(|o| o.result.is_ok()) {
+                        Some(true) => Report::pass("the form is not readable by this caller, but the invocation succeeded, so it is in place")
+                            .evidence([err.evidence]),
+                        _ => Report::skip(format!(
+                            "cannot read the form (GetUseCaseForModelAccess: {}); an invocation would tell",
+                            err.evidence.error_code.as_deref().unwrap_or("denied")
+                        )),
+                    }
+                }
+                Err(err) => err.to_report(),
+            }
+        })
+    }
+}
+
+/// GetUseCaseForModelAccess answers ResourceNotFound when no form exists ("Use case form not
+/// found.", facts §2.2).
+fn is_not_submitted(err: &crate::calls::CallError) -> bool {
+    err.diagnosis == dx::USE_CASE_NOT_SUBMITTED
+        || err.evidence.error_code.as_deref() == Some("ResourceNotFoundException")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::{Settings, Status};
+    use aws_smithy_mocks::mock;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn settings() -> Settings {
+        Settings {
+            models: vec!["anthropic.claude-3-haiku-20240307-v1:0".into()],
+            no_invoke: true,
+            ..crate::facts::test_support::settings()
+        }
+    }
+
+    fn form(use_cases: &str) -> String {
+        use base64::Engine;
+        let json = serde_json::json!({"companyName": "Example Corp", "companyWebsite": "https://example.com",
+            "intendedUsers": "0", "industryOption": "Technology", "otherIndustryOption": "", "useCases": use_cases});
+        let data = base64::engine::general_purpose::STANDARD.encode(json.to_string());
+        format!(r#"{{"formData":"{data}"}}"#)
+    }
+
+    #[tokio::test]
+    async fn passes_a_submitted_form() {
+        let body = form("Internal tool for analyzing and understanding how codebases work.");
+        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
+            .then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(body.clone()),
+                )
+            });
+        let report = UseCase
+            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
+            .await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(report.summary.contains("Example Corp"));
+    }
+
+    #[tokio::test]
+    async fn warns_when_the_description_mentions_claude() {
+        let body = form("We will use Claude to summarise tickets.");
+        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
+            .then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(body.clone()),
+                )
+            });
+        let report = UseCase
+            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
+            .await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Warn, Some(dx::USE_CASE_MENTIONS_CLAUDE))
+        );
+    }
+
+    #[tokio::test]
+    async fn fails_when_no_form_was_submitted() {
+        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access).then_http_response(|| {
+            let mut r = HttpResponse::new(StatusCode::try_from(404).unwrap(), SdkBody::from(r#"{"message":"Use case form not found."}"#));
+            r.headers_mut().insert("x-amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+            r
+        });
+        let report = UseCase
+            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
+            .await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::USE_CASE_NOT_SUBMITTED)),
+            "{report:?}"
+        );
+    }
+}

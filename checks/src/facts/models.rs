@@ -1,0 +1,539 @@
+//! Facts about the model under test: which model, what the catalog says of it, its availability,
+//! the account's use-case form and its Marketplace offers.
+
+use super::{needs_credentials, FactError, Facts, Memo};
+use crate::calls::{CallError, CallSite};
+use crate::{dx, Evidence, Status};
+use aws_sdk_bedrock::operation::RequestId;
+use regex::Regex;
+use std::sync::OnceLock;
+use tokio::sync::OnceCell;
+
+/// What the catalog says of one model (from ListFoundationModels or GetFoundationModel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub model_id: String,
+    pub model_name: Option<String>,
+    pub provider: Option<String>,
+    /// `ACTIVE` or `LEGACY` (or whatever AWS adds next).
+    pub lifecycle: String,
+    /// As AWS sends them: `ON_DEMAND`, `PROVISIONED`, and in practice `INFERENCE_PROFILE`, which the
+    /// service model does not declare (facts §0.3).
+    pub inference_types: Vec<String>,
+    pub streaming: Option<bool>,
+    pub legacy_time: Option<String>,
+    pub end_of_life_time: Option<String>,
+}
+
+impl ModelInfo {
+    pub fn from_summary(m: &aws_sdk_bedrock::types::FoundationModelSummary) -> ModelInfo {
+        ModelInfo::new(
+            m.model_id(),
+            m.model_name(),
+            m.provider_name(),
+            m.model_lifecycle(),
+            m.inference_types_supported(),
+            m.response_streaming_supported(),
+        )
+    }
+
+    pub fn from_details(m: &aws_sdk_bedrock::types::FoundationModelDetails) -> ModelInfo {
+        ModelInfo::new(
+            m.model_id(),
+            m.model_name(),
+            m.provider_name(),
+            m.model_lifecycle(),
+            m.inference_types_supported(),
+            m.response_streaming_supported(),
+        )
+    }
+
+    fn new(
+        id: &str,
+        name: Option<&str>,
+        provider: Option<&str>,
+        lifecycle: Option<&aws_sdk_bedrock::types::FoundationModelLifecycle>,
+        types: &[aws_sdk_bedrock::types::InferenceType],
+        streaming: Option<bool>,
+    ) -> ModelInfo {
+        let time = |t: Option<&aws_smithy_types::DateTime>| {
+            t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        };
+        ModelInfo {
+            model_id: id.to_string(),
+            model_name: name.map(str::to_string),
+            provider: provider.map(str::to_string),
+            lifecycle: lifecycle
+                .map(|l| l.status().as_str().to_string())
+                .unwrap_or_else(|| "ACTIVE".into()),
+            inference_types: types.iter().map(|t| t.as_str().to_string()).collect(),
+            streaming,
+            legacy_time: time(lifecycle.and_then(|l| l.legacy_time())),
+            end_of_life_time: time(lifecycle.and_then(|l| l.end_of_life_time())),
+        }
+    }
+
+    pub fn on_demand(&self) -> bool {
+        self.inference_types.iter().any(|t| t == "ON_DEMAND")
+    }
+
+    /// Invocable only through an inference profile (no ON_DEMAND): the base id is refused.
+    pub fn profile_only(&self) -> bool {
+        !self.on_demand()
+            && self
+                .inference_types
+                .iter()
+                .any(|t| t == "INFERENCE_PROFILE")
+    }
+}
+
+/// How the model under test was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// `--model`.
+    Flag,
+    /// `--model` named an inference profile; the base id inside it is tested.
+    FlagProfile { profile_id: String },
+    /// Nothing given: the newest ACTIVE Claude Sonnet the region lists.
+    Picked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetModel {
+    pub model_id: String,
+    pub source: ModelSource,
+}
+
+/// The shape of a base model id (botocore `BedrockModelId`, facts §5.1).
+pub fn is_base_model_id(id: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^[a-z0-9-]{1,63}[.][a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}|)$")
+            .expect("static pattern")
+    })
+    .is_match(id)
+        && id.len() <= 140
+}
+
+/// `us.anthropic.claude-…` → (`us`, `anthropic.claude-…`): an inference profile id, recognised by
+/// a prefix whose remainder is a base id of a known provider. The prefix list is not hard-coded
+/// (new geographies appear: `jp.`, `au.`, `ca.`), only its shape.
+pub fn split_profile_id(id: &str) -> Option<(&str, &str)> {
+    let id = id.rsplit("inference-profile/").next().unwrap_or(id);
+    let (prefix, rest) = id.split_once('.')?;
+    let geographic = !prefix.is_empty()
+        && prefix.len() <= 8
+        && prefix.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    let provider = rest.split('.').next().unwrap_or_default();
+    let known_provider = [
+        "anthropic",
+        "amazon",
+        "meta",
+        "mistral",
+        "cohere",
+        "deepseek",
+        "writer",
+        "ai21",
+        "qwen",
+        "openai",
+    ]
+    .contains(&provider);
+    (geographic && known_provider && rest.contains('.')).then_some((prefix, rest))
+}
+
+/// Version order of Claude model ids: (major, minor, date), from `claude-sonnet-4-5-20250929`,
+/// `claude-3-7-sonnet-20250219` or the undated `claude-sonnet-4-6`.
+fn claude_version(id: &str) -> (u32, u32, u32) {
+    let name = id.split(':').next().unwrap_or(id);
+    let numbers: Vec<u32> = name
+        .split(['-', '.'])
+        .filter(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    let date = numbers
+        .iter()
+        .copied()
+        .find(|n| *n > 19_000_000)
+        .unwrap_or(0);
+    let small: Vec<u32> = numbers.iter().copied().filter(|n| *n < 100).collect();
+    (
+        small.first().copied().unwrap_or(0),
+        small.get(1).copied().unwrap_or(0),
+        date,
+    )
+}
+
+/// The newest ACTIVE Claude Sonnet in a model list.
+pub fn newest_sonnet(models: &[ModelInfo]) -> Option<&ModelInfo> {
+    models
+        .iter()
+        .filter(|m| {
+            m.lifecycle == "ACTIVE"
+                && m.model_id.contains("claude")
+                && m.model_id.contains("sonnet")
+        })
+        .max_by_key(|m| claude_version(&m.model_id))
+}
+
+/// Availability of a model, as GetFoundationModelAvailability reports it.
+#[derive(Debug, Clone)]
+pub struct Availability {
+    pub agreement: String,
+    pub agreement_error: Option<String>,
+    pub authorization: String,
+    pub entitlement: String,
+    pub region: String,
+    pub evidence: Evidence,
+}
+
+/// The Anthropic use-case form as stored for the account.
+#[derive(Debug, Clone)]
+pub struct UseCaseForm {
+    pub company: Option<String>,
+    pub use_cases: Option<String>,
+    pub evidence: Evidence,
+}
+
+/// Per-model (and per-account) facts, each fetched once.
+#[derive(Default)]
+pub struct ModelMemos {
+    target: OnceCell<Result<TargetModel, FactError>>,
+    pub(crate) details: Memo<Result<(ModelInfo, Evidence), FactError>>,
+    availability: Memo<Result<Availability, FactError>>,
+    offers: Memo<Result<(usize, Evidence), FactError>>,
+    use_case: OnceCell<Result<UseCaseForm, FactError>>,
+    pub(crate) invoke: Memo<super::runtime::InvokeOutcome>,
+    pub(crate) stream: Memo<super::runtime::InvokeOutcome>,
+    pub(crate) profiles: OnceCell<Result<(Vec<String>, Evidence), FactError>>,
+    pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
+}
+
+fn request_id<T: RequestId>(o: &T) -> Option<String> {
+    o.request_id().map(str::to_string)
+}
+
+impl Facts {
+    /// The model under test: `--model` (validated), or the newest ACTIVE Claude Sonnet listed.
+    pub async fn target_model(&self) -> Result<TargetModel, FactError> {
+        self.memos
+            .target
+            .get_or_init(|| self.choose_model())
+            .await
+            .clone()
+    }
+
+    async fn choose_model(&self) -> Result<TargetModel, FactError> {
+        if let Some(given) = self.settings().models.first() {
+            // Profile ids also fit the base-id pattern, so they are recognised first.
+            if let Some((_, base)) =
+                split_profile_id(given).filter(|(_, base)| is_base_model_id(base))
+            {
+                return Ok(TargetModel {
+                    model_id: base.to_string(),
+                    source: ModelSource::FlagProfile {
+                        profile_id: given.clone(),
+                    },
+                });
+            }
+            if is_base_model_id(given) {
+                return Ok(TargetModel {
+                    model_id: given.clone(),
+                    source: ModelSource::Flag,
+                });
+            }
+            return Err(FactError::Call(CallError {
+                status: Status::Fail,
+                diagnosis: dx::MODEL_ID_INVALID,
+                summary: format!("`{given}` is not a Bedrock model id (expected e.g. anthropic.claude-sonnet-4-5-20250929-v1:0)"),
+                evidence: Evidence::default(),
+            }));
+        }
+        let list = self.anthropic_models().await?;
+        match newest_sonnet(&list.models) {
+            Some(model) => Ok(TargetModel {
+                model_id: model.model_id.clone(),
+                source: ModelSource::Picked,
+            }),
+            None => Err(FactError::Call(CallError {
+                status: Status::Fail,
+                diagnosis: dx::MODEL_NOT_IN_REGION,
+                summary: format!(
+                    "no ACTIVE Claude Sonnet model is listed in {}; pass --model",
+                    self.region().unwrap_or("this region")
+                ),
+                evidence: list.evidence,
+            })),
+        }
+    }
+
+    /// `bedrock:GetFoundationModel` for the model in the configured region.
+    pub async fn model_details(&self, model_id: &str) -> Result<(ModelInfo, Evidence), FactError> {
+        self.memos
+            .details
+            .get_or_init(model_id, || self.load_details(model_id, None))
+            .await
+    }
+
+    pub(crate) async fn load_details(
+        &self,
+        model_id: &str,
+        region: Option<&str>,
+    ) -> Result<(ModelInfo, Evidence), FactError> {
+        self.credentials().await.map_err(needs_credentials)?;
+        let client = match region {
+            Some(r) => self.bedrock_in(r),
+            None => self.bedrock.clone(),
+        };
+        let site = CallSite {
+            service: "bedrock",
+            operation: "GetFoundationModel",
+            region: region.or(self.region()),
+        };
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    client
+                        .get_foundation_model()
+                        .model_identifier(model_id)
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                request_id,
+            )
+            .await;
+        let evidence = observed.evidence;
+        let output = observed.result.map_err(FactError::Call)?;
+        match output.model_details() {
+            Some(details) => Ok((ModelInfo::from_details(details), evidence)),
+            None => Err(FactError::Call(CallError {
+                status: Status::Error,
+                diagnosis: dx::UNEXPECTED_RESPONSE,
+                summary: "GetFoundationModel answered without modelDetails".into(),
+                evidence,
+            })),
+        }
+    }
+
+    /// A Bedrock control-plane client for another region (same credentials and endpoint settings).
+    pub(crate) fn bedrock_in(&self, region: &str) -> aws_sdk_bedrock::Client {
+        let config = aws_sdk_bedrock::config::Builder::from(self.sdk_config())
+            .region(aws_types::region::Region::new(region.to_string()))
+            .build();
+        aws_sdk_bedrock::Client::from_conf(config)
+    }
+
+    /// Other regions where the model is offered, from a bounded set of large Bedrock regions
+    /// queried concurrently. Empty when none answered yes.
+    pub async fn regions_offering(&self, model_id: &str) -> Vec<String> {
+        const CANDIDATES: &[&str] = &[
+            "us-east-1",
+            "us-east-2",
+            "us-west-2",
+            "ca-central-1",
+            "eu-central-1",
+            "eu-west-1",
+            "eu-west-3",
+            "ap-northeast-1",
+            "ap-south-1",
+            "ap-southeast-2",
+            "sa-east-1",
+        ];
+        let here = self.region().unwrap_or_default();
+        let lookups = CANDIDATES
+            .iter()
+            .filter(|r| **r != here)
+            .map(|region| async move {
+                let found = self.load_details(model_id, Some(region)).await.is_ok();
+                found.then(|| region.to_string())
+            });
+        futures::future::join_all(lookups)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// `bedrock:GetFoundationModelAvailability`.
+    pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
+        self.memos
+            .availability
+            .get_or_init(model_id, || self.load_availability(model_id))
+            .await
+    }
+
+    async fn load_availability(&self, model_id: &str) -> Result<Availability, FactError> {
+        self.credentials().await.map_err(needs_credentials)?;
+        let site = CallSite {
+            service: "bedrock",
+            operation: "GetFoundationModelAvailability",
+            region: self.region(),
+        };
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.bedrock
+                        .get_foundation_model_availability()
+                        .model_id(model_id)
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                request_id,
+            )
+            .await;
+        let evidence = observed.evidence;
+        let o = observed.result.map_err(FactError::Call)?;
+        Ok(Availability {
+            agreement: o
+                .agreement_availability()
+                .map(|a| a.status().as_str().to_string())
+                .unwrap_or_default(),
+            agreement_error: o
+                .agreement_availability()
+                .and_then(|a| a.error_message())
+                .map(str::to_string),
+            authorization: o.authorization_status().as_str().to_string(),
+            entitlement: o.entitlement_availability().as_str().to_string(),
+            region: o.region_availability().as_str().to_string(),
+            evidence,
+        })
+    }
+
+    /// `bedrock:ListFoundationModelAgreementOffers`: how many offers the account can accept.
+    pub async fn agreement_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
+        self.memos
+            .offers
+            .get_or_init(model_id, || self.load_offers(model_id))
+            .await
+    }
+
+    async fn load_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
+        self.credentials().await.map_err(needs_credentials)?;
+        let site = CallSite {
+            service: "bedrock",
+            operation: "ListFoundationModelAgreementOffers",
+            region: self.region(),
+        };
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.bedrock
+                        .list_foundation_model_agreement_offers()
+                        .model_id(model_id)
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                request_id,
+            )
+            .await;
+        let evidence = observed.evidence;
+        let output = observed.result.map_err(FactError::Call)?;
+        Ok((output.offers().len(), evidence))
+    }
+
+    /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
+    pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
+        self.memos
+            .use_case
+            .get_or_init(|| self.load_use_case())
+            .await
+            .clone()
+    }
+
+    async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
+        self.credentials().await.map_err(needs_credentials)?;
+        let site = CallSite {
+            service: "bedrock",
+            operation: "GetUseCaseForModelAccess",
+            region: self.region(),
+        };
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.bedrock
+                        .get_use_case_for_model_access()
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                request_id,
+            )
+            .await;
+        let evidence = observed.evidence;
+        let output = observed.result.map_err(FactError::Call)?;
+        // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
+        let form: serde_json::Value =
+            serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
+        let text = |key: &str| form.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(UseCaseForm {
+            company: text("companyName"),
+            use_cases: text("useCases"),
+            evidence,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: &str, lifecycle: &str) -> ModelInfo {
+        ModelInfo {
+            model_id: id.into(),
+            model_name: None,
+            provider: Some("Anthropic".into()),
+            lifecycle: lifecycle.into(),
+            inference_types: vec!["ON_DEMAND".into()],
+            streaming: Some(true),
+            legacy_time: None,
+            end_of_life_time: None,
+        }
+    }
+
+    #[test]
+    fn picks_the_newest_active_sonnet() {
+        let models = [
+            info("anthropic.claude-3-5-sonnet-20241022-v2:0", "ACTIVE"),
+            info("anthropic.claude-sonnet-4-5-20250929-v1:0", "ACTIVE"),
+            info("anthropic.claude-sonnet-4-6", "ACTIVE"),
+            info("anthropic.claude-sonnet-5-0-20261001-v1:0", "LEGACY"),
+            info("anthropic.claude-opus-4-6-v1", "ACTIVE"),
+            info("anthropic.claude-3-7-sonnet-20250219-v1:0", "ACTIVE"),
+        ];
+        assert_eq!(
+            newest_sonnet(&models).unwrap().model_id,
+            "anthropic.claude-sonnet-4-6"
+        );
+        assert!(newest_sonnet(&models[4..5]).is_none());
+    }
+
+    #[test]
+    fn validates_base_ids_and_recognises_profile_ids() {
+        assert!(is_base_model_id(
+            "anthropic.claude-sonnet-4-5-20250929-v1:0"
+        ));
+        assert!(is_base_model_id("anthropic.claude-sonnet-4-6"));
+        assert!(!is_base_model_id("claude-3-sonnet"));
+        assert!(!is_base_model_id("anthropic.Claude-3"));
+        assert_eq!(
+            split_profile_id("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            Some(("us", "anthropic.claude-sonnet-4-5-20250929-v1:0"))
+        );
+        assert_eq!(
+            split_profile_id("global.anthropic.claude-sonnet-4-6").map(|p| p.0),
+            Some("global")
+        );
+        assert_eq!(
+            split_profile_id("arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0")
+                .map(|p| p.0),
+            Some("eu")
+        );
+        assert_eq!(split_profile_id("anthropic.claude-sonnet-4-6"), None);
+    }
+}

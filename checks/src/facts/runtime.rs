@@ -1,0 +1,410 @@
+//! The only calls that cost money: minimal model invocations, made once per run and shared by the
+//! checks that judge them (`invoke`, `model-access`, `use-case`, `marketplace`, `iam-permissions`).
+//!
+//! The first invocation of an Anthropic model also starts the account's Marketplace subscription
+//! (the setup guide's Step 1): a side effect AWS attaches to any first use, which `--no-invoke` avoids.
+
+use super::{needs_credentials, FactError, Facts};
+use crate::calls::{one_line, CallError, CallSite};
+use crate::{dx, Evidence, Status};
+use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_smithy_types::Blob;
+use std::time::{Duration, Instant};
+
+/// The smallest valid Anthropic Messages request: one word in, at most one token out.
+pub const MINIMAL_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"#;
+
+/// A throttled invocation is retried this many times in all, with doubling backoff from
+/// `THROTTLE_BACKOFF`: enough to ride out a burst, short enough to report a quota problem promptly.
+const THROTTLE_ATTEMPTS: u32 = 3;
+const THROTTLE_BACKOFF: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone)]
+pub struct Invoked {
+    /// Time to the first byte of the answer (for streams: the first event).
+    pub first_byte_ms: u64,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cache_write_tokens: Option<u64>,
+    pub cache_read_tokens: Option<u64>,
+    /// Stream only: events read to the end of the stream.
+    pub events: usize,
+}
+
+/// One invocation, after any throttling retries: the model id actually invoked, the verdict, and the
+/// evidence of every attempt.
+#[derive(Debug, Clone)]
+pub struct InvokeOutcome {
+    pub invoked_id: String,
+    pub result: Result<Invoked, CallError>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl InvokeOutcome {
+    pub fn diagnosis(&self) -> Option<&'static str> {
+        self.result.as_ref().err().map(|e| e.diagnosis)
+    }
+}
+
+fn single_attempt() -> aws_sdk_bedrockruntime::config::Builder {
+    // Retries are ours (see THROTTLE_ATTEMPTS), so each one is visible in the evidence.
+    aws_sdk_bedrockruntime::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+}
+
+fn usage(body: &serde_json::Value, key: &str) -> Option<u64> {
+    body.pointer(&format!("/usage/{key}"))
+        .and_then(|v| v.as_u64())
+}
+
+impl Facts {
+    /// The id to invoke for a model: the base id, or, when the catalog says the model runs only
+    /// through an inference profile, the system profile for this region's geography.
+    pub async fn invocation_id(&self, model_id: &str) -> String {
+        let Ok((info, _)) = self.model_details(model_id).await else {
+            return model_id.to_string();
+        };
+        if !info.profile_only() {
+            return model_id.to_string();
+        }
+        self.profile_for(model_id)
+            .await
+            .unwrap_or_else(|| model_id.to_string())
+    }
+
+    /// The system-defined profile containing the model that a caller in this region would use.
+    pub async fn profile_for(&self, model_id: &str) -> Option<String> {
+        let (ids, _) = self.system_profiles().await.ok()?;
+        let region = self.region().unwrap_or_default();
+        let geographies: &[&str] = match region.split('-').next().unwrap_or_default() {
+            "us" if region.starts_with("us-gov") => &["us-gov"],
+            "us" => &["us"],
+            "eu" => &["eu"],
+            "ap" => &["apac", "jp", "au"],
+            "ca" => &["ca", "us"],
+            _ => &[],
+        };
+        geographies
+            .iter()
+            .chain(&["global"])
+            .map(|geo| format!("{geo}.{model_id}"))
+            .find(|candidate| ids.contains(candidate))
+    }
+
+    /// `bedrock:ListInferenceProfiles` (system-defined), all pages.
+    pub async fn system_profiles(&self) -> Result<(Vec<String>, Evidence), FactError> {
+        self.memos
+            .profiles
+            .get_or_init(|| self.load_profiles())
+            .await
+            .clone()
+    }
+
+    async fn load_profiles(&self) -> Result<(Vec<String>, Evidence), FactError> {
+        self.credentials().await.map_err(needs_credentials)?;
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        let mut evidence = Evidence::default();
+        // Bounded: a service that keeps returning tokens cannot keep the doctor paging forever.
+        for _ in 0..20 {
+            let site = CallSite {
+                service: "bedrock",
+                operation: "ListInferenceProfiles",
+                region: self.region(),
+            };
+            let request = self
+                .bedrock
+                .list_inference_profiles()
+                .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
+                .max_results(1000)
+                .set_next_token(token.clone());
+            let observed = self
+                .call(
+                    site,
+                    |rec| request.customize().interceptor(rec).send(),
+                    |o| {
+                        use aws_sdk_bedrock::operation::RequestId;
+                        o.request_id().map(str::to_string)
+                    },
+                )
+                .await;
+            evidence = observed.evidence;
+            let output = observed.result.map_err(FactError::Call)?;
+            ids.extend(
+                output
+                    .inference_profile_summaries()
+                    .iter()
+                    .map(|p| p.inference_profile_id().to_string()),
+            );
+            token = output
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok((ids, evidence))
+    }
+
+    /// One minimal `InvokeModel` for the model (through its profile when it needs one).
+    pub async fn invoke(&self, model_id: &str) -> InvokeOutcome {
+        self.memos
+            .invoke
+            .get_or_init(model_id, || async {
+                let id = self.invocation_id(model_id).await;
+                self.invoke_body(&id, MINIMAL_BODY).await
+            })
+            .await
+    }
+
+    /// An `InvokeModel` with this body, retried on throttling; also what `prompt-caching` sends.
+    pub async fn invoke_body(&self, invoked_id: &str, body: &str) -> InvokeOutcome {
+        let mut evidence = Vec::new();
+        if let Err(err) = self.credentials().await.map_err(needs_credentials) {
+            let result = Err(CallError {
+                status: Status::Skip,
+                diagnosis: dx::NO_CREDENTIALS,
+                summary: err.to_report().summary,
+                evidence: Evidence::default(),
+            });
+            return InvokeOutcome {
+                invoked_id: invoked_id.to_string(),
+                result,
+                evidence,
+            };
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let site = CallSite {
+                service: "bedrock-runtime",
+                operation: "InvokeModel",
+                region: self.region(),
+            };
+            let request = self
+                .runtime
+                .invoke_model()
+                .model_id(invoked_id)
+                .content_type("application/json")
+                .accept("application/json")
+                .body(Blob::new(body.as_bytes().to_vec()));
+            let observed = self
+                .call(
+                    site,
+                    |rec| {
+                        request
+                            .customize()
+                            .interceptor(rec)
+                            .config_override(single_attempt())
+                            .send()
+                    },
+                    |o| o.request_id().map(str::to_string),
+                )
+                .await;
+            evidence.push(observed.evidence.clone());
+            let retry = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED)
+                && attempt < THROTTLE_ATTEMPTS;
+            if retry {
+                tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(attempt - 1)).await;
+                continue;
+            }
+            let result = observed.result.map(|output| {
+                let json: serde_json::Value =
+                    serde_json::from_slice(output.body().as_ref()).unwrap_or_default();
+                Invoked {
+                    first_byte_ms: observed.evidence.duration_ms.unwrap_or_default(),
+                    input_tokens: usage(&json, "input_tokens"),
+                    output_tokens: usage(&json, "output_tokens"),
+                    cache_write_tokens: usage(&json, "cache_creation_input_tokens"),
+                    cache_read_tokens: usage(&json, "cache_read_input_tokens"),
+                    events: 0,
+                }
+            });
+            return InvokeOutcome {
+                invoked_id: invoked_id.to_string(),
+                result,
+                evidence,
+            };
+        }
+    }
+
+    /// One minimal `InvokeModelWithResponseStream`, read to its end.
+    pub async fn invoke_stream(&self, model_id: &str) -> InvokeOutcome {
+        self.memos
+            .stream
+            .get_or_init(model_id, || self.load_stream(model_id))
+            .await
+    }
+
+    async fn load_stream(&self, model_id: &str) -> InvokeOutcome {
+        let invoked_id = self.invocation_id(model_id).await;
+        let mut evidence = Vec::new();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let site = CallSite {
+                service: "bedrock-runtime",
+                operation: "InvokeModelWithResponseStream",
+                region: self.region(),
+            };
+            let started = Instant::now();
+            let request = self
+                .runtime
+                .invoke_model_with_response_stream()
+                .model_id(&invoked_id)
+                .content_type("application/json")
+                .accept("application/json")
+                .body(Blob::new(MINIMAL_BODY.as_bytes().to_vec()));
+            let observed = self
+                .call(
+                    site,
+                    |rec| {
+                        request
+                            .customize()
+                            .interceptor(rec)
+                            .config_override(single_attempt())
+                            .send()
+                    },
+                    |o| o.request_id().map(str::to_string),
+                )
+                .await;
+            let mut record = observed.evidence.clone();
+            let retry = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED)
+                && attempt < THROTTLE_ATTEMPTS;
+            if retry {
+                evidence.push(record);
+                tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(attempt - 1)).await;
+                continue;
+            }
+            let result = match observed.result {
+                Err(err) => Err(err),
+                Ok(mut output) => {
+                    let read = tokio::time::timeout(
+                        self.settings().call_timeout,
+                        read_stream(&mut output.body, started),
+                    )
+                    .await;
+                    record.duration_ms = Some(started.elapsed().as_millis() as u64);
+                    match read {
+                        Ok(Ok(invoked)) => Ok(invoked),
+                        Ok(Err((code, message, status, diagnosis))) => {
+                            record.error_code = code.clone();
+                            record.message = Some(message.clone());
+                            Err(CallError {
+                                status,
+                                diagnosis,
+                                summary: format!(
+                                    "bedrock-runtime InvokeModelWithResponseStream failed mid-stream: {}",
+                                    one_line(&format!("{}: {message}", code.as_deref().unwrap_or("error")))
+                                ),
+                                evidence: record.clone(),
+                            })
+                        }
+                        Err(_) => Err(CallError {
+                            status: Status::Error,
+                            diagnosis: dx::TIMEOUT,
+                            summary: "the response stream stalled before its end".into(),
+                            evidence: record.clone(),
+                        }),
+                    }
+                }
+            };
+            evidence.push(record);
+            return InvokeOutcome {
+                invoked_id,
+                result,
+                evidence,
+            };
+        }
+    }
+}
+
+type StreamFailure = (Option<String>, String, Status, &'static str);
+
+async fn read_stream(
+    body: &mut aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
+        aws_sdk_bedrockruntime::types::ResponseStream,
+        aws_sdk_bedrockruntime::types::error::ResponseStreamError,
+    >,
+    started: Instant,
+) -> Result<Invoked, StreamFailure> {
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    let mut invoked = Invoked {
+        first_byte_ms: 0,
+        input_tokens: None,
+        output_tokens: None,
+        cache_write_tokens: None,
+        cache_read_tokens: None,
+        events: 0,
+    };
+    loop {
+        match body.recv().await {
+            Ok(Some(event)) => {
+                if invoked.events == 0 {
+                    invoked.first_byte_ms = started.elapsed().as_millis() as u64;
+                }
+                invoked.events += 1;
+                if let aws_sdk_bedrockruntime::types::ResponseStream::Chunk(part) = event {
+                    let json: serde_json::Value = part
+                        .bytes()
+                        .and_then(|b| serde_json::from_slice(b.as_ref()).ok())
+                        .unwrap_or_default();
+                    if let Some(n) = json
+                        .pointer("/message/usage/input_tokens")
+                        .and_then(|v| v.as_u64())
+                    {
+                        invoked.input_tokens = Some(n);
+                    }
+                    if let Some(n) = json
+                        .pointer("/usage/output_tokens")
+                        .and_then(|v| v.as_u64())
+                    {
+                        invoked.output_tokens = Some(n);
+                    }
+                }
+            }
+            Ok(None) => return Ok(invoked),
+            Err(err) => {
+                // Mid-stream exceptions carry no code (facts §0.7): take it from the variant's name.
+                let service = err.as_service_error();
+                let code = service
+                    .and_then(|e| e.code().map(str::to_string))
+                    .or_else(|| {
+                        service.map(|e| {
+                            format!("{e:?}")
+                                .split('(')
+                                .next()
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                    })
+                    .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric()));
+                let message = service
+                    .and_then(|e| e.message().map(str::to_string))
+                    .unwrap_or_else(|| crate::calls::display_chain(&err));
+                let (status, diagnosis) = if service.is_some() {
+                    crate::calls::judge_service_error(code.as_deref(), &message, None)
+                } else {
+                    (Status::Error, dx::UNEXPECTED_RESPONSE)
+                };
+                return Err((code, message, status, diagnosis));
+            }
+        }
+    }
+}
+
+impl Facts {
+    /// The shared invocation, unless `--no-invoke` forbids it: then `None`, and nothing is sent.
+    pub async fn invoke_if_allowed(&self, model_id: &str) -> Option<InvokeOutcome> {
+        if self.settings().no_invoke {
+            return None;
+        }
+        Some(self.invoke(model_id).await)
+    }
+
+    /// The invocation if some check already made it; never makes one.
+    pub fn known_invoke(&self, model_id: &str) -> Option<InvokeOutcome> {
+        self.memos.invoke.get(model_id)
+    }
+}
