@@ -70,7 +70,7 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     let summary = &report["summary"];
     assert_eq!(
         (summary["pass"].as_u64(), summary["skip"].as_u64()),
-        (Some(5), Some(9)),
+        (Some(11), Some(3)),
         "{report:#}"
     );
     for entry in report["checks"].as_array().unwrap() {
@@ -111,15 +111,21 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     assert_eq!(evidence["operation"], "GetCallerIdentity");
     assert_eq!(evidence["http_status"], 200);
     assert!(evidence["request_id"].is_string(), "{evidence:#}");
-    // The clock read Bedrock's Date header: the shared ListFoundationModels call reached the stub once.
-    let bedrock_calls: Vec<String> = bed
-        .stub
-        .calls()
-        .iter()
-        .map(|c| c.operation.clone())
-        .collect();
-    assert_eq!(bedrock_calls, ["ListFoundationModels"]);
-    assert_eq!(bed.stub.calls()[0].region.as_deref(), Some("us-east-1"));
+    // Facts are shared: however many checks need them, each call is made once (the second
+    // InvokeModel is prompt-caching's own request).
+    let calls = bed.stub.calls();
+    let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
+    assert_eq!(count("ListFoundationModels"), 1, "{calls:#?}");
+    assert_eq!(count("GetFoundationModel"), 1, "{calls:#?}");
+    assert_eq!(count("GetFoundationModelAvailability"), 1, "{calls:#?}");
+    assert_eq!(count("InvokeModel"), 2, "{calls:#?}");
+    assert_eq!(count("InvokeModelWithResponseStream"), 1, "{calls:#?}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.region.as_deref() == Some("us-east-1")),
+        "{calls:#?}"
+    );
 }
 
 #[test]
