@@ -702,6 +702,23 @@ pub(crate) mod test_support {
 }
 
 impl Facts {
+    /// Replaces the Bedrock Runtime client (unit tests put a mocked one here).
+    pub fn with_runtime(mut self, runtime: aws_sdk_bedrockruntime::Client) -> Facts {
+        self.runtime = runtime;
+        self
+    }
+
+    /// Replaces the settings (unit tests adjust the defaults of a helper-built `Facts`).
+    pub fn replace_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+    }
+
+    /// Replaces the IAM client (unit tests put a mocked one here).
+    pub fn with_iam(mut self, iam: aws_sdk_iam::Client) -> Facts {
+        self.iam = iam;
+        self
+    }
+
     /// The caller's identity if some check already asked for it; never makes a call.
     pub fn known_identity(&self) -> Option<&Identity> {
         self.identity.get().and_then(|r| r.as_ref().ok())

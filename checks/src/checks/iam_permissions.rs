@@ -198,3 +198,117 @@ async fn empirical(
     ))
     .evidence(evidence)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_support::{facts_with_sts, settings};
+    use crate::{Settings, Status};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    const IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/BedrockUsers/alice</Arn><UserId>AROA:alice</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#;
+
+    fn simulation(decisions: &[(&str, &str)]) -> String {
+        let members: String = decisions
+            .iter()
+            .map(|(action, decision)| {
+                format!("<member><EvalActionName>{action}</EvalActionName><EvalResourceName>*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>")
+            })
+            .collect();
+        format!(
+            r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>9d1c0b2a-3333-4000-8000-000000000001</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>"#
+        )
+    }
+
+    fn facts(
+        decisions: &'static [(&'static str, &'static str)],
+    ) -> (Facts, aws_smithy_mocks::Rule) {
+        let sts = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
+            HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(IDENTITY))
+        });
+        let simulate =
+            mock!(aws_sdk_iam::Client::simulate_principal_policy).then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(simulation(decisions)),
+                )
+            });
+        let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&simulate]);
+        let s = Settings {
+            models: vec!["anthropic.claude-3-haiku-20240307-v1:0".into()],
+            ..settings()
+        };
+        let mut facts = facts_with_sts(&[&sts]).with_iam(iam);
+        facts.replace_settings(s);
+        (facts, simulate)
+    }
+
+    const ALL_ALLOWED: &[(&str, &str)] = &[
+        ("bedrock:InvokeModel", "allowed"),
+        ("bedrock:InvokeModelWithResponseStream", "allowed"),
+        ("bedrock:ListFoundationModels", "allowed"),
+        ("bedrock:ListInferenceProfiles", "allowed"),
+        ("aws-marketplace:ViewSubscriptions", "allowed"),
+        ("aws-marketplace:Subscribe", "allowed"),
+    ];
+
+    #[tokio::test]
+    async fn passes_when_the_simulator_allows_everything_for_the_sessions_role() {
+        let (facts, simulate) = facts(ALL_ALLOWED);
+        let report = IamPermissions.run(&facts).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("arn:aws:iam::123456789012:role/BedrockUsers"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(
+            simulate.num_calls(),
+            2,
+            "one simulation per resource (model ARN, *)"
+        );
+    }
+
+    #[tokio::test]
+    async fn fails_naming_the_denied_actions() {
+        let (facts, _) = facts(&[
+            ("bedrock:InvokeModel", "allowed"),
+            ("bedrock:InvokeModelWithResponseStream", "implicitDeny"),
+            ("bedrock:ListFoundationModels", "allowed"),
+            ("bedrock:ListInferenceProfiles", "allowed"),
+            ("aws-marketplace:ViewSubscriptions", "explicitDeny"),
+            ("aws-marketplace:Subscribe", "allowed"),
+        ]);
+        let report = IamPermissions.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::IAM_ACTION_DENIED))
+        );
+        assert!(
+            report
+                .summary
+                .contains("bedrock:InvokeModelWithResponseStream"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("aws-marketplace:ViewSubscriptions"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            !report.summary.contains("bedrock:InvokeModel,"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(
+            report.vars.get("action").map(String::as_str),
+            Some("bedrock:InvokeModelWithResponseStream")
+        );
+    }
+}

@@ -83,3 +83,127 @@ impl Check for Invoke {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::{Settings, Status};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+    fn error(status: u16, code: &str, message: &str) -> HttpResponse {
+        let body = serde_json::json!({ "message": message }).to_string();
+        let mut r = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+        r.headers_mut().insert(
+            "x-amzn-ErrorType",
+            format!("{code}:http://internal.amazon.com/coral/com.amazon.bedrock/"),
+        );
+        r.headers_mut()
+            .insert("x-amzn-RequestId", "5c2f0d4e-2222-4000-8000-000000000001");
+        r
+    }
+
+    fn catalog() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_bedrock::Client::get_foundation_model).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(200).unwrap(),
+                SdkBody::from(r#"{"modelDetails":{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}}"#),
+            )
+        })
+    }
+
+    fn settings(no_invoke: bool) -> Settings {
+        Settings {
+            models: vec![HAIKU.into()],
+            no_invoke,
+            ..crate::facts::test_support::settings()
+        }
+    }
+
+    #[tokio::test]
+    async fn skips_without_calling_anything_under_no_invoke() {
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(|| error(500, "InternalServerException", "x"));
+        let runtime = mock_client!(aws_sdk_bedrockruntime, RuleMode::MatchAny, [&invoke]);
+        let facts = facts_with_bedrock_settings(settings(true), &[]).with_runtime(runtime);
+        let report = Invoke.run(&facts).await;
+        assert_eq!(report.status, Status::Skip);
+        assert_eq!(invoke.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn names_the_denied_action() {
+        // Shape of a real IAM denial (AWS IAM user guide, troubleshoot_access-denied).
+        let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(move || error(403, "AccessDeniedException", message));
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(move || error(403, "AccessDeniedException", message));
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let report = Invoke.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::IAM_ACTION_DENIED)),
+            "{report:?}"
+        );
+        assert_eq!(
+            report.evidence[0].error_code.as_deref(),
+            Some("AccessDeniedException")
+        );
+        assert_eq!(
+            report.evidence[0].request_id.as_deref(),
+            Some("5c2f0d4e-2222-4000-8000-000000000001")
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_throttling_a_bounded_number_of_times_then_reports_an_error() {
+        // Real text: minorun365/agent-book#29 and others (aws-bedrock-facts §8).
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model).then_http_response(|| {
+            error(
+                429,
+                "ThrottlingException",
+                "Too many requests, please wait before trying again.",
+            )
+        });
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(|| {
+                error(
+                    429,
+                    "ThrottlingException",
+                    "Too many requests, please wait before trying again.",
+                )
+            });
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let report = Invoke.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Error, Some(dx::THROTTLED)),
+            "{report:?}"
+        );
+        assert_eq!(invoke.num_calls(), 3, "three attempts, each recorded");
+        let throttled = report
+            .evidence
+            .iter()
+            .filter(|e| e.operation == "InvokeModel" && e.http_status == Some(429))
+            .count();
+        assert_eq!(throttled, 3);
+    }
+}
