@@ -59,6 +59,10 @@ pub struct Override {
     /// Only requests whose model path parameter (id, ARN or profile id) equals this.
     #[serde(default)]
     pub model: Option<String>,
+    /// Only requests whose body contains this text, byte for byte (e.g. `cache_control`, to
+    /// single out the prompt-caching probe among several InvokeModel calls).
+    #[serde(default)]
+    pub body_contains: Option<String>,
     #[serde(default)]
     pub status: Option<u16>,
     /// Error code sent in `x-amzn-ErrorType`; makes this an error override.
@@ -174,6 +178,19 @@ impl Scenario {
                 serde_json::from_str::<serde_json::Value>(body)
                     .map_err(|e| format!("{at}: body is not JSON: {e}"))?;
             }
+            if let Some(needle) = &o.body_contains {
+                if needle.is_empty() {
+                    return Err(format!("{at}: `body_contains` must not be empty"));
+                }
+                let has_body = crate::router::ROUTES
+                    .iter()
+                    .any(|r| r.operation == o.operation && r.method == "POST");
+                if !has_body {
+                    return Err(format!(
+                        "{at}: `body_contains` needs an operation with a request body"
+                    ));
+                }
+            }
             if o.times == Some(0) {
                 return Err(format!("{at}: `times = 0` would never apply"));
             }
@@ -248,6 +265,26 @@ mod tests {
             .unwrap_err()
             .contains("unknown operation"));
         assert!(Scenario::from_toml("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn body_contains_needs_text_and_a_request_body() {
+        let ok = Scenario::from_toml(
+            "[[override]]\noperation='InvokeModel'\nbody_contains='cache_control'\nbody='{}'",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.overrides[0].body_contains.as_deref(),
+            Some("cache_control")
+        );
+        let empty = "[[override]]\noperation='InvokeModel'\nbody_contains=''\nbody='{}'";
+        assert!(Scenario::from_toml(empty)
+            .unwrap_err()
+            .contains("must not be empty"));
+        let get = "[[override]]\noperation='GetFoundationModel'\nbody_contains='x'\nbody='{}'";
+        assert!(Scenario::from_toml(get)
+            .unwrap_err()
+            .contains("request body"));
     }
 
     #[test]

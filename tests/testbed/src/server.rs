@@ -49,12 +49,16 @@ impl State {
         operation: &str,
         region: Option<&str>,
         model: Option<&str>,
+        body: &[u8],
     ) -> Option<Override> {
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         for (i, o) in self.scenario.overrides.iter().enumerate() {
             let matches = o.operation == operation
                 && o.region.as_deref().is_none_or(|r| Some(r) == region)
                 && o.model.as_deref().is_none_or(|m| Some(m) == model)
+                && o.body_contains
+                    .as_deref()
+                    .is_none_or(|needle| contains(body, needle.as_bytes()))
                 && o.times.is_none_or(|t| used[i] < t);
             if matches {
                 used[i] += 1;
@@ -63,6 +67,11 @@ impl State {
         }
         None
     }
+}
+
+/// Whether `needle` occurs in `haystack` (an empty needle always does).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 enum Outcome {
@@ -192,7 +201,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
             Some(&e.message),
         )),
         (Some(operation), Ok(())) => {
-            match state.take_override(operation, region, routed.param.as_deref()) {
+            match state.take_override(operation, region, routed.param.as_deref(), &request.body) {
                 Some(o) => {
                     delay = o.delay_ms;
                     apply_override(&o, || {
@@ -361,41 +370,72 @@ mod tests {
         .unwrap();
         let state = State::new(s);
         assert!(state
-            .take_override("InvokeModel", Some("us-east-1"), Some("m"))
+            .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
             .unwrap()
             .error_type
             .is_some());
         assert!(state
-            .take_override("Converse", Some("us-east-1"), Some("m"))
+            .take_override("Converse", Some("us-east-1"), Some("m"), b"")
             .is_none());
         assert!(state
-            .take_override("InvokeModel", None, None)
+            .take_override("InvokeModel", None, None, b"")
             .unwrap()
             .error_type
             .is_some());
         assert!(
             state
-                .take_override("InvokeModel", Some("us-east-1"), Some("m"))
+                .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
                 .is_none(),
             "region filter"
         );
         assert!(
             state
-                .take_override("InvokeModel", Some("eu-west-1"), Some("x"))
+                .take_override("InvokeModel", Some("eu-west-1"), Some("x"), b"")
                 .is_none(),
             "model filter"
         );
         assert!(state
-            .take_override("InvokeModel", Some("eu-west-1"), Some("m"))
+            .take_override("InvokeModel", Some("eu-west-1"), Some("m"), b"")
             .unwrap()
             .body
             .is_some());
         assert!(
             state
-                .take_override("InvokeModel", Some("eu-west-1"), Some("m"))
+                .take_override("InvokeModel", Some("eu-west-1"), Some("m"), b"")
                 .is_some(),
             "no times: forever"
         );
+    }
+
+    #[test]
+    fn body_contains_singles_out_requests_by_body() {
+        let s = Scenario::from_toml(
+            r#"
+            [[override]]
+            operation = "InvokeModel"
+            body_contains = "cache_control"
+            status = 400
+            error_type = "ValidationException"
+            message = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information."
+            source = "https://github.com/cline/cline/issues/2064"
+            "#,
+        )
+        .unwrap();
+        let state = State::new(s);
+        let plain = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
+        let cached =
+            br#"{"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}]}"#;
+        assert!(state
+            .take_override("InvokeModel", Some("us-east-1"), Some("m"), plain)
+            .is_none());
+        assert!(state
+            .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
+            .is_none());
+        assert!(state
+            .take_override("InvokeModel", Some("us-east-1"), Some("m"), cached)
+            .is_some());
+        assert!(contains(b"abc", b""));
+        assert!(!contains(b"ab", b"abc"));
     }
 
     #[test]
