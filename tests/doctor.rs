@@ -70,7 +70,7 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     let summary = &report["summary"];
     assert_eq!(
         (summary["pass"].as_u64(), summary["skip"].as_u64()),
-        (Some(11), Some(3)),
+        (Some(12), Some(2)),
         "{report:#}"
     );
     for entry in report["checks"].as_array().unwrap() {
@@ -111,20 +111,24 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     assert_eq!(evidence["operation"], "GetCallerIdentity");
     assert_eq!(evidence["http_status"], 200);
     assert!(evidence["request_id"].is_string(), "{evidence:#}");
-    // Facts are shared: however many checks need them, each call is made once (the second
-    // InvokeModel is prompt-caching's own request).
+    // Facts are shared: however many checks need them, each call is made once.
     let calls = bed.stub.calls();
     let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
     assert_eq!(count("ListFoundationModels"), 1, "{calls:#?}");
     assert_eq!(count("GetFoundationModel"), 1, "{calls:#?}");
     assert_eq!(count("GetFoundationModelAvailability"), 1, "{calls:#?}");
-    assert_eq!(count("InvokeModel"), 2, "{calls:#?}");
+    assert_eq!(count("ListInferenceProfiles"), 1, "{calls:#?}");
     assert_eq!(count("InvokeModelWithResponseStream"), 1, "{calls:#?}");
+    // Only the inference-profile probes leave the configured region, to the profiles' destinations.
+    let elsewhere: Vec<_> = calls
+        .iter()
+        .filter(|c| c.region.as_deref() != Some("us-east-1"))
+        .collect();
     assert!(
-        calls
+        elsewhere
             .iter()
-            .all(|c| c.region.as_deref() == Some("us-east-1")),
-        "{calls:#?}"
+            .all(|c| c.operation == "InvokeModel" && c.status == 400),
+        "{elsewhere:#?}"
     );
 }
 

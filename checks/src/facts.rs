@@ -8,6 +8,7 @@ use crate::calls::{CallError, CallSite, Observed, Recorder};
 
 pub mod iam;
 pub mod models;
+pub mod profiles;
 pub mod runtime;
 use crate::catalogue::dx;
 use crate::{Evidence, Report};

@@ -7,6 +7,7 @@ pub mod catalogue;
 mod check;
 pub mod checks;
 pub mod facts;
+pub mod policy;
 pub mod regions;
 mod report;
 
@@ -35,7 +36,7 @@ static REGISTRY: &[&dyn Check] = {
         &use_case::UseCase,
         &marketplace::Marketplace,
         &invoke::Invoke,
-        &pending::INFERENCE_PROFILE,
+        &inference_profile::InferenceProfile,
         &pending::SCP,
         &prompt_caching::PromptCaching,
     ]

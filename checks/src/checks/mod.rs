@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod iam_permissions;
 pub mod identity;
+pub mod inference_profile;
 pub mod invoke;
 pub mod marketplace;
 pub mod model_access;

@@ -204,7 +204,9 @@ pub struct ModelMemos {
     use_case: OnceCell<Result<UseCaseForm, FactError>>,
     pub(crate) invoke: Memo<super::runtime::InvokeOutcome>,
     pub(crate) stream: Memo<super::runtime::InvokeOutcome>,
-    pub(crate) profiles: OnceCell<Result<(Vec<String>, Evidence), FactError>>,
+    pub(crate) profiles: OnceCell<Result<(Vec<super::profiles::ProfileInfo>, Evidence), FactError>>,
+    pub(crate) profile: Memo<Result<(super::profiles::ProfileInfo, Evidence), FactError>>,
+    pub(crate) reachability: Memo<Result<Vec<super::profiles::ProfileProbe>, FactError>>,
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
 }
 

@@ -4,7 +4,7 @@
 //! The first invocation of an Anthropic model also starts the account's Marketplace subscription
 //! (the setup guide's Step 1): a side effect AWS attaches to any first use, which `--no-invoke` avoids.
 
-use super::{needs_credentials, FactError, Facts};
+use super::{needs_credentials, Facts};
 use crate::calls::{one_line, CallError, CallSite};
 use crate::{dx, Evidence, Status};
 use aws_sdk_bedrockruntime::operation::RequestId;
@@ -74,7 +74,8 @@ impl Facts {
 
     /// The system-defined profile containing the model that a caller in this region would use.
     pub async fn profile_for(&self, model_id: &str) -> Option<String> {
-        let (ids, _) = self.system_profiles().await.ok()?;
+        let (profiles, _) = self.system_profiles().await.ok()?;
+        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
         let region = self.region().unwrap_or_default();
         let geographies: &[&str] = match region.split('-').next().unwrap_or_default() {
             "us" if region.starts_with("us-gov") => &["us-gov"],
@@ -88,63 +89,7 @@ impl Facts {
             .iter()
             .chain(&["global"])
             .map(|geo| format!("{geo}.{model_id}"))
-            .find(|candidate| ids.contains(candidate))
-    }
-
-    /// `bedrock:ListInferenceProfiles` (system-defined), all pages.
-    pub async fn system_profiles(&self) -> Result<(Vec<String>, Evidence), FactError> {
-        self.memos
-            .profiles
-            .get_or_init(|| self.load_profiles())
-            .await
-            .clone()
-    }
-
-    async fn load_profiles(&self) -> Result<(Vec<String>, Evidence), FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        let mut evidence = Evidence::default();
-        // Bounded: a service that keeps returning tokens cannot keep the doctor paging forever.
-        for _ in 0..20 {
-            let site = CallSite {
-                service: "bedrock",
-                operation: "ListInferenceProfiles",
-                region: self.region(),
-            };
-            let request = self
-                .bedrock
-                .list_inference_profiles()
-                .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
-                .max_results(1000)
-                .set_next_token(token.clone());
-            let observed = self
-                .call(
-                    site,
-                    |rec| request.customize().interceptor(rec).send(),
-                    |o| {
-                        use aws_sdk_bedrock::operation::RequestId;
-                        o.request_id().map(str::to_string)
-                    },
-                )
-                .await;
-            evidence = observed.evidence;
-            let output = observed.result.map_err(FactError::Call)?;
-            ids.extend(
-                output
-                    .inference_profile_summaries()
-                    .iter()
-                    .map(|p| p.inference_profile_id().to_string()),
-            );
-            token = output
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok((ids, evidence))
+            .find(|candidate| ids.contains(&candidate.as_str()))
     }
 
     /// One minimal `InvokeModel` for the model (through its profile when it needs one).

@@ -1,0 +1,199 @@
+//! Cross-region inference profiles route each request to one of several regions; a destination the
+//! account may not use makes some requests fail and others pass.
+
+use super::model_support::model_or_skip;
+use crate::facts::profiles::{Destination, ProfileProbe};
+use crate::facts::FactError;
+use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
+use futures::future::BoxFuture;
+
+/// **Inspects:** the profiles to test (`--inference-profile`, else the system-defined profiles listed
+/// here that contain the model under test) and their destination regions (the regions of their model
+/// ARNs).
+/// **Calls:** `bedrock:ListInferenceProfiles` or `bedrock:GetInferenceProfile`; one minimal
+/// `InvokeModel` through each profile (cost: as `invoke`); per destination region, one `InvokeModel`
+/// of the base model with a deliberately invalid body, which costs nothing: allowed requests are
+/// refused by validation, denied ones by authorization (see `PROBE_BODY`). `--no-invoke` skips the
+/// invocations and probes.
+/// **False positives:** the probe calls each destination directly, without the profile in the request
+/// context; an SCP that exempts profile-routed requests (`bedrock:InferenceProfileArn`) denies the probe
+/// but not the routed request. The `scp` check, when it can read the Organization, evaluates the routed
+/// request itself.
+pub struct InferenceProfile;
+
+static META: CheckMeta = CheckMeta {
+    id: "inference-profile",
+    title: "Inference profiles",
+    category: Category::InferenceProfile,
+    description: "Cross-region inference profiles containing the model are reachable in every destination region.",
+    calls: &["bedrock:ListInferenceProfiles", "bedrock:GetInferenceProfile", "bedrock:InvokeModel"],
+};
+
+impl Check for InferenceProfile {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let id = match model_or_skip(facts).await {
+                Ok(id) => id,
+                Err(report) => return report,
+            };
+            let (profiles, listing) = match facts.profiles_for(&id).await {
+                Ok(found) => found,
+                Err(FactError::Call(e))
+                    if facts.settings().inference_profile.is_some() && is_not_found(&e) =>
+                {
+                    let given = facts
+                        .settings()
+                        .inference_profile
+                        .clone()
+                        .unwrap_or_default();
+                    return Report::fail(
+                        dx::INFERENCE_PROFILE_NOT_FOUND,
+                        format!(
+                            "no inference profile `{given}` in this region ({})",
+                            e.summary
+                        ),
+                    )
+                    .var("profile", given)
+                    .evidence([e.evidence]);
+                }
+                Err(err) => return err.to_report(),
+            };
+            if let Some(given) = facts.settings().inference_profile.as_deref() {
+                if let Some(p) = profiles.first().filter(|p| !p.contains_model(&id)) {
+                    return Report::fail(
+                        dx::INFERENCE_PROFILE_NOT_FOUND,
+                        format!(
+                            "`{given}` does not contain {id}; it routes {}",
+                            p.model_ids().join(", ")
+                        ),
+                    )
+                    .var("profile", given)
+                    .var("model_id", id)
+                    .evidence(listing);
+                }
+            }
+            if profiles.is_empty() {
+                return Report::pass(format!(
+                    "no system inference profile contains {id} here; it is used on demand"
+                ))
+                .evidence(listing);
+            }
+            if facts.settings().no_invoke {
+                let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+                return Report::skip(format!(
+                    "--no-invoke: profiles {} not invoked or probed",
+                    ids.join(", ")
+                ));
+            }
+            let probes = match facts.profile_reachability(&id).await {
+                Ok(p) => p,
+                Err(err) => return err.to_report(),
+            };
+            judge(&probes).var("model_id", id)
+        })
+    }
+}
+
+fn is_not_found(e: &crate::calls::CallError) -> bool {
+    matches!(
+        e.evidence.error_code.as_deref(),
+        Some("ResourceNotFoundException" | "ValidationException")
+    )
+}
+
+/// Blocked destinations across all profiles, with the profile invocations' own verdicts.
+fn judge(probes: &[ProfileProbe]) -> Report {
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut blocked: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut first_failure: Option<&crate::calls::CallError> = None;
+    for probe in probes {
+        if let Some(invoke) = &probe.invoke {
+            evidence.extend(invoke.evidence.iter().cloned());
+            if let Err(e) = &invoke.result {
+                first_failure.get_or_insert(e);
+                // The deny of a routed request names the destination region's model ARN (facts §7.2).
+                if e.diagnosis == dx::SCP_EXPLICIT_DENY {
+                    if let Some(region) = region_in(&e.evidence.message.clone().unwrap_or_default())
+                    {
+                        blocked.push(format!("{region} (via {})", probe.profile.id));
+                    }
+                }
+            }
+        }
+        let total = probe.destinations.len();
+        let mut denied_here = Vec::new();
+        for (region, verdict, e) in &probe.destinations {
+            evidence.push(e.clone());
+            if let Destination::Denied(err) = verdict {
+                denied_here.push(region.clone());
+                first_failure.get_or_insert(err);
+            }
+        }
+        if !denied_here.is_empty() {
+            blocked.push(format!(
+                "{} of {total} destinations of {}: {}",
+                denied_here.len(),
+                probe.profile.id,
+                denied_here.join(", ")
+            ));
+        }
+        let invoked = match probe.invoke.as_ref().map(|o| o.result.is_ok()) {
+            Some(true) => "invocation ok",
+            Some(false) => "invocation refused",
+            None => "not invoked",
+        };
+        let scope = if probe.profile.is_global() {
+            "all commercial regions".to_string()
+        } else {
+            probe.profile.destinations().join(", ")
+        };
+        notes.push(format!(
+            "{} ({invoked}; routes to {scope})",
+            probe.profile.id
+        ));
+    }
+    if !blocked.is_empty() {
+        blocked.dedup();
+        let why = "AWS routes each request to one of the destinations, so requests fail only when routed to a blocked one: the failures look intermittent";
+        let report = Report::fail(
+            dx::INFERENCE_PROFILE_REGION_BLOCKED,
+            format!("blocked: {}. {why}", blocked.join("; ")),
+        );
+        let report = match first_failure.and_then(|e| e.evidence.region.clone()) {
+            Some(r) => report.var("region", r),
+            None => report,
+        };
+        return report.evidence(evidence);
+    }
+    if let Some(e) = first_failure {
+        let mut report = e.to_report();
+        report.evidence = evidence;
+        return report;
+    }
+    Report::pass(notes.join("; ")).evidence(evidence)
+}
+
+/// The region of the first regional ARN in a message (`arn:aws:bedrock:us-east-2::foundation-model/…`).
+fn region_in(message: &str) -> Option<String> {
+    message.split("arn:aws").skip(1).find_map(|rest| {
+        let region = rest.split(':').nth(2)?;
+        (!region.is_empty()).then(|| region.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_destination_region_a_deny_names() {
+        let message = "User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 with an explicit deny in a service control policy";
+        assert_eq!(region_in(message).as_deref(), Some("us-east-2"));
+        assert_eq!(region_in("arn:aws:bedrock:::foundation-model/x"), None);
+    }
+}
