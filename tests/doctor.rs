@@ -70,7 +70,7 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     let summary = &report["summary"];
     assert_eq!(
         (summary["pass"].as_u64(), summary["skip"].as_u64()),
-        (Some(12), Some(2)),
+        (Some(13), Some(1)),
         "{report:#}"
     );
     for entry in report["checks"].as_array().unwrap() {

@@ -8,6 +8,7 @@ use crate::calls::{CallError, CallSite, Observed, Recorder};
 
 pub mod iam;
 pub mod models;
+pub mod orgs;
 pub mod profiles;
 pub mod runtime;
 use crate::catalogue::dx;
@@ -119,6 +120,7 @@ pub struct Facts {
     bedrock: aws_sdk_bedrock::Client,
     runtime: aws_sdk_bedrockruntime::Client,
     iam: aws_sdk_iam::Client,
+    organizations: aws_sdk_organizations::Client,
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
     anthropic_models: OnceCell<Result<ModelList, FactError>>,
@@ -237,6 +239,7 @@ impl Facts {
             bedrock: aws_sdk_bedrock::Client::new(&sdk),
             runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
+            organizations: aws_sdk_organizations::Client::new(&sdk),
             memos: models::ModelMemos::default(),
             sdk,
             settings,
@@ -604,6 +607,7 @@ impl Facts {
         Facts {
             runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
+            organizations: aws_sdk_organizations::Client::new(&sdk),
             memos: models::ModelMemos::default(),
             region_source: sdk.region().map(|_| region_source(&settings)),
             settings,

@@ -37,7 +37,7 @@ static REGISTRY: &[&dyn Check] = {
         &marketplace::Marketplace,
         &invoke::Invoke,
         &inference_profile::InferenceProfile,
-        &pending::SCP,
+        &scp::Scp,
         &prompt_caching::PromptCaching,
     ]
 };

@@ -134,7 +134,12 @@ fn judge(probes: &[ProfileProbe]) -> Report {
                 first_failure.get_or_insert(err);
             }
         }
-        if !denied_here.is_empty() {
+        // A deny in every destination is not a region problem unless an SCP says so: it is the
+        // caller's IAM policy, which the `invoke` and `iam-permissions` checks report.
+        let scp = probe.destinations.iter().any(
+            |(_, v, _)| matches!(v, Destination::Denied(e) if e.diagnosis == dx::SCP_EXPLICIT_DENY),
+        );
+        if !denied_here.is_empty() && (scp || denied_here.len() < total) {
             blocked.push(format!(
                 "{} of {total} destinations of {}: {}",
                 denied_here.len(),

@@ -49,7 +49,7 @@ impl Check for ModelAccess {
                     let verdict = judge(&a);
                     match invoke_failure {
                         // The invocation is the proof; it wins over a control plane that said yes.
-                        Some(e) if verdict.status == crate::Status::Pass => Report::fail(
+                        Some(e) if verdict.status != crate::Status::Fail => Report::fail(
                             e.diagnosis,
                             format!("the control plane reports access, but the invocation was refused: {}", e.summary),
                         )

@@ -208,6 +208,8 @@ pub struct ModelMemos {
     pub(crate) profile: Memo<Result<(super::profiles::ProfileInfo, Evidence), FactError>>,
     pub(crate) reachability: Memo<Result<Vec<super::profiles::ProfileProbe>, FactError>>,
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
+    pub(crate) membership: OnceCell<Result<(super::orgs::Membership, Evidence), FactError>>,
+    pub(crate) scp_path: Memo<Result<super::orgs::ScpPath, FactError>>,
 }
 
 fn request_id<T: RequestId>(o: &T) -> Option<String> {

@@ -4,7 +4,7 @@
 use super::runtime::{InvokeOutcome, MINIMAL_BODY};
 use super::{needs_credentials, FactError, Facts};
 use crate::calls::{CallError, CallSite};
-use crate::{dx, Evidence, Status};
+use crate::{dx, Evidence};
 use aws_sdk_bedrock::operation::RequestId;
 use aws_smithy_types::Blob;
 
@@ -315,12 +315,9 @@ impl Facts {
             Err(e) if matches!(e.diagnosis, dx::SCP_EXPLICIT_DENY | dx::IAM_ACTION_DENIED) => {
                 Destination::Denied(e)
             }
-            Err(e)
-                if e.status == Status::Fail
-                    && e.evidence.error_code.as_deref() == Some("AccessDeniedException") =>
-            {
-                Destination::Denied(e)
-            }
+            // Refused for the account's access to the model (Marketplace, use-case form): the
+            // request got past IAM and SCPs, which is all the probe asks.
+            Err(e) if crate::checks::is_access_diagnosis(e.diagnosis) => Destination::Allowed,
             Err(e) => Destination::Unknown(e.summary),
         };
         (verdict, evidence)

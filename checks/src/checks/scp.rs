@@ -1,0 +1,386 @@
+//! An Organization's service control policies can deny what IAM allows, often only in some regions.
+
+use super::model_support::model_or_skip;
+use crate::calls::CallError;
+use crate::facts::orgs::Membership;
+use crate::facts::FactError;
+use crate::policy::{evaluate_scps, Request, ScpDecision};
+use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use futures::future::BoxFuture;
+use std::collections::BTreeMap;
+
+/// **Inspects, empirically:** every AccessDenied of this run's calls whose message says the deny
+/// comes from a service control policy (the invocations, the streaming call, the inference-profile
+/// probes), with the action, resource and region it hit.
+/// **Inspects, analytically** (management account or delegated administrator): the SCPs attached
+/// from the root to the account (`organizations:ListParents`, `ListPoliciesForTarget`,
+/// `DescribePolicy`), evaluated for every request this setup makes: the direct model in this
+/// region, each profile's destination regions (with `bedrock:InferenceProfileArn`), a global
+/// profile's region-less ARN with `aws:RequestedRegion = unspecified`, streaming, and the
+/// Marketplace actions. Reports the policy and the statement that denies.
+/// **Says what it could not verify:** with neither path seeing an SCP, it skips rather than passes.
+/// SCPs never apply to the management account's own principals.
+pub struct Scp;
+
+static META: CheckMeta = CheckMeta {
+    id: "scp",
+    title: "Service control policies",
+    category: Category::Scp,
+    description: "No service control policy of the Organization denies what this setup needs.",
+    calls: &[
+        "organizations:DescribeOrganization",
+        "organizations:ListParents",
+        "organizations:ListPoliciesForTarget",
+        "organizations:DescribePolicy",
+    ],
+};
+
+/// One request to evaluate, with a label for the summary.
+struct Planned {
+    label: String,
+    request: Request,
+}
+
+impl Check for Scp {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            let identity = match facts.caller_identity().await {
+                Ok(identity) => identity,
+                Err(FactError::Call(e)) => {
+                    return Report::skip(format!(
+                        "needs `identity` to pass first ({})",
+                        e.diagnosis
+                    ))
+                }
+                Err(err) => return err.to_report(),
+            };
+            let model = model_or_skip(facts).await.ok();
+            let observed = match &model {
+                Some(id) => observed_denies(facts, id).await,
+                None => Vec::new(),
+            };
+            if let Some(deny) = observed.first() {
+                let (action, resource, region) =
+                    parse_deny(deny.evidence.message.as_deref().unwrap_or_default());
+                let summary = format!(
+                    "an SCP denied {} on {} ({}){}",
+                    action.as_deref().unwrap_or("the call"),
+                    resource.as_deref().unwrap_or("the resource"),
+                    region.as_deref().unwrap_or("region unknown"),
+                    if observed.len() > 1 {
+                        format!("; {} denies observed in all", observed.len())
+                    } else {
+                        String::new()
+                    }
+                );
+                let mut report = Report::fail(dx::SCP_EXPLICIT_DENY, summary)
+                    .evidence(observed.iter().map(|e| e.evidence.clone()));
+                for (name, value) in [
+                    ("action", action),
+                    ("resource", resource),
+                    ("region", region),
+                ] {
+                    if let Some(v) = value {
+                        report = report.var(name, v);
+                    }
+                }
+                return report;
+            }
+            analytical(facts, &identity.account_id, &identity.arn, model.as_deref()).await
+        })
+    }
+}
+
+/// AccessDenied errors of this run's calls that an SCP caused (a shared fact each; nothing new is
+/// sent except what other checks send anyway).
+async fn observed_denies(facts: &Facts, model_id: &str) -> Vec<CallError> {
+    let mut errors: Vec<CallError> = Vec::new();
+    if let Some(invoke) = facts.invoke_if_allowed(model_id).await {
+        errors.extend(invoke.result.err());
+        errors.extend(facts.invoke_stream(model_id).await.result.err());
+        if let Ok(probes) = facts.profile_reachability(model_id).await {
+            for probe in probes {
+                errors.extend(probe.invoke.and_then(|o| o.result.err()));
+                for (_, verdict, _) in probe.destinations {
+                    if let crate::facts::profiles::Destination::Denied(e) = verdict {
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if let Err(FactError::Call(e)) = facts.anthropic_models().await {
+        errors.push(e);
+    }
+    errors.retain(|e| e.diagnosis == dx::SCP_EXPLICIT_DENY);
+    errors
+}
+
+/// The action, resource and region an AccessDenied message names
+/// (`… is not authorized to perform: ACTION on resource: ARN with an explicit deny …`).
+fn parse_deny(message: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let after = |marker: &str| {
+        message.find(marker).map(|i| {
+            message[i + marker.len()..]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches([',', '.'])
+                .to_string()
+        })
+    };
+    let action = after("perform: ");
+    let resource = after("on resource: ");
+    let region = resource
+        .as_deref()
+        .and_then(|arn| arn.split(':').nth(3))
+        .map(|r| {
+            if r.is_empty() {
+                "no region: a global profile, evaluated as aws:RequestedRegion = unspecified"
+                    .to_string()
+            } else {
+                r.to_string()
+            }
+        });
+    (action, resource, region)
+}
+
+async fn analytical(
+    facts: &Facts,
+    account_id: &str,
+    caller_arn: &str,
+    model: Option<&str>,
+) -> Report {
+    let no_deny_seen = "no SCP deny was observed in this run's calls";
+    let (membership, membership_evidence) = match facts.membership().await {
+        Ok(found) => found,
+        Err(FactError::Call(e)) => {
+            return Report::skip(format!(
+                "{no_deny_seen}; the Organization could not be read (DescribeOrganization: {}), so its SCPs are not verified",
+                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string())
+            ))
+            .evidence([e.evidence])
+        }
+        Err(err) => return err.to_report(),
+    };
+    let management = match membership {
+        Membership::NotInOrganization => {
+            return Report::pass("the account is not in an AWS Organization: no SCP applies")
+                .evidence([membership_evidence])
+        }
+        Membership::Member {
+            management_account_id,
+            ..
+        } => management_account_id,
+    };
+    if management == account_id {
+        return Report::pass(
+            "this is the Organization's management account: SCPs do not apply to its principals",
+        )
+        .evidence([membership_evidence]);
+    }
+    let path = match facts.scp_path(account_id).await {
+        Ok(path) => path,
+        Err(FactError::Call(e)) => {
+            return Report::skip(format!(
+                "{no_deny_seen}; this account cannot read the Organization's SCPs ({}: needs the management account or a delegated administrator), so they are not verified",
+                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string())
+            ))
+            .evidence([membership_evidence, e.evidence])
+        }
+        Err(err) => return err.to_report(),
+    };
+    let Some(model) = model else {
+        return Report::skip(
+            "read the SCPs, but there is no model under test to evaluate them for",
+        );
+    };
+    let plan = plan_requests(facts, model, account_id, caller_arn).await;
+    let mut evidence = vec![membership_evidence];
+    evidence.extend(path.evidence.iter().cloned());
+    let mut unknown = Vec::new();
+    for planned in &plan {
+        match evaluate_scps(&path.levels, &planned.request) {
+            ScpDecision::Allowed => {}
+            ScpDecision::ExplicitDeny {
+                target_id,
+                policy_id,
+                policy_name,
+                statement,
+            } => {
+                let which = statement
+                    .sid
+                    .clone()
+                    .unwrap_or_else(|| format!("statement {}", statement.index));
+                return Report::fail(
+                    dx::SCP_EXPLICIT_DENY,
+                    format!(
+                        "{}: denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
+                        planned.label, statement.text
+                    ),
+                )
+                .var("action", planned.request.action.clone())
+                .var("resource", planned.request.resource.clone())
+                .var("region", planned.request.context.get("aws:RequestedRegion").and_then(|v| v.first()).cloned().unwrap_or_default())
+                .evidence(evidence);
+            }
+            ScpDecision::NotAllowedAt { target_id } => {
+                return Report::fail(
+                    dx::SCP_EXPLICIT_DENY,
+                    format!("{}: no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)", planned.label),
+                )
+                .var("action", planned.request.action.clone())
+                .evidence(evidence);
+            }
+            ScpDecision::Unknown {
+                policy_id, reason, ..
+            } => unknown.push(format!("{} ({policy_id}: {reason})", planned.label)),
+        }
+    }
+    let policies: usize = path.levels.iter().map(|l| l.policies.len()).sum();
+    let scope = format!(
+        "{} requests against {policies} SCPs on {} levels",
+        plan.len(),
+        path.levels.len()
+    );
+    if !unknown.is_empty() || !path.unreadable.is_empty() {
+        let unreadable: Vec<String> = path
+            .unreadable
+            .iter()
+            .map(|(id, why)| format!("{id}: {why}"))
+            .collect();
+        return Report::skip(format!(
+            "no deny found in {scope}, but not all could be evaluated: {}",
+            unknown
+                .into_iter()
+                .chain(unreadable)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .evidence(evidence);
+    }
+    Report::pass(format!("the SCPs allow all {scope}")).evidence(evidence)
+}
+
+/// Every request this setup makes, as SCPs see it (facts §7.2).
+async fn plan_requests(
+    facts: &Facts,
+    model: &str,
+    account_id: &str,
+    caller_arn: &str,
+) -> Vec<Planned> {
+    let region = facts.region().unwrap_or("us-east-1").to_string();
+    let principal =
+        crate::facts::iam::policy_source_arn(caller_arn).unwrap_or_else(|| caller_arn.to_string());
+    let context = |requested: &str, profile: Option<&str>| {
+        let mut c = BTreeMap::new();
+        c.insert(
+            "aws:RequestedRegion".to_string(),
+            vec![requested.to_string()],
+        );
+        c.insert("aws:PrincipalArn".to_string(), vec![principal.clone()]);
+        c.insert(
+            "aws:PrincipalAccount".to_string(),
+            vec![account_id.to_string()],
+        );
+        if let Some(p) = profile {
+            c.insert(
+                "bedrock:InferenceProfileArn".to_string(),
+                vec![p.to_string()],
+            );
+        }
+        c
+    };
+    let actions = [
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+    ];
+    let mut plan = Vec::new();
+    for action in actions {
+        plan.push(Planned {
+            label: format!("{action} on {model} in {region}"),
+            request: Request {
+                action: action.into(),
+                resource: format!("arn:aws:bedrock:{region}::foundation-model/{model}"),
+                context: context(&region, None),
+            },
+        });
+    }
+    if let Ok((profiles, _)) = facts.profiles_for(model).await {
+        for profile in profiles {
+            for action in actions {
+                plan.push(Planned {
+                    label: format!("{action} on profile {} in {region}", profile.id),
+                    request: Request {
+                        action: action.into(),
+                        resource: profile.arn.clone(),
+                        context: context(&region, None),
+                    },
+                });
+                if profile.is_global() {
+                    plan.push(Planned {
+                        label: format!(
+                            "{action} through {} (global: aws:RequestedRegion = unspecified)",
+                            profile.id
+                        ),
+                        request: Request {
+                            action: action.into(),
+                            resource: format!("arn:aws:bedrock:::foundation-model/{model}"),
+                            context: context("unspecified", Some(&profile.arn)),
+                        },
+                    });
+                }
+                for destination in profile.destinations() {
+                    plan.push(Planned {
+                        label: format!("{action} through {} routed to {destination}", profile.id),
+                        request: Request {
+                            action: action.into(),
+                            resource: format!(
+                                "arn:aws:bedrock:{destination}::foundation-model/{model}"
+                            ),
+                            context: context(&destination, Some(&profile.arn)),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    for action in [
+        "aws-marketplace:ViewSubscriptions",
+        "aws-marketplace:Subscribe",
+    ] {
+        plan.push(Planned {
+            label: format!("{action} in {region}"),
+            request: Request {
+                action: action.into(),
+                resource: "*".into(),
+                context: context(&region, None),
+            },
+        });
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_action_resource_and_region_from_a_deny() {
+        // Real message: aws-solutions/innovation-sandbox-on-aws#74 (aws-bedrock-facts §7.2).
+        let m = "User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 with an explicit deny in a service control policy";
+        let (action, resource, region) = parse_deny(m);
+        assert_eq!(
+            action.as_deref(),
+            Some("bedrock:InvokeModelWithResponseStream")
+        );
+        assert_eq!(resource.as_deref(), Some("arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        assert_eq!(region.as_deref(), Some("us-east-2"));
+        let (_, _, global) = parse_deny("not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6 with an explicit deny in a service control policy");
+        assert!(global.unwrap().contains("unspecified"));
+    }
+}
