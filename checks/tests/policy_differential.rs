@@ -1,0 +1,304 @@
+//! Differential test of `checks::policy` against an independent IAM evaluator,
+//! `@cloud-copilot/iam-simulate` (Node, pinned in `tests/policy_diff/package.json`).
+//!
+//! Every policy in `tests/policies/` is decided for a grid of Bedrock requests (actions ×
+//! resources × requested regions × inference-profile context) by both evaluators; any case where
+//! they disagree fails the test and is printed, unless it is listed in `DOCUMENTED_EXCEPTIONS`
+//! with the AWS documentation that shows the reference wrong. Cases our evaluator reports as
+//! Unknown are counted, not compared.
+//!
+//! The Node side is installed by this test (`npm ci`) when `node_modules` is missing; without
+//! `node`/`npm` the test fails, it never skips.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use checks::policy::{Decision, Policy, Request};
+use serde_json::{json, Value};
+
+const MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+const ACCOUNT: &str = "123456789012";
+const ACTIONS: [&str; 3] = [
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+    "bedrock:ListFoundationModels",
+];
+/// `unspecified` is what a global profile's routed request carries in `aws:RequestedRegion`.
+const REGIONS: [&str; 5] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "eu-west-1",
+    "unspecified",
+];
+
+/// Disagreements where AWS documentation shows the reference evaluator wrong:
+/// (policy file, action, resource, requested region, profile ARN in context, doc URL).
+/// Empty: every compared case agrees.
+const DOCUMENTED_EXCEPTIONS: &[(&str, &str, &str, &str, Option<&str>, &str)] = &[];
+
+struct Case {
+    file: String,
+    policy: Value,
+    request: Request,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("checks/ has a parent")
+        .to_path_buf()
+}
+
+/// The policies of the corpus, by file name.
+fn corpus(root: &Path) -> Vec<(String, String)> {
+    let dir = root.join("tests/policies");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 12,
+        "expected at least 12 policies in {}, found {}",
+        dir.display(),
+        files.len()
+    );
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+            (name, text)
+        })
+        .collect()
+}
+
+/// The resources a request in `region` can name: the regional foundation model, the source
+/// region's system inference profile and the Region-less FM ARN of global routing.
+fn resources(region: &str) -> Vec<String> {
+    let (fm_region, profile_region) = if region == "unspecified" {
+        ("", "us-east-1")
+    } else {
+        (region, region)
+    };
+    let mut out = vec![
+        format!("arn:aws:bedrock:{fm_region}::foundation-model/{MODEL}"),
+        format!("arn:aws:bedrock:{profile_region}:{ACCOUNT}:inference-profile/us.{MODEL}"),
+        format!("arn:aws:bedrock:::foundation-model/{MODEL}"),
+    ];
+    out.dedup();
+    out
+}
+
+/// Profile ARNs a routed request may carry: none (a direct call), the geography's profile,
+/// and a global profile.
+fn profiles(region: &str) -> Vec<Option<String>> {
+    let geo = match region {
+        r if r.starts_with("eu-") => "eu",
+        "unspecified" => "global",
+        _ => "us",
+    };
+    let profile = |prefix: &str| {
+        Some(format!(
+            "arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/{prefix}.{MODEL}"
+        ))
+    };
+    let mut out = vec![None, profile(geo)];
+    if geo != "global" {
+        out.push(profile("global"));
+    }
+    out
+}
+
+fn cases(root: &Path) -> Vec<Case> {
+    let mut out = Vec::new();
+    for (file, text) in corpus(root) {
+        let policy: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for action in ACTIONS {
+            for region in REGIONS {
+                for resource in resources(region) {
+                    for profile in profiles(region) {
+                        let mut context = BTreeMap::from([(
+                            "aws:RequestedRegion".to_string(),
+                            vec![region.to_string()],
+                        )]);
+                        if let Some(p) = &profile {
+                            context
+                                .insert("bedrock:InferenceProfileArn".to_string(), vec![p.clone()]);
+                        }
+                        let request = Request {
+                            action: action.into(),
+                            resource: resource.clone(),
+                            context,
+                        };
+                        out.push(Case {
+                            file: file.clone(),
+                            policy: policy.clone(),
+                            request,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn run(cmd: &mut Command, what: &str) -> std::process::Output {
+    match cmd.output() {
+        Ok(out) => out,
+        Err(e) => panic!(
+            "could not run {what}: {e}. The policy differential test needs Node.js and npm on PATH \
+             (it installs tests/policy_diff with `npm ci`)."
+        ),
+    }
+}
+
+/// Installs the reference evaluator if needed and returns the directory holding it.
+fn reference_dir(root: &Path) -> PathBuf {
+    let dir = root.join("tests/policy_diff");
+    if !dir
+        .join("node_modules/@cloud-copilot/iam-simulate")
+        .is_dir()
+    {
+        let out = run(
+            Command::new("npm")
+                .arg("ci")
+                .arg("--no-audit")
+                .arg("--no-fund")
+                .arg("--prefix")
+                .arg(&dir),
+            "npm ci",
+        );
+        assert!(
+            out.status.success(),
+            "`npm ci --prefix {}` failed:\n{}\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    dir
+}
+
+/// The reference decision per case: `allow`, `explicitDeny`, `implicitDeny` or `unknown`.
+fn reference_decisions(dir: &Path, cases: &[Case]) -> Vec<String> {
+    let input: Vec<Value> = cases
+        .iter()
+        .map(|c| {
+            json!({
+                "policy": c.policy,
+                "action": c.request.action,
+                "resource": c.request.resource,
+                "context": c.request.context,
+            })
+        })
+        .collect();
+    let mut child = Command::new("node")
+        .arg(dir.join("evaluate.mjs"))
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("could not run node: {e}. The policy differential test needs Node.js on PATH.")
+        });
+    let payload = serde_json::to_vec(&input).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&payload));
+    let out = child.wait_with_output().expect("node ran");
+    writer.join().unwrap().expect("cases written to node");
+    assert!(
+        out.status.success(),
+        "node tests/policy_diff/evaluate.mjs failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decisions: Vec<String> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "node printed no JSON list ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(decisions.len(), cases.len(), "one decision per case");
+    decisions
+}
+
+fn ours(decision: &Decision) -> &'static str {
+    match decision {
+        Decision::Allow(_) => "allow",
+        Decision::ExplicitDeny(_) => "explicitDeny",
+        Decision::ImplicitDeny => "implicitDeny",
+        Decision::Unknown { .. } => "unknown",
+    }
+}
+
+fn documented_exception(case: &Case) -> Option<&'static str> {
+    let region = case.request.context["aws:RequestedRegion"][0].as_str();
+    let profile = case
+        .request
+        .context
+        .get("bedrock:InferenceProfileArn")
+        .map(|v| v[0].as_str());
+    DOCUMENTED_EXCEPTIONS
+        .iter()
+        .find(|(file, action, resource, r, p, _)| {
+            *file == case.file
+                && *action == case.request.action
+                && *resource == case.request.resource
+                && *r == region
+                && *p == profile
+        })
+        .map(|e| e.5)
+}
+
+#[test]
+fn policy_evaluator_agrees_with_iam_simulate() {
+    let root = workspace_root();
+    let cases = cases(&root);
+    let dir = reference_dir(&root);
+    let reference = reference_decisions(&dir, &cases);
+
+    let mut parsed: BTreeMap<&str, Policy> = BTreeMap::new();
+    let (mut agreements, mut unknown, mut excepted) = (0, 0, 0);
+    let mut by_decision: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    for (case, theirs) in cases.iter().zip(&reference) {
+        let policy = parsed.entry(case.file.as_str()).or_insert_with(|| {
+            Policy::parse(&case.policy.to_string()).unwrap_or_else(|e| panic!("{}: {e}", case.file))
+        });
+        let decision = policy.evaluate(&case.request);
+        let mine = ours(&decision);
+        if mine == "unknown" {
+            unknown += 1;
+        } else if mine == theirs {
+            agreements += 1;
+            *by_decision.entry(mine).or_default() += 1;
+        } else if documented_exception(case).is_some() {
+            excepted += 1;
+        } else {
+            disagreements.push(format!(
+                "{} {} on {} context {:?}: ours {mine} ({decision:?}), iam-simulate {theirs}",
+                case.file, case.request.action, case.request.resource, case.request.context
+            ));
+        }
+    }
+    println!(
+        "policy differential: {} cases, {} policies; {agreements} agree, {unknown} Unknown on our side (not compared), \
+         {excepted} documented exceptions, {} disagreements; agreed decisions {by_decision:?}",
+        cases.len(),
+        parsed.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements with iam-simulate:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
