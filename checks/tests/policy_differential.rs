@@ -34,10 +34,19 @@ const REGIONS: [&str; 5] = [
     "unspecified",
 ];
 
-/// Disagreements where AWS documentation shows the reference evaluator wrong:
-/// (policy file, action, resource, requested region, profile ARN in context, doc URL).
-/// Empty: every compared case agrees.
-const DOCUMENTED_EXCEPTIONS: &[(&str, &str, &str, &str, Option<&str>, &str)] = &[];
+/// A disagreement where AWS documentation shows the reference evaluator wrong.
+struct DocumentedException {
+    file: &'static str,
+    action: &'static str,
+    resource: &'static str,
+    requested_region: &'static str,
+    profile: Option<&'static str>,
+    /// The AWS documentation page that decides the case.
+    doc: &'static str,
+}
+
+/// Empty: every compared case agrees with the reference.
+const DOCUMENTED_EXCEPTIONS: &[DocumentedException] = &[];
 
 struct Case {
     file: String,
@@ -238,23 +247,20 @@ fn ours(decision: &Decision) -> &'static str {
     }
 }
 
-fn documented_exception(case: &Case) -> Option<&'static str> {
+fn documented_exception(case: &Case) -> Option<&'static DocumentedException> {
     let region = case.request.context["aws:RequestedRegion"][0].as_str();
     let profile = case
         .request
         .context
         .get("bedrock:InferenceProfileArn")
         .map(|v| v[0].as_str());
-    DOCUMENTED_EXCEPTIONS
-        .iter()
-        .find(|(file, action, resource, r, p, _)| {
-            *file == case.file
-                && *action == case.request.action
-                && *resource == case.request.resource
-                && *r == region
-                && *p == profile
-        })
-        .map(|e| e.5)
+    DOCUMENTED_EXCEPTIONS.iter().find(|e| {
+        e.file == case.file
+            && e.action == case.request.action
+            && e.resource == case.request.resource
+            && e.requested_region == region
+            && e.profile == profile
+    })
 }
 
 #[test]
@@ -279,8 +285,12 @@ fn policy_evaluator_agrees_with_iam_simulate() {
         } else if mine == theirs {
             agreements += 1;
             *by_decision.entry(mine).or_default() += 1;
-        } else if documented_exception(case).is_some() {
+        } else if let Some(exception) = documented_exception(case) {
             excepted += 1;
+            println!(
+                "documented exception: {} {} on {}: ours {mine}, iam-simulate {theirs} (see {})",
+                case.file, case.request.action, case.request.resource, exception.doc
+            );
         } else {
             disagreements.push(format!(
                 "{} {} on {} context {:?}: ours {mine} ({decision:?}), iam-simulate {theirs}",
