@@ -2,7 +2,9 @@
 //! `@cloud-copilot/iam-simulate` (Node, pinned in `tests/policy_diff/package.json`).
 //!
 //! Every policy in `tests/policies/` is decided for a grid of Bedrock requests (actions ×
-//! resources × requested regions × inference-profile context) by both evaluators; any case where
+//! resources × requested regions × inference-profile context) by both evaluators, once on its own
+//! (`Policy::evaluate`) and once as an SCP attached to an OU between two levels holding
+//! `FullAWSAccess` (`evaluate_scps`), with and without `FullAWSAccess` beside it; any case where
 //! they disagree fails the test and is printed, unless it is listed in `DOCUMENTED_EXCEPTIONS`
 //! with the AWS documentation that shows the reference wrong. Cases our evaluator reports as
 //! Unknown are counted, not compared.
@@ -14,8 +16,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
-use checks::policy::{Decision, Policy, Request};
+use checks::policy::{
+    evaluate_scps, AttachedPolicy, Decision, Level, Policy, Request, ScpDecision,
+};
 use serde_json::{json, Value};
 
 const MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -48,10 +53,97 @@ struct DocumentedException {
 /// Empty: every compared case agrees with the reference.
 const DOCUMENTED_EXCEPTIONS: &[DocumentedException] = &[];
 
+/// How the policy under test is placed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// On its own: `Policy::evaluate`.
+    Alone,
+    /// As an SCP on an OU, root and account holding `FullAWSAccess`: `evaluate_scps`.
+    /// `with_full_access`: `FullAWSAccess` is attached to the OU as well (the deny-list setup).
+    OnOu { with_full_access: bool },
+}
+
+const FULL_AWS_ACCESS: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
 struct Case {
     file: String,
+    shape: Shape,
     policy: Value,
     request: Request,
+}
+
+impl Case {
+    /// The SCP levels, root first, for `OnOu` cases.
+    fn levels(&self) -> Vec<Vec<Value>> {
+        let full: Value = serde_json::from_str(FULL_AWS_ACCESS).unwrap();
+        let ou = match self.shape {
+            Shape::OnOu {
+                with_full_access: true,
+            } => vec![full.clone(), self.policy.clone()],
+            _ => vec![self.policy.clone()],
+        };
+        vec![vec![full.clone()], ou, vec![full]]
+    }
+
+    fn reference_input(&self) -> Value {
+        let mut input = json!({
+            "action": self.request.action,
+            "resource": self.request.resource,
+            "context": self.request.context,
+        });
+        match self.shape {
+            Shape::Alone => input["policy"] = self.policy.clone(),
+            Shape::OnOu { .. } => input["scpLevels"] = json!(self.levels()),
+        }
+        input
+    }
+
+    fn ours(&self) -> (&'static str, String) {
+        let parse = |v: &Value| {
+            Policy::parse(&v.to_string()).unwrap_or_else(|e| panic!("{}: {e}", self.file))
+        };
+        match self.shape {
+            Shape::Alone => {
+                let decision = parse(&self.policy).evaluate(&self.request);
+                let name = match decision {
+                    Decision::Allow(_) => "allow",
+                    Decision::ExplicitDeny(_) => "explicitDeny",
+                    Decision::ImplicitDeny => "implicitDeny",
+                    Decision::Unknown { .. } => "unknown",
+                };
+                (name, format!("{decision:?}"))
+            }
+            Shape::OnOu { .. } => {
+                let targets = ["r-root", "ou-test-1", ACCOUNT];
+                let levels: Vec<Level> = self
+                    .levels()
+                    .iter()
+                    .zip(targets)
+                    .map(|(policies, target)| Level {
+                        target_id: target.into(),
+                        policies: policies
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| AttachedPolicy {
+                                id: format!("p-{i}"),
+                                name: format!("scp-{i}"),
+                                policy: parse(p),
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                let decision = evaluate_scps(&levels, &self.request);
+                let name = match decision {
+                    ScpDecision::Allowed => "allow",
+                    ScpDecision::ExplicitDeny { .. } => "explicitDeny",
+                    ScpDecision::NotAllowedAt { .. } => "implicitDeny",
+                    ScpDecision::Unknown { .. } => "unknown",
+                };
+                (name, format!("{decision:?}"))
+            }
+        }
+    }
 }
 
 fn workspace_root() -> PathBuf {
@@ -124,7 +216,7 @@ fn profiles(region: &str) -> Vec<Option<String>> {
     out
 }
 
-fn cases(root: &Path) -> Vec<Case> {
+fn cases(root: &Path, shape: Shape) -> Vec<Case> {
     let mut out = Vec::new();
     for (file, text) in corpus(root) {
         let policy: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -147,6 +239,7 @@ fn cases(root: &Path) -> Vec<Case> {
                         };
                         out.push(Case {
                             file: file.clone(),
+                            shape,
                             policy: policy.clone(),
                             request,
                         });
@@ -170,6 +263,9 @@ fn run(cmd: &mut Command, what: &str) -> std::process::Output {
 
 /// Installs the reference evaluator if needed and returns the directory holding it.
 fn reference_dir(root: &Path) -> PathBuf {
+    // The tests of this file run in parallel; one `npm ci` at a time.
+    static INSTALL: Mutex<()> = Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = root.join("tests/policy_diff");
     if !dir
         .join("node_modules/@cloud-copilot/iam-simulate")
@@ -197,17 +293,7 @@ fn reference_dir(root: &Path) -> PathBuf {
 
 /// The reference decision per case: `allow`, `explicitDeny`, `implicitDeny` or `unknown`.
 fn reference_decisions(dir: &Path, cases: &[Case]) -> Vec<String> {
-    let input: Vec<Value> = cases
-        .iter()
-        .map(|c| {
-            json!({
-                "policy": c.policy,
-                "action": c.request.action,
-                "resource": c.request.resource,
-                "context": c.request.context,
-            })
-        })
-        .collect();
+    let input: Vec<Value> = cases.iter().map(Case::reference_input).collect();
     let mut child = Command::new("node")
         .arg(dir.join("evaluate.mjs"))
         .current_dir(dir)
@@ -238,15 +324,6 @@ fn reference_decisions(dir: &Path, cases: &[Case]) -> Vec<String> {
     decisions
 }
 
-fn ours(decision: &Decision) -> &'static str {
-    match decision {
-        Decision::Allow(_) => "allow",
-        Decision::ExplicitDeny(_) => "explicitDeny",
-        Decision::ImplicitDeny => "implicitDeny",
-        Decision::Unknown { .. } => "unknown",
-    }
-}
-
 fn documented_exception(case: &Case) -> Option<&'static DocumentedException> {
     let region = case.request.context["aws:RequestedRegion"][0].as_str();
     let profile = case
@@ -263,23 +340,18 @@ fn documented_exception(case: &Case) -> Option<&'static DocumentedException> {
     })
 }
 
-#[test]
-fn policy_evaluator_agrees_with_iam_simulate() {
+/// Decides every case both ways and fails on any undocumented disagreement.
+fn compare(shape: Shape) {
     let root = workspace_root();
-    let cases = cases(&root);
+    let cases = cases(&root, shape);
     let dir = reference_dir(&root);
     let reference = reference_decisions(&dir, &cases);
 
-    let mut parsed: BTreeMap<&str, Policy> = BTreeMap::new();
     let (mut agreements, mut unknown, mut excepted) = (0, 0, 0);
     let mut by_decision: BTreeMap<&str, usize> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for (case, theirs) in cases.iter().zip(&reference) {
-        let policy = parsed.entry(case.file.as_str()).or_insert_with(|| {
-            Policy::parse(&case.policy.to_string()).unwrap_or_else(|e| panic!("{}: {e}", case.file))
-        });
-        let decision = policy.evaluate(&case.request);
-        let mine = ours(&decision);
+        let (mine, detail) = case.ours();
         if mine == "unknown" {
             unknown += 1;
         } else if mine == theirs {
@@ -293,22 +365,40 @@ fn policy_evaluator_agrees_with_iam_simulate() {
             );
         } else {
             disagreements.push(format!(
-                "{} {} on {} context {:?}: ours {mine} ({decision:?}), iam-simulate {theirs}",
+                "{} {} on {} context {:?}: ours {mine} ({detail}), iam-simulate {theirs}",
                 case.file, case.request.action, case.request.resource, case.request.context
             ));
         }
     }
     println!(
-        "policy differential: {} cases, {} policies; {agreements} agree, {unknown} Unknown on our side (not compared), \
+        "policy differential ({shape:?}): {} cases; {agreements} agree, {unknown} Unknown on our side (not compared), \
          {excepted} documented exceptions, {} disagreements; agreed decisions {by_decision:?}",
         cases.len(),
-        parsed.len(),
         disagreements.len()
     );
     assert!(
         disagreements.is_empty(),
-        "{} disagreements with iam-simulate:\n{}",
+        "{} disagreements with iam-simulate ({shape:?}):\n{}",
         disagreements.len(),
         disagreements.join("\n")
     );
+}
+
+#[test]
+fn policy_evaluate_agrees_with_iam_simulate() {
+    compare(Shape::Alone);
+}
+
+#[test]
+fn scps_on_an_ou_agree_with_iam_simulate() {
+    compare(Shape::OnOu {
+        with_full_access: false,
+    });
+}
+
+#[test]
+fn scps_beside_full_aws_access_agree_with_iam_simulate() {
+    compare(Shape::OnOu {
+        with_full_access: true,
+    });
 }

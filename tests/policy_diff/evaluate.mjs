@@ -8,13 +8,22 @@
 // Each policy is evaluated as the only identity-based policy of an IAM user in the
 // resource's account, with no SCPs, RCPs, boundaries or resource policy. Its decision is
 // then exactly the decision of the policy on its own, which is what Policy::evaluate
-// computes. runUnsafeSimulation is used because the validated entry point rejects the
+// computes.
+//
+// A case may instead carry "scpLevels": [[<policy>, ...], ...] (root first, account last).
+// Then the policies are SCPs attached at those levels and the principal's only identity
+// policy allows everything, so the decision is the SCPs' (what evaluate_scps computes). runUnsafeSimulation is used because the validated entry point rejects the
 // case grid on purpose (a foundation-model ARN for bedrock:ListFoundationModels, whose
 // only resource is "*") and drops context keys it does not list for an action.
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 
 const ACCOUNT = '123456789012'
 const PRINCIPAL = `arn:aws:iam::${ACCOUNT}:user/bedrock-doctor-diff`
+
+const ALLOW_ALL = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }]
+}
 
 const DECISIONS = {
   Allowed: 'allow',
@@ -41,8 +50,11 @@ function decide(c) {
           resource: { resource: c.resource, accountId: ACCOUNT },
           contextVariables: contextVariables(c.context)
         },
-        identityPolicies: [{ name: 'policy-under-test', policy: c.policy }],
-        serviceControlPolicies: [],
+        identityPolicies: [{ name: 'identity', policy: c.scpLevels ? ALLOW_ALL : c.policy }],
+        serviceControlPolicies: (c.scpLevels ?? []).map((policies, level) => ({
+          orgIdentifier: level === 0 ? 'r-root' : `level-${level}`,
+          policies: policies.map((policy, i) => ({ name: `scp-${level}-${i}`, policy }))
+        })),
         resourceControlPolicies: []
       },
       {}
