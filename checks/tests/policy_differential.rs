@@ -385,19 +385,19 @@ fn compare(shape: Shape) {
 }
 
 #[test]
-fn policy_evaluate_agrees_with_iam_simulate() {
+fn policy_alone_agrees_with_iam_simulate() {
     compare(Shape::Alone);
 }
 
 #[test]
-fn scps_on_an_ou_agree_with_iam_simulate() {
+fn policy_as_scp_on_an_ou_agrees_with_iam_simulate() {
     compare(Shape::OnOu {
         with_full_access: false,
     });
 }
 
 #[test]
-fn scps_beside_full_aws_access_agree_with_iam_simulate() {
+fn policy_as_scp_beside_full_aws_access_agrees_with_iam_simulate() {
     compare(Shape::OnOu {
         with_full_access: true,
     });
