@@ -30,12 +30,56 @@ impl Bed {
     /// environment. The stub accepts exactly moto's keys, so one key pair works everywhere.
     pub fn new(scenario: &str) -> Bed {
         let moto = Moto::shared();
+        Bed::with_credentials(
+            moto,
+            scenario,
+            &moto.access_key_id,
+            &moto.secret_access_key,
+            None,
+        )
+    }
+
+    /// The management account of the Organization built in [`organization`].
+    pub fn management(scenario: &str) -> Bed {
+        organization();
+        let moto = Moto::open();
+        Bed::with_credentials(
+            moto,
+            scenario,
+            &moto.access_key_id,
+            &moto.secret_access_key,
+            None,
+        )
+    }
+
+    /// The member account of the Organization built in moto ([`organization`]): its temporary
+    /// credentials in the environment, accepted by the stub too.
+    pub fn member(scenario: &str) -> Bed {
+        let org = organization();
+        let mut bed = Bed::with_credentials(
+            Moto::open(),
+            scenario,
+            &org.access_key_id,
+            &org.secret_access_key,
+            Some(org.session_token.as_str()),
+        );
+        bed.set("AWS_SESSION_TOKEN", org.session_token.clone());
+        bed
+    }
+
+    pub fn with_credentials(
+        moto: &'static Moto,
+        scenario: &str,
+        key: &str,
+        secret: &str,
+        token: Option<&str>,
+    ) -> Bed {
         let mut scenario = Scenario::load(scenario);
         let expired = scenario.credentials.iter().any(|c| c.session_token_expired);
         scenario.credentials = vec![Credentials {
-            access_key_id: moto.access_key_id.clone(),
-            secret_access_key: moto.secret_access_key.clone(),
-            session_token: None,
+            access_key_id: key.to_string(),
+            secret_access_key: secret.to_string(),
+            session_token: token.map(str::to_string),
             session_token_expired: expired,
         }];
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -66,8 +110,8 @@ impl Bed {
         );
         set("NO_PROXY", "127.0.0.1,localhost".into());
         set("AWS_REGION", "us-east-1".into());
-        set("AWS_ACCESS_KEY_ID", moto.access_key_id.clone());
-        set("AWS_SECRET_ACCESS_KEY", moto.secret_access_key.clone());
+        set("AWS_ACCESS_KEY_ID", key.to_string());
+        set("AWS_SECRET_ACCESS_KEY", secret.to_string());
         set("AWS_ENDPOINT_URL_STS", moto.url().to_string());
         set("AWS_ENDPOINT_URL_IAM", moto.url().to_string());
         set("AWS_ENDPOINT_URL_ORGANIZATIONS", moto.url().to_string());
@@ -200,4 +244,42 @@ pub fn write_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// An Organization in moto with a member account in an OU and a region-deny SCP on the OU.
+#[derive(Debug, serde::Deserialize)]
+pub struct Organization {
+    pub management_account: String,
+    pub member_account: String,
+    pub ou: String,
+    pub root: String,
+    pub scp: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+}
+
+/// Built once per test binary by `tests/support/moto_org.py` (boto3 against moto).
+pub fn organization() -> &'static Organization {
+    static ORG: std::sync::OnceLock<Organization> = std::sync::OnceLock::new();
+    ORG.get_or_init(|| {
+        let moto = Moto::open();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/moto_org.py");
+        let out = std::process::Command::new("python3")
+            .args([
+                script,
+                moto.url(),
+                &moto.access_key_id,
+                &moto.secret_access_key,
+            ])
+            .env("NO_PROXY", "127.0.0.1")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "moto_org.py failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("moto_org.py prints JSON")
+    })
 }

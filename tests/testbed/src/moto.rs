@@ -22,6 +22,7 @@ pub struct Moto {
 
 /// Requests moto serves without authentication: exactly the seeding below.
 const SEED_REQUESTS: usize = 3;
+/// moto's default account: the seeded user's, and the management account of a test Organization.
 pub const MOTO_ACCOUNT: &str = "123456789012";
 pub const SEEDED_USER: &str = "compiler-bedrock";
 
@@ -29,23 +30,32 @@ impl Moto {
     /// The process-wide moto server, started on first call.
     pub fn shared() -> &'static Moto {
         static MOTO: OnceLock<Moto> = OnceLock::new();
-        MOTO.get_or_init(|| Moto::start().unwrap_or_else(|e| panic!("{e}")))
+        MOTO.get_or_init(|| Moto::start(true).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// A second server, with IAM authentication off, for the tests that build an Organization and
+    /// act as its member account: the Organization and the member's assumed role stay out of the
+    /// server the credential tests use, where the seeded account must stay alone and standalone.
+    pub fn open() -> &'static Moto {
+        static MOTO: OnceLock<Moto> = OnceLock::new();
+        MOTO.get_or_init(|| Moto::start(false).unwrap_or_else(|e| panic!("{e}")))
     }
 
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    fn start() -> Result<Moto, String> {
+    fn start(authenticate: bool) -> Result<Moto, String> {
         let port = free_port();
         let script = format!(
             "python3 -m moto.server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"
         );
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", SEED_REQUESTS.to_string())
-            .env("MOTO_ACCOUNT_ID", MOTO_ACCOUNT)
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(script);
+        if authenticate {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", SEED_REQUESTS.to_string());
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .spawn()
             .map_err(|e| format!("could not start moto_server: {e}"))?;
