@@ -46,7 +46,27 @@ pub enum Command {
         format: ShowFormat,
         #[arg(short, long, action = ArgAction::Count)]
         verbose: u8,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
+    /// Print the JSON Schema of the report.
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// When to colour the table: `auto` means on a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
+/// forces colour off a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +128,14 @@ pub struct CheckArgs {
     /// Mask account ids and ARNs everywhere in the output.
     #[arg(long)]
     pub redact: bool,
+    /// Exit 1 on warnings too (default: on failures and errors only).
+    #[arg(long, value_enum, default_value_t = crate::report::FailOn::Fail)]
+    pub fail_on: crate::report::FailOn,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No live progress.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// The run, validated: everything a usage error could be about has been rejected by now.
@@ -119,6 +147,9 @@ pub struct Run {
     pub output: Option<PathBuf>,
     pub verbose: u8,
     pub redact: bool,
+    pub fail_on: crate::report::FailOn,
+    pub color: ColorChoice,
+    pub quiet: bool,
 }
 
 impl CheckArgs {
@@ -172,6 +203,9 @@ impl CheckArgs {
             output: self.output,
             verbose: self.verbose,
             redact: self.redact,
+            fail_on: self.fail_on,
+            color: self.color,
+            quiet: self.quiet,
         })
     }
 }

@@ -2,14 +2,17 @@
 
 mod cli;
 mod explain;
+mod logging;
+mod progress;
 mod redact;
 mod render;
 mod report;
 mod runner;
 
 use anyhow::{bail, Context, Result};
+use clap::CommandFactory;
 use clap::Parser;
-use cli::{Cli, Command, Format, ListFormat, ShowFormat};
+use cli::{Cli, ColorChoice, Command, Format, ListFormat, ShowFormat};
 use std::io::{Read, Write};
 
 /// Exit codes, the contract: 0 nothing failed, 1 a check failed or errored, 2 usage error.
@@ -53,7 +56,26 @@ fn dispatch(cli: Cli) -> Result<i32> {
             report,
             format,
             verbose,
-        }) => show(&report, format, verbose),
+            color,
+        }) => show(&report, format, verbose, color),
+        Some(Command::Schema) => {
+            print(&(serde_json::to_string_pretty(&report::schema())? + "\n"));
+            Ok(0)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "bedrock-doctor", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .context("rendering the man page")?;
+            print(&String::from_utf8_lossy(&out));
+            Ok(0)
+        }
     }
 }
 
@@ -68,8 +90,26 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
             run.settings.profile.as_deref(),
         ))
         .map_err(anyhow::Error::msg)?;
-    let report = runtime.block_on(runner::run(run.settings, &run.selected, run.deadline));
-    let exit = report.exit_code();
+    logging::init(run.verbose);
+    let live = run.format != Format::Json
+        && !run.quiet
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = live.then(|| progress::Progress::start(&run.selected));
+    let on_done = |index: usize, result: &report::CheckResult| {
+        if let Some(p) = &progress {
+            p.done(index, &result.title, result.status);
+        }
+    };
+    let report = runtime.block_on(runner::run(
+        run.settings,
+        &run.selected,
+        run.deadline,
+        &on_done,
+    ));
+    if let Some(p) = progress {
+        p.clear();
+    }
+    let exit = report.exit_code(run.fail_on);
 
     let mut json = serde_json::to_value(&report).context("serialising the report")?;
     if run.redact {
@@ -84,7 +124,7 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
     }
     let text = match run.format {
         Format::Json => serde_json::to_string_pretty(&json)? + "\n",
-        Format::Table => render::table::render(&report, run.verbose, render::use_colour()),
+        Format::Table => render::table::render(&report, run.verbose, render::use_colour(run.color)),
         Format::Markdown => render::markdown::render(&report),
     };
     print(&text);
@@ -144,17 +184,22 @@ fn explain(format: ListFormat, verbose: u8, message: &str) -> Result<i32> {
     Ok(0)
 }
 
-fn show(path: &std::path::Path, format: ShowFormat, verbose: u8) -> Result<i32> {
+fn show(
+    path: &std::path::Path,
+    format: ShowFormat,
+    verbose: u8,
+    color: ColorChoice,
+) -> Result<i32> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let report = report::Report::from_saved(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let out = match format {
-        ShowFormat::Table => render::table::render(&report, verbose, render::use_colour()),
+        ShowFormat::Table => render::table::render(&report, verbose, render::use_colour(color)),
         ShowFormat::Markdown => render::markdown::render(&report),
     };
     print(&out);
-    Ok(report.exit_code())
+    Ok(report.exit_code(report::FailOn::Fail))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`bedrock-doctor | head`).

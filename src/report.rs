@@ -2,12 +2,13 @@
 //! is always present; unknown values are `null`.
 
 use checks::{Evidence, Status};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 pub const TOOL_NAME: &str = "bedrock-doctor";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -19,13 +20,13 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Target {
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -34,7 +35,7 @@ pub struct Target {
     pub endpoint_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Identity {
     pub account_id: Option<String>,
     pub arn: Option<String>,
@@ -42,7 +43,7 @@ pub struct Identity {
     pub credential_source: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub pass: u32,
     pub warn: u32,
@@ -67,7 +68,7 @@ impl Summary {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     pub id: String,
     pub title: String,
@@ -80,10 +81,56 @@ pub struct CheckResult {
     pub duration_ms: u64,
 }
 
+/// The JSON Schema of the report, generated from these types. Every property is required: the
+/// contract is that unknown values are `null`, never omitted.
+pub fn schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
+    require_every_property(&mut schema);
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "$id".into(),
+            "https://github.com/bedrock-doctor/bedrock-doctor/schema/report.schema.json".into(),
+        );
+        root.insert(
+            "title".into(),
+            "bedrock-doctor report, schema_version 1".into(),
+        );
+    }
+    schema
+}
+
+fn require_every_property(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(props)) = map.get("properties") {
+                let keys: Vec<serde_json::Value> = props
+                    .keys()
+                    .cloned()
+                    .map(serde_json::Value::String)
+                    .collect();
+                map.insert("required".into(), serde_json::Value::Array(keys));
+            }
+            map.values_mut().for_each(require_every_property);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(require_every_property),
+        _ => {}
+    }
+}
+
+/// When the process fails: the contract's default is on `fail` and `error`; `--fail-on warn` adds
+/// warnings, for CI pipelines that want them to break the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Fail,
+}
+
 impl Report {
-    /// The exit code the contract gives this report: 1 when anything failed or could not be judged.
-    pub fn exit_code(&self) -> i32 {
-        if self.summary.fail > 0 || self.summary.error > 0 {
+    /// The exit code the contract gives this report: 1 when anything failed or could not be judged
+    /// (or warned, with `--fail-on warn`).
+    pub fn exit_code(&self, fail_on: FailOn) -> i32 {
+        let warned = fail_on == FailOn::Warn && self.summary.warn > 0;
+        if self.summary.fail > 0 || self.summary.error > 0 || warned {
             1
         } else {
             0

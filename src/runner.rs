@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
 
+/// Runs the checks; `on_done` hears of each check as it finishes (the live progress).
 pub async fn run(
     settings: Settings,
     selected: &[&'static dyn Check],
     deadline: Duration,
+    on_done: &(dyn Fn(usize, &CheckResult) + Sync),
 ) -> Report {
     let started = Instant::now();
     let generated_at = SystemTime::now();
@@ -50,7 +52,9 @@ pub async fn run(
     loop {
         match tokio::time::timeout_at(stop_at, tasks.join_next_with_id()).await {
             Ok(Some(Ok((_, (index, report, elapsed))))) => {
-                results[index] = Some(to_result(selected[index], report, elapsed));
+                let result = to_result(selected[index], report, elapsed);
+                on_done(index, &result);
+                results[index] = Some(result);
             }
             Ok(Some(Err(join_error))) => {
                 // A panic inside a check is a bug, reported as that check's error; the run goes on.
@@ -232,7 +236,13 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_hanging_check_is_reported_at_the_deadline_and_others_still_count() {
         let started = Instant::now();
-        let report = run(settings(), &[&Hangs, &Passes], Duration::from_millis(400)).await;
+        let report = run(
+            settings(),
+            &[&Hangs, &Passes],
+            Duration::from_millis(400),
+            &|_, _| {},
+        )
+        .await;
         assert!(
             started.elapsed() < Duration::from_millis(1400),
             "took {:?}",
@@ -241,12 +251,18 @@ mod tests {
         assert_eq!(report.checks[0].status, Status::Error);
         assert_eq!(report.checks[0].diagnosis.as_deref(), Some(dx::TIMEOUT));
         assert_eq!(report.checks[1].status, Status::Pass);
-        assert_eq!(report.exit_code(), 1);
+        assert_eq!(report.exit_code(crate::report::FailOn::Fail), 1);
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_panicking_check_becomes_an_error_not_a_crash() {
-        let report = run(settings(), &[&Panics, &Passes], Duration::from_secs(5)).await;
+        let report = run(
+            settings(),
+            &[&Panics, &Passes],
+            Duration::from_secs(5),
+            &|_, _| {},
+        )
+        .await;
         assert_eq!(report.checks[0].status, Status::Error);
         assert!(
             report.checks[0].summary.contains("boom"),

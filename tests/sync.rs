@@ -89,3 +89,26 @@ fn region_lists_match_botocore() {
         "checks/src/regions.rs BEDROCK_REGIONS drifted from botocore endpoints.json"
     );
 }
+
+#[test]
+fn shipped_schema_is_the_one_the_binary_prints() {
+    let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
+        .unwrap()
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shipped: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        printed, shipped,
+        "regenerate: cargo run -- schema > schema/report.schema.json"
+    );
+}

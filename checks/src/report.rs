@@ -4,7 +4,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Ordered from best to worst, so the worst of a run is a `max()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -35,7 +47,7 @@ impl Status {
 }
 
 /// One AWS call (or network probe) a check made, with what support staff need to quote it to AWS.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub service: String,
     pub operation: String,

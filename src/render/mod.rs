@@ -17,10 +17,21 @@ pub fn symbol(status: Status) -> &'static str {
     }
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set to anything non-empty
-/// (https://no-color.org).
-pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Whether to colour: `--color always|never` decide; `auto` colours a terminal unless `NO_COLOR` is
+/// set to anything non-empty (https://no-color.org), and `CLICOLOR_FORCE` (non-empty, not `0`)
+/// colours even off a terminal.
+pub fn use_colour(choice: crate::cli::ColorChoice) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) =>
+        {
+            false
+        }
+        crate::cli::ColorChoice::Auto => set("CLICOLOR_FORCE") || std::io::stdout().is_terminal(),
+    }
 }
 
 /// One line of evidence: what was called where, and what came back.

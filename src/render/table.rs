@@ -11,7 +11,9 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    if !colour {
+    if colour {
+        table.enforce_styling();
+    } else {
         table.force_no_tty();
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -23,20 +25,29 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
         table.set_width(width);
     }
     table.set_header(["Status", "Check", "Summary"]);
+    let waiting = waiting_on(report);
+    let mut grouped_shown = false;
     for check in &report.checks {
-        let status = format!("{} {}", symbol(check.status), check.status.as_str());
-        let mut status_cell = Cell::new(status);
-        if colour {
-            status_cell = status_cell.fg(match check.status {
-                Status::Pass => Color::Green,
-                Status::Warn => Color::Yellow,
-                Status::Fail => Color::Red,
-                Status::Error => Color::Magenta,
-                Status::Skip => Color::DarkGrey,
-            });
+        // Many checks skipped for one missing precondition read as one line, not a wall of skips:
+        // the fix for that precondition is what matters (a first run with no credentials, say).
+        if let Some((needed, titles)) = waiting
+            .as_ref()
+            .filter(|(_, titles)| titles.contains(&check.title.as_str()))
+        {
+            if !grouped_shown {
+                grouped_shown = true;
+                let status = status_cell(Status::Skip, colour);
+                let summary = format!("need `{needed}` to pass first: {}", titles.join(", "));
+                table.add_row(vec![
+                    status,
+                    Cell::new(format!("{} checks", titles.len())),
+                    Cell::new(summary),
+                ]);
+            }
+            continue;
         }
         table.add_row(vec![
-            status_cell,
+            status_cell(check.status, colour),
             Cell::new(&check.title),
             Cell::new(&check.summary),
         ]);
@@ -84,4 +95,37 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     }
     out.push_str(&format!("\n{}\n", tally(&report.summary)));
     out
+}
+
+fn status_cell(status: Status, colour: bool) -> Cell {
+    let cell = Cell::new(format!("{} {}", symbol(status), status.as_str()));
+    if !colour {
+        return cell;
+    }
+    cell.fg(match status {
+        Status::Pass => Color::Green,
+        Status::Warn => Color::Yellow,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+        Status::Skip => Color::DarkGrey,
+    })
+}
+
+/// The check most skips wait on, with the titles of those skips, when there are at least three.
+fn waiting_on(report: &Report) -> Option<(String, Vec<&str>)> {
+    let mut by_need: Vec<(String, Vec<&str>)> = Vec::new();
+    for check in report.checks.iter().filter(|c| c.status == Status::Skip) {
+        let Some(rest) = check.summary.strip_prefix("needs `") else {
+            continue;
+        };
+        let needed = rest.split('`').next().unwrap_or_default().to_string();
+        match by_need.iter_mut().find(|(n, _)| *n == needed) {
+            Some((_, titles)) => titles.push(check.title.as_str()),
+            None => by_need.push((needed, vec![check.title.as_str()])),
+        }
+    }
+    by_need
+        .into_iter()
+        .max_by_key(|(_, titles)| titles.len())
+        .filter(|(_, titles)| titles.len() >= 3)
 }

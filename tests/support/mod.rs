@@ -145,12 +145,13 @@ impl Bed {
         run_with_env(&self.env, args, Some(stdin))
     }
 
-    /// Runs a check and returns the parsed JSON report.
+    /// Runs a check and returns the parsed JSON report, validated against the shipped schema.
     pub fn report(&self, args: &[&str]) -> (Run, serde_json::Value) {
         let mut all = vec!["--format", "json"];
         all.extend_from_slice(args);
         let run = self.run(&all);
         let json = run.json();
+        assert_valid_report(&json);
         (run, json)
     }
 }
@@ -282,4 +283,26 @@ pub fn organization() -> &'static Organization {
         );
         serde_json::from_slice(&out.stdout).expect("moto_org.py prints JSON")
     })
+}
+
+/// Validates a report against `schema/report.schema.json`, the schema the project ships.
+pub fn assert_valid_report(report: &serde_json::Value) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/report.schema.json"
+        ))
+        .expect("schema/report.schema.json exists");
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:#?}\n{report:#}"
+    );
 }

@@ -246,7 +246,15 @@ impl Facts {
                     destinations: Vec::new(),
                 };
             }
-            let invoke = self.invoke_body(&profile.id, MINIMAL_BODY);
+            // The model's own invocation already went through this profile when the model runs
+            // only through one: reuse it rather than pay for the same call twice.
+            let invoke = async {
+                if self.invocation_id(model_id).await == profile.id {
+                    self.invoke(model_id).await
+                } else {
+                    self.invoke_body(&profile.id, MINIMAL_BODY).await
+                }
+            };
             let regions = profile.destinations();
             let base = profile
                 .model_ids()

@@ -1,0 +1,53 @@
+//! Live progress on a terminal: a line per check with a spinner, then its status, cleared when the
+//! final table is printed. Nothing of this off a terminal, in JSON mode or with `--quiet`.
+
+use checks::Check;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
+
+pub struct Progress {
+    multi: MultiProgress,
+    bars: Vec<ProgressBar>,
+}
+
+impl Progress {
+    pub fn start(checks: &[&'static dyn Check]) -> Progress {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bars = checks
+            .iter()
+            .map(|check| {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(style.clone());
+                bar.set_message(check.meta().title.to_string());
+                bar.enable_steady_tick(Duration::from_millis(100));
+                bar
+            })
+            .collect();
+        Progress { multi, bars }
+    }
+
+    /// Marks check `index` done, with its symbol and status word.
+    pub fn done(&self, index: usize, title: &str, status: checks::Status) {
+        if let Some(bar) = self.bars.get(index) {
+            bar.set_style(
+                ProgressStyle::with_template("{msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.finish_with_message(format!(
+                "{} {:<5} {title}",
+                crate::render::symbol(status),
+                status.as_str()
+            ));
+        }
+    }
+
+    /// Removes every progress line, so the table replaces them.
+    pub fn clear(self) {
+        for bar in &self.bars {
+            bar.finish_and_clear();
+        }
+        let _ = self.multi.clear();
+    }
+}
