@@ -52,7 +52,11 @@ pub async fn run(
     loop {
         match tokio::time::timeout_at(stop_at, tasks.join_next_with_id()).await {
             Ok(Some(Ok((_, (index, report, elapsed))))) => {
-                let result = to_result(selected[index], report, elapsed);
+                let result = to_result(
+                    selected[index],
+                    report.with_default_var("region", facts.region()),
+                    elapsed,
+                );
                 on_done(index, &result);
                 results[index] = Some(result);
             }

@@ -112,6 +112,14 @@ impl Report {
         self
     }
 
+    /// Sets a fix value unless the check already set one (the runner's defaults: the region).
+    pub fn with_default_var(mut self, name: &'static str, value: Option<&str>) -> Report {
+        if let Some(value) = value {
+            self.vars.entry(name).or_insert_with(|| value.to_string());
+        }
+        self
+    }
+
     /// A value the catalogue's fix text refers to as `{name}`.
     pub fn var(mut self, name: &'static str, value: impl Into<String>) -> Report {
         self.vars.insert(name, value.into());
