@@ -8,6 +8,54 @@ fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
 }
 
+const START: &str = "<!-- diagnoses: generated from checks/catalogue.toml by tests/sync.rs; UPDATE_README=1 cargo test --test sync -->";
+const END: &str = "<!-- diagnoses: end -->";
+
+/// The README's catalogue section, from the catalogue itself.
+fn diagnoses_section() -> String {
+    let mut out = format!("{START}\n\n| Code | Category | What is wrong |\n|---|---|---|\n");
+    let entries = checks::catalogue::catalogue().entries();
+    for d in entries {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            d.code,
+            d.category.as_str(),
+            d.title
+        ));
+    }
+    for d in entries {
+        out.push_str(&format!(
+            "\n#### `{}`\n\n**Cause.** {}\n\n**Fix.**\n\n",
+            d.code,
+            d.cause.trim()
+        ));
+        for line in d.fix.trim().lines() {
+            out.push_str(&format!("> {line}\n"));
+        }
+    }
+    out.push_str(&format!("\n{END}"));
+    out
+}
+
+#[test]
+fn readme_carries_the_catalogue_with_causes_and_fixes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = readme();
+    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md lacks the generated diagnoses section markers");
+    };
+    let current = &readme[start..end + END.len()];
+    let wanted = diagnoses_section();
+    if current != wanted && std::env::var_os("UPDATE_README").is_some() {
+        std::fs::write(path, readme.replace(current, &wanted)).unwrap();
+        return;
+    }
+    assert!(
+        current == wanted,
+        "README's diagnoses section is stale: run UPDATE_README=1 cargo test --test sync"
+    );
+}
+
 #[test]
 fn readme_lists_every_diagnosis_code_and_check() {
     let readme = readme();
