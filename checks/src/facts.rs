@@ -462,6 +462,16 @@ impl Facts {
             .await;
         let evidence = observed.evidence;
         let output = observed.result.map_err(FactError::Call)?;
+        if output.model_summaries.is_none() {
+            // Bedrock always sends the list, empty or not; without it the answer is not Bedrock's
+            // and "no model in this region" would be a false verdict.
+            return Err(FactError::Call(CallError {
+                status: crate::Status::Error,
+                diagnosis: dx::UNEXPECTED_RESPONSE,
+                summary: "bedrock ListFoundationModels answered without a model list (no `modelSummaries`)".into(),
+                evidence,
+            }));
+        }
         let models = output
             .model_summaries()
             .iter()
@@ -710,6 +720,18 @@ impl Facts {
     /// Replaces the Bedrock Runtime client (unit tests put a mocked one here).
     pub fn with_runtime(mut self, runtime: aws_sdk_bedrockruntime::Client) -> Facts {
         self.runtime = runtime;
+        self
+    }
+
+    /// Replaces the STS client (unit tests put a mocked one here).
+    pub fn with_sts(mut self, sts: aws_sdk_sts::Client) -> Facts {
+        self.sts = sts;
+        self
+    }
+
+    /// Replaces the Organizations client (unit tests put a mocked one here).
+    pub fn with_organizations(mut self, organizations: aws_sdk_organizations::Client) -> Facts {
+        self.organizations = organizations;
         self
     }
 

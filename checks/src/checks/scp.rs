@@ -384,3 +384,196 @@ mod tests {
         assert!(global.unwrap().contains("unspecified"));
     }
 }
+
+#[cfg(test)]
+mod analytical_tests {
+    use super::*;
+    use crate::facts::test_support::{facts_with_bedrock_settings, settings};
+    use crate::{Settings, Status};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    const MEMBER: &str = "111122223333";
+    const OU: &str = "ou-ab12-workload1";
+    const ROOT: &str = "r-ab12";
+    /// A real published SCP (aws-samples/service-control-policy-examples, placeholders filled; see
+    /// tests/policies/SOURCES.md): Bedrock inference only in us-east-1/us-west-2 or through `us.`.
+    const REGION_DENY: &str =
+        include_str!("../../../tests/policies/aws-samples-region-deny-bedrock-cris-us.json");
+    const FULL_ACCESS: &str = include_str!("../../../tests/policies/orgs-full-aws-access.json");
+
+    fn json(body: String) -> HttpResponse {
+        let mut r = HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(body));
+        r.headers_mut()
+            .insert("Content-Type", "application/x-amz-json-1.1");
+        r.headers_mut()
+            .insert("x-amzn-RequestId", "0f1e2d3c-4444-4000-8000-000000000001");
+        r
+    }
+
+    fn policies(attached: &[(&str, &str)]) -> String {
+        let list: Vec<serde_json::Value> = attached
+            .iter()
+            .map(|(id, name)| serde_json::json!({"Id": id, "Arn": format!("arn:aws:organizations::999988887777:policy/o-exampleorgid/service_control_policy/{id}"), "Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": *id == "p-FullAWSAccess"}))
+            .collect();
+        serde_json::json!({ "Policies": list }).to_string()
+    }
+
+    fn described(id: &str, name: &str, content: &str) -> String {
+        serde_json::json!({"Policy": {"PolicySummary": {"Id": id, "Name": name, "Type": "SERVICE_CONTROL_POLICY"}, "Content": content}}).to_string()
+    }
+
+    fn organizations_rules(ou_keeps_full_access: bool) -> Vec<Rule> {
+        vec![
+            mock!(aws_sdk_organizations::Client::describe_organization).then_http_response(|| {
+                json(r#"{"Organization":{"Id":"o-exampleorgid","FeatureSet":"ALL","MasterAccountId":"999988887777"}}"#.into())
+            }),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(MEMBER))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{OU}","Type":"ORGANIZATIONAL_UNIT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(OU))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{ROOT}","Type":"ROOT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() == Some(OU))
+                // Every level keeps FullAWSAccess: without it nothing below would be allowed at all.
+                .then_http_response(move || {
+                    let deny = ("p-regiondeny1", "BedrockRegionDeny");
+                    if ou_keeps_full_access {
+                        json(policies(&[("p-FullAWSAccess", "FullAWSAccess"), deny]))
+                    } else {
+                        json(policies(&[deny]))
+                    }
+                }),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() != Some(OU))
+                .then_http_response(|| json(policies(&[("p-FullAWSAccess", "FullAWSAccess")]))),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-regiondeny1"))
+                .then_http_response(|| json(described("p-regiondeny1", "BedrockRegionDeny", REGION_DENY))),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-FullAWSAccess"))
+                .then_http_response(|| json(described("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS))),
+        ]
+    }
+
+    fn bedrock_rules() -> Vec<Rule> {
+        let model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let us_models: Vec<serde_json::Value> = ["us-east-1", "us-east-2", "us-west-2"]
+            .iter()
+            .map(|r| serde_json::json!({"modelArn": format!("arn:aws:bedrock:{r}::foundation-model/{model}")}))
+            .collect();
+        let profiles = serde_json::json!({"inferenceProfileSummaries": [
+            {"inferenceProfileName": "US Claude Sonnet 4.5", "inferenceProfileArn": format!("arn:aws:bedrock:us-east-1:{MEMBER}:inference-profile/us.{model}"),
+             "inferenceProfileId": format!("us.{model}"), "status": "ACTIVE", "type": "SYSTEM_DEFINED",
+             "models": us_models},
+            {"inferenceProfileName": "Global Claude Sonnet 4.5", "inferenceProfileArn": format!("arn:aws:bedrock:us-east-1:{MEMBER}:inference-profile/global.{model}"),
+             "inferenceProfileId": format!("global.{model}"), "status": "ACTIVE", "type": "SYSTEM_DEFINED",
+             "models": [{"modelArn": format!("arn:aws:bedrock:::foundation-model/{model}")}]}
+        ]})
+        .to_string();
+        vec![
+            mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(profiles.clone()),
+                )
+            }),
+            mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(r#"{"modelSummaries":[]}"#),
+                )
+            }),
+        ]
+    }
+
+    async fn run_scp(ou_keeps_full_access: bool) -> crate::Report {
+        let identity = format!(
+            r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::{MEMBER}:assumed-role/Developers/alice</Arn><UserId>AROA:alice</UserId><Account>{MEMBER}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#
+        );
+        let sts_rule =
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(identity.clone()),
+                )
+            });
+        let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]);
+        let org_rules = organizations_rules(ou_keeps_full_access);
+        let organizations =
+            mock_client!(aws_sdk_organizations, RuleMode::MatchAny, org_rules.iter());
+        let bedrock = bedrock_rules();
+        let refs: Vec<&Rule> = bedrock.iter().collect();
+        let s = Settings {
+            models: vec!["anthropic.claude-sonnet-4-5-20250929-v1:0".into()],
+            no_invoke: true,
+            ..settings()
+        };
+        let facts = facts_with_bedrock_settings(s, &refs)
+            .with_organizations(organizations)
+            .with_sts(sts);
+        Scp.run(&facts).await
+    }
+
+    #[tokio::test]
+    async fn names_the_scp_and_statement_that_block_a_global_profile() {
+        // Also proves the hierarchy is read: the deny sits on the OU, between root and account.
+        let report = run_scp(true).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
+            "{report:?}"
+        );
+        assert!(
+            report
+                .summary
+                .contains("global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report
+                .summary
+                .contains("BedrockRegionDeny (p-regiondeny1, attached to ou-ab12-workload1)"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report
+                .summary
+                .contains("DenyBedrockInferenceOutsideApprovedRegions"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(
+            report.vars.get("region").map(String::as_str),
+            Some("unspecified")
+        );
+        // The us. profile's destinations are exempt by the same statement: they are not named.
+        assert!(
+            !report.summary.contains("routed to us-east-2"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn a_level_without_an_allow_denies_everything_below_it() {
+        let report = run_scp(false).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
+            "{report:?}"
+        );
+        assert!(
+            report
+                .summary
+                .contains("no SCP attached to ou-ab12-workload1 allows it"),
+            "{}",
+            report.summary
+        );
+    }
+}
