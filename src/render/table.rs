@@ -16,11 +16,16 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     } else {
         table.force_no_tty();
     }
-    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        // Off a terminal there is no width to measure; wrap as a terminal of COLUMNS (or 100) would.
+    // Off a terminal, or on one that reports no usable size (a bare pseudo-terminal reports 0
+    // columns), wrap as a terminal of COLUMNS (or 100) columns would.
+    let measured = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        .then(|| table.width())
+        .flatten();
+    if measured.is_none_or(|w| w < 40) {
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
+            .filter(|w| *w >= 40)
             .unwrap_or(100);
         table.set_width(width);
     }
