@@ -186,7 +186,9 @@ pub fn reason(status: u16) -> &'static str {
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         _ => "Unknown",
     }
 }
@@ -198,18 +200,29 @@ pub fn encode_response(
     body: &[u8],
     close: bool,
 ) -> Vec<u8> {
+    let mut out = encode_head(status, headers, body.len(), close);
+    out.extend_from_slice(body);
+    out
+}
+
+/// The status line and headers of a response whose body is `content_length` bytes (or claims to
+/// be: fault modes send fewer, or generate them while writing).
+pub fn encode_head(
+    status: u16,
+    headers: &[(String, String)],
+    content_length: usize,
+    close: bool,
+) -> Vec<u8> {
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (n, v) in headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    head.push_str(&format!("Content-Length: {content_length}\r\n"));
     if close {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    out.extend_from_slice(body);
-    out
+    head.into_bytes()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 
 mod catalog;
 pub mod eventstream;
+mod faults;
 mod http;
 mod moto;
 mod ops;
@@ -28,8 +29,11 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
-pub use scenario::{scenarios_dir, Clock, Credentials, Fault, Override, Scenario};
+pub use scenario::{
+    is_stream_operation, scenarios_dir, Clock, Credentials, Fault, Override, Scenario,
+};
 pub use server::STUB_ACCOUNT;
 
 /// Throwaway credentials every scenario accepts unless it says otherwise (AWS's documented example key).

@@ -86,13 +86,61 @@ pub struct Override {
     pub fault: Option<Fault>,
 }
 
+/// What a broken network or a broken endpoint does instead of answering properly. Every fault
+/// is per override, so one operation can break while the others answer normally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// Read the request, then never answer.
     Hang,
     /// Read the request, then drop the connection with a TCP reset.
     Reset,
+    /// Send the head of the default answer at once, then its body one byte every 200 ms.
+    Drip,
+    /// 200, `application/json`, and a body that is not JSON.
+    Garbage,
+    /// The default answer with a `Content-Length` larger than the body sent, then close.
+    Truncated,
+    /// The default body under a content type it is not (`text/plain`; a stream operation gets
+    /// `application/json` instead of `application/vnd.amazon.eventstream`).
+    WrongContentType,
+    /// 200 with an empty body.
+    EmptyBody,
+    /// 200 with a 50 MiB body (a JSON object with one huge string; frames of small chunk events
+    /// for a stream operation), generated while it is written, never held in memory.
+    HugeBody,
+    /// An error code no AWS model lists (`status`, default 400).
+    UnmodelledError,
+    /// A proxy's HTML error page: 502 Bad Gateway, `text/html`.
+    Html,
+    /// A 5xx (`status`, default 503) without an error code, as a load balancer sends it.
+    #[serde(rename = "status_5xx")]
+    Status5xx,
+    /// Event streams only: the second frame's CRC does not match its bytes.
+    BadCrc,
+    /// Event streams only: the first frame, then half of the second, then the end of the body.
+    TruncatedFrame,
+    /// Event streams only: two chunk events, then an exception event (`error_type` as its
+    /// lower-camel member name, default `internalServerException`).
+    ExceptionMidStream,
+}
+
+impl Fault {
+    /// Faults that only make sense on an event-stream answer.
+    pub fn stream_only(self) -> bool {
+        matches!(
+            self,
+            Fault::BadCrc | Fault::TruncatedFrame | Fault::ExceptionMidStream
+        )
+    }
+}
+
+/// Operations whose answer is an event stream.
+pub fn is_stream_operation(operation: &str) -> bool {
+    matches!(
+        operation,
+        "InvokeModelWithResponseStream" | "ConverseStream"
+    )
 }
 
 fn default_credentials() -> Vec<Credentials> {
@@ -156,7 +204,31 @@ impl Scenario {
             {
                 return Err(format!("{at}: unknown operation"));
             }
-            if o.error_type.is_some() {
+            // `hang` and `reset` send nothing, so the other keys are moot and checked as usual.
+            if let Some(fault) = o.fault.filter(|f| !matches!(f, Fault::Hang | Fault::Reset)) {
+                if fault.stream_only() && !is_stream_operation(&o.operation) {
+                    return Err(format!("{at}: fault {fault:?} needs a stream operation"));
+                }
+                if o.body.is_some() {
+                    return Err(format!("{at}: a fault sends its own body"));
+                }
+                let status_ok = match fault {
+                    Fault::UnmodelledError => o.status.is_none_or(|s| s >= 400),
+                    Fault::Status5xx => o.status.is_none_or(|s| s >= 500),
+                    _ => o.status.is_none(),
+                };
+                if !status_ok {
+                    return Err(format!(
+                        "{at}: status {:?} does not fit fault {fault:?}",
+                        o.status
+                    ));
+                }
+                if o.error_type.is_some() && fault != Fault::ExceptionMidStream {
+                    return Err(format!(
+                        "{at}: `error_type` with fault {fault:?} is ignored"
+                    ));
+                }
+            } else if o.error_type.is_some() {
                 if o.source
                     .as_deref()
                     .is_none_or(|s| !s.starts_with("https://"))
@@ -285,6 +357,46 @@ mod tests {
         assert!(Scenario::from_toml(get)
             .unwrap_err()
             .contains("request body"));
+    }
+
+    #[test]
+    fn fault_modes_parse_and_stream_faults_need_a_stream() {
+        let all = [
+            "hang",
+            "reset",
+            "drip",
+            "garbage",
+            "truncated",
+            "wrong_content_type",
+            "empty_body",
+            "huge_body",
+            "unmodelled_error",
+            "html",
+            "status_5xx",
+        ];
+        for fault in all {
+            let s = Scenario::from_toml(&format!(
+                "[[override]]\noperation='ListFoundationModels'\nfault='{fault}'"
+            ))
+            .unwrap_or_else(|e| panic!("{fault}: {e}"));
+            assert!(s.overrides[0].fault.is_some());
+        }
+        for fault in ["bad_crc", "truncated_frame", "exception_mid_stream"] {
+            let on = |op: &str| {
+                Scenario::from_toml(&format!("[[override]]\noperation='{op}'\nfault='{fault}'"))
+            };
+            assert!(on("InvokeModelWithResponseStream").is_ok(), "{fault}");
+            assert!(on("InvokeModel").unwrap_err().contains("stream"), "{fault}");
+        }
+        let with_body = "[[override]]\noperation='InvokeModel'\nfault='garbage'\nbody='{}'";
+        assert!(Scenario::from_toml(with_body).is_err());
+        let low_5xx = "[[override]]\noperation='InvokeModel'\nfault='status_5xx'\nstatus=404";
+        assert!(Scenario::from_toml(low_5xx).is_err());
+        let custom = "[[override]]\noperation='InvokeModel'\nfault='unmodelled_error'\nstatus=409";
+        assert_eq!(
+            Scenario::from_toml(custom).unwrap().overrides[0].status,
+            Some(409)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::faults;
 use crate::http::{self, ReadError, Request};
 use crate::ops::{self, Reply};
 use crate::router;
@@ -78,6 +79,8 @@ enum Outcome {
     Respond(Reply),
     Hang,
     Reset,
+    /// A fault that still sends bytes: malformed, cut short, dripped or huge.
+    Faulty(faults::Faulty),
 }
 
 pub async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
@@ -139,6 +142,14 @@ async fn connection(mut stream: TcpStream, state: Arc<State>, mut shutdown: watc
                 let bytes =
                     http::encode_response(reply.status, &headers, &reply.body, request.close);
                 if stream.write_all(&bytes).await.is_err() || request.close {
+                    return;
+                }
+            }
+            Outcome::Faulty(mut faulty) => {
+                let mut headers = base_headers(&state, faulty.reply.content_type);
+                headers.append(&mut faulty.reply.headers);
+                if !faults::write(&mut stream, faulty, &headers, request.close, &mut shutdown).await
+                {
                     return;
                 }
             }
@@ -204,7 +215,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
             match state.take_override(operation, region, routed.param.as_deref(), &request.body) {
                 Some(o) => {
                     delay = o.delay_ms;
-                    apply_override(&o, || {
+                    apply_override(&o, operation, || {
                         default_reply(operation, &routed, raw_query, request, region)
                     })
                 }
@@ -216,6 +227,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
     };
     let status = match &outcome {
         Outcome::Respond(r) => r.status,
+        Outcome::Faulty(f) => f.reply.status,
         Outcome::Hang | Outcome::Reset => 0,
     };
     let call = Call {
@@ -323,10 +335,19 @@ fn default_reply(
     })
 }
 
-fn apply_override(o: &Override, default: impl FnOnce() -> Reply) -> Outcome {
+fn apply_override(o: &Override, operation: &str, default: impl FnOnce() -> Reply) -> Outcome {
     match o.fault {
         Some(Fault::Hang) => return Outcome::Hang,
         Some(Fault::Reset) => return Outcome::Reset,
+        Some(fault) => {
+            return Outcome::Faulty(faults::apply(
+                fault,
+                operation,
+                o.status,
+                o.error_type.as_deref(),
+                default,
+            ))
+        }
         None => {}
     }
     if let Some(code) = &o.error_type {
