@@ -7,15 +7,18 @@
 use crate::catalogue::{self, dx};
 use crate::{Evidence, Report, Status};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::error::Error as StdError;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
 /// One HTTP attempt as the recorder saw it.
@@ -50,13 +53,15 @@ impl Intercept for Recorder {
         "bedrock-doctor-recorder"
     }
 
-    fn read_before_deserialization(
+    /// Records the attempt, then bounds what the SDK may read of its body (see
+    /// [`MAX_RESPONSE_BYTES`]): every call goes through a recorder, so every response is bounded.
+    fn modify_before_deserialization(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let response = context.response();
+        let response = context.response_mut();
         let header = |name: &str| response.headers().get(name).map(str::to_string);
         let attempt = Attempt {
             status: response.status().as_u16(),
@@ -68,7 +73,109 @@ impl Intercept for Recorder {
         if let Ok(mut attempts) = self.attempts.lock() {
             attempts.push(attempt);
         }
+        let announced = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(length) = announced.filter(|n| *n > MAX_RESPONSE_BYTES) {
+            return Err(Box::new(Refused::TooLarge(Some(length))));
+        }
+        if announced == Some(0) && response.status().is_success() {
+            // Every operation the doctor calls answers success with a document; an empty one
+            // would deserialize as "nothing there" (no models, no profiles) and mislead.
+            return Err(Box::new(Refused::Empty(response.status().as_u16())));
+        }
+        let body = std::mem::replace(response.body_mut(), SdkBody::taken());
+        *response.body_mut() = SdkBody::from_body_1_x(LimitedBody {
+            inner: body,
+            seen: 0,
+        });
         Ok(())
+    }
+}
+
+/// The most the doctor reads of one response body. Its largest legitimate answers (the model and
+/// inference-profile lists of a busy region) are a few hundred kilobytes; without a bound the SDK
+/// would hold whatever a proxy or a broken endpoint sends, all of it, in memory.
+pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A response the recorder refuses to hand to the SDK: the call fails as an unexpected response.
+#[derive(Debug)]
+pub enum Refused {
+    /// The body is over [`MAX_RESPONSE_BYTES`]; the `Content-Length` it announced, if it did.
+    TooLarge(Option<u64>),
+    /// A success status with an empty body.
+    Empty(u16),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::TooLarge(Some(n)) => write!(
+                f,
+                "the response body is {n} bytes, more than the {MAX_RESPONSE_BYTES} bytes the doctor reads"
+            ),
+            Refused::TooLarge(None) => write!(
+                f,
+                "the response body is longer than the {MAX_RESPONSE_BYTES} bytes the doctor reads"
+            ),
+            Refused::Empty(status) => write!(
+                f,
+                "HTTP {status} with an empty body, where the operation always answers with a document"
+            ),
+        }
+    }
+}
+
+impl StdError for Refused {}
+
+/// The recorder's own reason for failing a call, if it is in this error's chain: said alone, it
+/// reads better than the SDK's wrapping of it.
+pub fn refusal(err: &(dyn StdError + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(refused) = e.downcast_ref::<Refused>() {
+            return Some(refused.to_string());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A response body that fails once more than [`MAX_RESPONSE_BYTES`] have come through, so a
+/// body without a `Content-Length` (chunked, or an event stream) is bounded too.
+struct LimitedBody {
+    inner: SdkBody,
+    seen: u64,
+}
+
+impl http_body::Body for LimitedBody {
+    type Data = <SdkBody as http_body::Body>::Data;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if this.seen > MAX_RESPONSE_BYTES {
+                    return Poll::Ready(Some(Err(Box::new(Refused::TooLarge(None)))));
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            other => other,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        http_body::Body::is_end_stream(&self.inner)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::Body::size_hint(&self.inner)
     }
 }
 
@@ -234,15 +341,48 @@ where
     match err {
         SdkError::ServiceError(context) => {
             let service_error = context.err();
-            let body = context.raw().body().bytes().unwrap_or_default();
+            let raw = context.raw();
+            let body = raw.body().bytes().unwrap_or_default();
+            let http_status = raw.status().as_u16();
+            let content_type = raw
+                .headers()
+                .get("content-type")
+                .unwrap_or("no content type");
+            if raw.status().is_success() {
+                // The SDK could not read an answer that claimed success: malformed, cut short, or
+                // not the operation's output at all.
+                return Judged {
+                    status: Status::Error,
+                    diagnosis: dx::UNEXPECTED_RESPONSE,
+                    code: None,
+                    message: format!(
+                        "HTTP {http_status} ({content_type}) with a body that is not the operation's answer: {}",
+                        body_excerpt(body)
+                    ),
+                };
+            }
             let code = service_error
                 .code()
                 .map(str::to_string)
                 .or_else(|| code_from_body(body));
-            let message = match service_error.message() {
-                Some(m) => m.to_string(),
-                None => message_from_body(body).unwrap_or_default(),
-            };
+            if code.is_none() && !is_structured(body) {
+                // No error code and no JSON or XML: not AWS speaking, but something in between
+                // (a proxy's or captive portal's page).
+                return Judged {
+                    status: Status::Error,
+                    diagnosis: dx::UNEXPECTED_RESPONSE,
+                    code: None,
+                    message: format!(
+                        "HTTP {http_status} ({content_type}) without an AWS error code: {}",
+                        body_excerpt(body)
+                    ),
+                };
+            }
+            let message = service_error
+                .message()
+                .map(str::to_string)
+                .or_else(|| message_from_body(body))
+                .unwrap_or_else(|| format!("HTTP {http_status}: {}", body_excerpt(body)));
             let http_status = attempts.last().map(|a| a.status);
             let (status, diagnosis) = judge_service_error(code.as_deref(), &message, http_status);
             Judged {
@@ -286,7 +426,7 @@ where
             status: Status::Error,
             diagnosis: dx::UNEXPECTED_RESPONSE,
             code: None,
-            message: display_chain(err),
+            message: refusal(err).unwrap_or_else(|| display_chain(err)),
         },
         SdkError::ConstructionFailure(_) => {
             let text = display_chain(err);
@@ -328,7 +468,47 @@ fn code_from_body(body: &[u8]) -> Option<String> {
 
 fn message_from_body(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
-    between(text, "<Message>", "</Message>")
+    if let Some(message) = between(text, "<Message>", "</Message>") {
+        return Some(message);
+    }
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let message = json
+        .get("message")
+        .or_else(|| json.get("Message"))?
+        .as_str()?;
+    Some(message.to_string()).filter(|m| !m.trim().is_empty())
+}
+
+/// Whether a body is JSON or XML, the shapes AWS errors come in.
+fn is_structured(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim_start();
+    serde_json::from_str::<serde_json::Value>(text).is_ok()
+        || (text.starts_with("<?xml")
+            || text.starts_with("<ErrorResponse")
+            || text.starts_with("<Error"))
+}
+
+/// A short, one-line account of a body for the evidence: an HTML page's title, else its first
+/// characters; never more than about 160 characters.
+fn body_excerpt(body: &[u8]) -> String {
+    const MAX_CHARS: usize = 160;
+    if body.is_empty() {
+        return "empty body".into();
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return format!("{} bytes, not UTF-8 text", body.len());
+    };
+    let lower = text.to_ascii_lowercase();
+    let shown = match (lower.find("<title>"), lower.find("</title>")) {
+        (Some(open), Some(close)) if open + 7 <= close => one_line(&text[open + 7..close]),
+        _ => one_line(text),
+    };
+    let mut cut: String = shown.chars().take(MAX_CHARS).collect();
+    if cut.len() < shown.len() {
+        cut.push('…');
+    }
+    format!("\"{cut}\" ({} bytes)", body.len())
 }
 
 fn between(text: &str, open: &str, close: &str) -> Option<String> {

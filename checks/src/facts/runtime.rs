@@ -41,6 +41,15 @@ pub struct InvokeOutcome {
 }
 
 impl InvokeOutcome {
+    /// No invocation was sent because what it needed failed: that failure is the outcome.
+    fn not_sent(model_id: &str, err: CallError) -> InvokeOutcome {
+        InvokeOutcome {
+            invoked_id: model_id.to_string(),
+            evidence: vec![err.evidence.clone()],
+            result: Err(err),
+        }
+    }
+
     pub fn diagnosis(&self) -> Option<&'static str> {
         self.result.as_ref().err().map(|e| e.diagnosis)
     }
@@ -61,15 +70,41 @@ impl Facts {
     /// The id to invoke for a model: the base id, or, when the catalog says the model runs only
     /// through an inference profile, the system profile for this region's geography.
     pub async fn invocation_id(&self, model_id: &str) -> String {
-        let Ok((info, _)) = self.model_details(model_id).await else {
-            return model_id.to_string();
+        self.invocation_target(model_id)
+            .await
+            .unwrap_or_else(|_| model_id.to_string())
+    }
+
+    /// As [`Facts::invocation_id`], but a model that runs only through a profile, when the profile
+    /// list could not be read, is that failure: invoking the base id instead would only earn an
+    /// on-demand refusal and a false verdict.
+    async fn invocation_target(&self, model_id: &str) -> Result<String, CallError> {
+        // When GetFoundationModel fails, the shared model list says the same about inference
+        // types: a broken lookup must not change which id gets invoked.
+        let info = match self.model_details(model_id).await {
+            Ok((info, _)) => info,
+            Err(_) => {
+                let listed = self
+                    .anthropic_models()
+                    .await
+                    .ok()
+                    .and_then(|list| list.models.into_iter().find(|m| m.model_id == model_id));
+                let Some(info) = listed else {
+                    return Ok(model_id.to_string());
+                };
+                info
+            }
         };
         if !info.profile_only() {
-            return model_id.to_string();
+            return Ok(model_id.to_string());
         }
-        self.profile_for(model_id)
+        if let Err(super::FactError::Call(err)) = self.system_profiles().await {
+            return Err(err);
+        }
+        Ok(self
+            .profile_for(model_id)
             .await
-            .unwrap_or_else(|| model_id.to_string())
+            .unwrap_or_else(|| model_id.to_string()))
     }
 
     /// The system-defined profile containing the model that a caller in this region would use.
@@ -97,8 +132,10 @@ impl Facts {
         self.memos
             .invoke
             .get_or_init(model_id, || async {
-                let id = self.invocation_id(model_id).await;
-                self.invoke_body(&id, MINIMAL_BODY).await
+                match self.invocation_target(model_id).await {
+                    Ok(id) => self.invoke_body(&id, MINIMAL_BODY).await,
+                    Err(err) => InvokeOutcome::not_sent(model_id, err),
+                }
             })
             .await
     }
@@ -154,18 +191,45 @@ impl Facts {
                 tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(attempt - 1)).await;
                 continue;
             }
-            let result = observed.result.map(|output| {
-                let json: serde_json::Value =
-                    serde_json::from_slice(output.body().as_ref()).unwrap_or_default();
-                Invoked {
+            let output = match observed.result {
+                Ok(output) => output,
+                Err(err) => {
+                    return InvokeOutcome {
+                        invoked_id: invoked_id.to_string(),
+                        result: Err(err),
+                        evidence,
+                    }
+                }
+            };
+            // The SDK hands the model's answer over unread; one that is not a JSON object is not a
+            // model's answer (a proxy's page, a cut or garbled body).
+            let result = match serde_json::from_slice(output.body().as_ref()) {
+                Ok(json @ serde_json::Value::Object(_)) => Ok(Invoked {
                     first_byte_ms: observed.evidence.duration_ms.unwrap_or_default(),
                     input_tokens: usage(&json, "input_tokens"),
                     output_tokens: usage(&json, "output_tokens"),
                     cache_write_tokens: usage(&json, "cache_creation_input_tokens"),
                     cache_read_tokens: usage(&json, "cache_read_input_tokens"),
                     events: 0,
+                }),
+                _ => {
+                    let message = format!(
+                        "HTTP 200 with a body that is not a model's JSON answer ({} bytes)",
+                        output.body().as_ref().len()
+                    );
+                    let mut record = observed.evidence.clone();
+                    record.message = Some(message.clone());
+                    if let Some(last) = evidence.last_mut() {
+                        *last = record.clone();
+                    }
+                    Err(CallError {
+                        status: Status::Error,
+                        diagnosis: dx::UNEXPECTED_RESPONSE,
+                        summary: format!("bedrock-runtime InvokeModel failed: {message}"),
+                        evidence: record,
+                    })
                 }
-            });
+            };
             return InvokeOutcome {
                 invoked_id: invoked_id.to_string(),
                 result,
@@ -183,7 +247,10 @@ impl Facts {
     }
 
     async fn load_stream(&self, model_id: &str) -> InvokeOutcome {
-        let invoked_id = self.invocation_id(model_id).await;
+        let invoked_id = match self.invocation_target(model_id).await {
+            Ok(id) => id,
+            Err(err) => return InvokeOutcome::not_sent(model_id, err),
+        };
         let mut evidence = Vec::new();
         let mut attempt = 0;
         loop {
@@ -249,7 +316,10 @@ impl Facts {
                         Err(_) => Err(CallError {
                             status: Status::Error,
                             diagnosis: dx::TIMEOUT,
-                            summary: "the response stream stalled before its end".into(),
+                            summary: format!(
+                                "bedrock-runtime InvokeModelWithResponseStream failed: the response stream stalled before its end (not finished within {:.1} s)",
+                                self.settings().call_timeout.as_secs_f64()
+                            ),
                             evidence: record.clone(),
                         }),
                     }
@@ -309,6 +379,15 @@ async fn read_stream(
                     }
                 }
             }
+            Ok(None) if invoked.events == 0 => {
+                // A model's stream carries at least its start and stop events.
+                return Err((
+                    None,
+                    "the stream ended before its first event".into(),
+                    Status::Error,
+                    dx::UNEXPECTED_RESPONSE,
+                ));
+            }
             Ok(None) => return Ok(invoked),
             Err(err) => {
                 // Mid-stream exceptions carry no code (facts §0.7): take it from the variant's name.
@@ -327,6 +406,7 @@ async fn read_stream(
                     .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric()));
                 let message = service
                     .and_then(|e| e.message().map(str::to_string))
+                    .or_else(|| crate::calls::refusal(&err))
                     .unwrap_or_else(|| crate::calls::display_chain(&err));
                 let (status, diagnosis) = if service.is_some() {
                     crate::calls::judge_service_error(code.as_deref(), &message, None)
