@@ -90,40 +90,56 @@ fn completions_and_man_page_come_from_the_command_line_definition() {
     run_with_env(&offline_env(), &["completions", "tcsh"], None).assert_code(2);
 }
 
-#[test]
-fn live_progress_on_a_terminal_is_replaced_by_the_table() {
-    // `script` gives the doctor a pseudo-terminal, as a person's shell would.
-    let bed = Bed::new("healthy");
+/// Runs the doctor under a pseudo-terminal (`script`), as a person's shell would, and returns
+/// everything the terminal received.
+fn on_a_terminal(bed: &Bed, args: &str, extra_env: &[(&str, &str)]) -> String {
     let binary = assert_cmd::cargo::cargo_bin("bedrock-doctor");
-    let command = format!("{} --only region,identity,clock", binary.display());
     let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
+        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
         .env_clear()
         .envs(&bed.env)
+        .env("TERM", "xterm")
+        .envs(extra_env.iter().copied())
         .output()
         .expect("script runs");
-    let screen = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn live_progress_on_a_terminal_is_drawn_then_cleared_for_the_table() {
+    let bed = Bed::new("healthy");
+    let screen = on_a_terminal(&bed, "--only region,identity,clock", &[]);
+    let table = screen.find("Status").expect("the table is printed");
+    let spinner = screen
+        .find("Caller identity")
+        .expect("a progress line names the check");
     assert!(
-        screen.contains("\u{1b}["),
-        "progress draws on the terminal:\n{screen}"
+        spinner < table,
+        "progress comes before the table:\n{screen}"
     );
     assert!(
-        screen.contains("Caller identity") && screen.contains("3 checks:"),
-        "{screen}"
+        screen[..table].contains("\u{1b}[2K"),
+        "progress lines are cleared:\n{screen}"
     );
-    let quiet = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{command} --quiet --color never"),
-            "/dev/null",
-        ])
-        .env_clear()
-        .envs(&bed.env)
-        .output()
-        .expect("script runs");
-    let quiet_screen = String::from_utf8_lossy(&quiet.stdout);
     assert!(
-        !quiet_screen.contains("\u{1b}["),
-        "--quiet draws no progress:\n{quiet_screen}"
+        screen[table..].contains("\u{1b}[38;5;"),
+        "the table is coloured on a terminal:\n{screen}"
+    );
+
+    let no_color = on_a_terminal(&bed, "--only region,identity,clock", &[("NO_COLOR", "1")]);
+    assert!(
+        !no_color.contains("\u{1b}[38;5;") && !no_color.contains("\u{1b}[31m"),
+        "NO_COLOR: no colours:\n{no_color}"
+    );
+    assert!(no_color.contains("✓ pass"), "{no_color}");
+
+    let quiet = on_a_terminal(
+        &bed,
+        "--only region,identity,clock --quiet --color never",
+        &[],
+    );
+    assert!(
+        !quiet.contains('\u{1b}'),
+        "--quiet draws no progress:\n{quiet}"
     );
 }
