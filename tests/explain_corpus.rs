@@ -6,6 +6,7 @@
 
 use assert_cmd::Command;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 const CORPUS: &str = include_str!("corpus/messages.toml");
 
@@ -56,7 +57,10 @@ fn parse_corpus(text: &str) -> Vec<Entry> {
                 .strip_prefix('\'')
                 .and_then(|v| v.strip_suffix('\''))
                 .unwrap_or_else(|| panic!("corpus: {key} is not a literal string: {line:?}"));
-            assert!(!inner.contains('\''), "corpus: quote inside '...': {line:?}");
+            assert!(
+                !inner.contains('\''),
+                "corpus: quote inside '...': {line:?}"
+            );
             (inner.to_string(), after)
         };
         let entry = entries.last_mut().expect("corpus: key before [[message]]");
@@ -72,8 +76,12 @@ fn parse_corpus(text: &str) -> Vec<Entry> {
     entries
 }
 
-fn corpus() -> Vec<Entry> {
-    let entries = parse_corpus(CORPUS);
+fn corpus() -> &'static [Entry] {
+    static CORPUS_ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
+    CORPUS_ENTRIES.get_or_init(|| checked(parse_corpus(CORPUS)))
+}
+
+fn checked(entries: Vec<Entry>) -> Vec<Entry> {
     for e in &entries {
         assert!(
             !e.message.trim().is_empty()
@@ -91,15 +99,15 @@ fn corpus() -> Vec<Entry> {
     entries
 }
 
-struct Outcome<'a> {
-    entry: &'a Entry,
+struct Outcome {
+    entry: &'static Entry,
     json: serde_json::Value,
     stdout: String,
     stderr: String,
     status: Option<i32>,
 }
 
-impl Outcome<'_> {
+impl Outcome {
     fn diagnosis(&self) -> &str {
         self.json["diagnosis"].as_str().unwrap_or("<no diagnosis>")
     }
@@ -123,7 +131,7 @@ impl Outcome<'_> {
     }
 }
 
-fn explain(entry: &Entry) -> Outcome<'_> {
+fn explain(entry: &'static Entry) -> Outcome {
     let output = Command::cargo_bin("bedrock-doctor")
         .expect("binary built")
         .env_clear()
@@ -141,12 +149,31 @@ fn explain(entry: &Entry) -> Outcome<'_> {
     }
 }
 
+/// Every entry explained once per test run (both tests read the same outcomes), two at a time.
+fn outcomes() -> &'static [Outcome] {
+    static OUTCOMES: OnceLock<Vec<Outcome>> = OnceLock::new();
+    OUTCOMES.get_or_init(|| {
+        let entries = corpus();
+        let half = entries.len().div_ceil(2);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = entries
+                .chunks(half.max(1))
+                .map(|chunk| s.spawn(move || chunk.iter().map(explain).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("worker"))
+                .collect()
+        })
+    })
+}
+
 #[test]
 fn corpus_parses_and_has_at_least_80_real_messages() {
     let entries = corpus();
     assert!(entries.len() >= 80, "{} entries", entries.len());
     let mut seen = std::collections::HashSet::new();
-    for e in &entries {
+    for e in entries {
         assert!(
             seen.insert((&e.source, &e.message)),
             "duplicate entry: {}",
@@ -158,9 +185,8 @@ fn corpus_parses_and_has_at_least_80_real_messages() {
 #[test]
 fn every_corpus_message_gets_its_diagnosis() {
     let entries = corpus();
-    let failures: Vec<String> = entries
+    let failures: Vec<String> = outcomes()
         .iter()
-        .map(explain)
         .filter(|o| !o.correct())
         .map(|o| o.report())
         .collect();
@@ -175,11 +201,10 @@ fn every_corpus_message_gets_its_diagnosis() {
 
 #[test]
 fn accuracy_per_category() {
-    let entries = corpus();
     // category -> (entries, correct)
     let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut wrong = Vec::new();
-    for outcome in entries.iter().map(explain) {
+    for outcome in outcomes() {
         let category = checks::catalogue::catalogue()
             .get(&outcome.entry.code)
             .map(|d| d.category.as_str().to_string())
@@ -213,7 +238,10 @@ fn accuracy_per_category() {
     let (mut total, mut total_ok) = (0, 0);
     for category in &order {
         if let Some((n, ok)) = table.get(category) {
-            println!("| {category} | {n} | {:.0}% |", 100.0 * *ok as f64 / *n as f64);
+            println!(
+                "| {category} | {n} | {:.0}% |",
+                100.0 * *ok as f64 / *n as f64
+            );
             total += n;
             total_ok += ok;
         }

@@ -103,6 +103,9 @@ pub fn catalogue() -> &'static Catalogue {
         .get_or_init(|| Catalogue::parse(CATALOGUE_TOML).expect("checks/catalogue.toml is valid"))
 }
 
+/// A matching rule, its diagnosis, and its rank (priority, specificity).
+type Ranked<'a> = (&'a Diagnosis, &'a Rule, (i32, u8));
+
 /// What the classifier understood from one AWS error.
 #[derive(Debug, Clone, Copy)]
 pub struct Classification {
@@ -148,12 +151,35 @@ impl Catalogue {
                 candidates.push(Some(word));
             }
         }
+        // Each rule's message pattern runs at most once over the text, whatever the number of
+        // candidate codes: pasted logs can be long.
+        let mut best: Vec<Option<Ranked<'_>>> = vec![None; candidates.len()];
+        for diagnosis in &self.entries {
+            for rule in &diagnosis.rules {
+                let applies: Vec<bool> = candidates
+                    .iter()
+                    .map(|code| {
+                        rule.codes.is_empty()
+                            || code.is_some_and(|c| rule.codes.iter().any(|k| k == c))
+                    })
+                    .collect();
+                if !applies.contains(&true)
+                    || !rule.message.as_ref().is_none_or(|re| re.is_match(text))
+                {
+                    continue;
+                }
+                let rank = (rule.priority, rule.specificity());
+                for (slot, applies) in best.iter_mut().zip(applies) {
+                    if applies && slot.as_ref().is_none_or(|(_, _, r)| rank > *r) {
+                        *slot = Some((diagnosis, rule, rank));
+                    }
+                }
+            }
+        }
         candidates
             .into_iter()
-            .filter_map(|code| {
-                self.ranked(code, text)
-                    .map(|(d, r, rank)| (d, r, rank, code))
-            })
+            .zip(best)
+            .filter_map(|(code, best)| best.map(|(d, r, rank)| (d, r, rank, code)))
             .max_by(|a, b| a.2.cmp(&b.2).then(b.3.is_none().cmp(&a.3.is_none())))
             .map(|(d, r, _, code)| (d, r, code.map(str::to_string)))
     }
