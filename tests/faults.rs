@@ -395,11 +395,15 @@ fn every_service_hanging_still_ends_by_the_deadline() {
         "AWS_ENDPOINT_URL_STS",
         "AWS_ENDPOINT_URL_IAM",
         "AWS_ENDPOINT_URL_ORGANIZATIONS",
-        "AWS_ENDPOINT_URL_BEDROCK",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     ] {
         bed.set(var, url.clone());
     }
+    // Over TLS, the handshake is what never completes.
+    bed.set(
+        "AWS_ENDPOINT_URL_BEDROCK",
+        url.replace("http://", "https://"),
+    );
     let (run, report) = doctor(&bed, &[], TIMEOUT_S);
     eprintln!(
         "every service hanging: finished after {:?} with --timeout {TIMEOUT_S}",
@@ -411,7 +415,17 @@ fn every_service_hanging_still_ends_by_the_deadline() {
     }
     assert_error_names(&report, "identity", TIMEOUT, "GetCallerIdentity");
     assert_error_names(&report, "model-catalog", TIMEOUT, "ListFoundationModels");
+    // Reachability is the endpoint check's own subject: a handshake that never completes fails it.
+    let endpoint = check(&report, "endpoint");
+    assert_eq!(endpoint["diagnosis"], "endpoint-unreachable", "{report:#}");
+    assert!(
+        endpoint["summary"].as_str().unwrap().contains("timed out"),
+        "{report:#}"
+    );
     for entry in report["checks"].as_array().unwrap() {
+        if entry["id"] == "endpoint" {
+            continue;
+        }
         let status = entry["status"].as_str().unwrap();
         assert!(
             matches!(status, "pass" | "error" | "skip"),
@@ -421,6 +435,25 @@ fn every_service_hanging_still_ends_by_the_deadline() {
             assert_eq!(entry["diagnosis"], "timeout", "{entry:#}");
         }
     }
+}
+
+#[test]
+fn a_handshake_longer_than_a_short_deadline_is_cut_at_it() {
+    // The endpoint check gives a TLS handshake 3 s; with --timeout 2 the run's deadline comes first.
+    let (_hole, url) = black_hole();
+    let mut bed = Bed::new("healthy");
+    bed.set(
+        "AWS_ENDPOINT_URL_BEDROCK",
+        url.replace("http://", "https://"),
+    );
+    let (run, report) = doctor(&bed, &[], 2);
+    eprintln!(
+        "handshake cut: finished after {:?} with --timeout 2",
+        run.elapsed
+    );
+    let endpoint = check(&report, "endpoint");
+    assert_eq!(endpoint["status"], "error", "{report:#}");
+    assert_eq!(endpoint["diagnosis"], "timeout", "{report:#}");
 }
 
 #[test]
