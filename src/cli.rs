@@ -96,9 +96,10 @@ pub struct CheckArgs {
     /// Named profile from the shared config/credentials files (default: AWS_PROFILE, else `default`).
     #[arg(long)]
     pub profile: Option<String>,
-    /// Base model id to test, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0.
-    #[arg(long)]
-    pub model: Option<String>,
+    /// Base model id(s) to test, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0; repeat the flag
+    /// or separate with commas for an app that calls several models.
+    #[arg(long, value_delimiter = ',')]
+    pub model: Vec<String>,
     /// Inference profile id or ARN to test, e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0.
     #[arg(long)]
     pub inference_profile: Option<String>,
@@ -167,7 +168,7 @@ impl CheckArgs {
         if let Some(url) = &self.endpoint_url {
             validate_url(url).with_context(|| format!("--endpoint-url {url:?}"))?;
         }
-        if let Some(model) = &self.model {
+        for model in &self.model {
             if model.trim().is_empty() || model.chars().any(char::is_whitespace) {
                 bail!("--model {model:?} is not a model id (e.g. anthropic.claude-sonnet-4-5-20250929-v1:0)");
             }
@@ -187,7 +188,7 @@ impl CheckArgs {
         let settings = checks::Settings {
             region: self.region,
             profile: self.profile,
-            models: self.model.into_iter().collect(),
+            models: dedup(self.model),
             inference_profile: self.inference_profile,
             endpoint_url: self.endpoint_url,
             no_invoke: self.no_invoke,
@@ -208,6 +209,17 @@ impl CheckArgs {
             quiet: self.quiet,
         })
     }
+}
+
+/// The models in the order given, each once.
+fn dedup(models: Vec<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for m in models {
+        if !seen.contains(&m) {
+            seen.push(m);
+        }
+    }
+    seen
 }
 
 fn parse_timeout(raw: &str) -> Result<Duration> {

@@ -94,10 +94,17 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
     let live = run.format != Format::Json
         && !run.quiet
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = live.then(|| progress::Progress::start(&run.selected));
+    let titles: Vec<String> = runner::jobs(&run.selected, &run.settings.models)
+        .iter()
+        .map(|(check, subject)| match subject {
+            Some(model) => format!("{} · {model}", check.meta().title),
+            None => check.meta().title.to_string(),
+        })
+        .collect();
+    let progress = live.then(|| progress::Progress::start(&titles));
     let on_done = |index: usize, result: &report::CheckResult| {
-        if let Some(p) = &progress {
-            p.done(index, &result.title, result.status);
+        if let (Some(p), Some(title)) = (&progress, titles.get(index)) {
+            p.done(index, title, result.status);
         }
     };
     let report = runtime.block_on(runner::run(

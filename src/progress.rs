@@ -1,7 +1,6 @@
 //! Live progress on a terminal: a line per check with a spinner, then its status, cleared when the
 //! final table is printed. Nothing of this off a terminal, in JSON mode or with `--quiet`.
 
-use checks::Check;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;
 
@@ -11,16 +10,17 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn start(checks: &[&'static dyn Check]) -> Progress {
+    /// One line per job: a check's title, with its model when it runs once per model.
+    pub fn start(titles: &[String]) -> Progress {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template("{spinner} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bars = checks
+        let bars = titles
             .iter()
-            .map(|check| {
+            .map(|title| {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(style.clone());
-                bar.set_message(check.meta().title.to_string());
+                bar.set_message(title.clone());
                 bar.enable_steady_tick(Duration::from_millis(100));
                 bar
             })

@@ -31,6 +31,9 @@ pub struct Target {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub model_id: Option<String>,
+    /// Every model under test, in the order given (`--model a,b`); the picked one without `--model`.
+    #[serde(default)]
+    pub model_ids: Vec<String>,
     pub inference_profile_id: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -71,6 +74,9 @@ impl Summary {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     pub id: String,
+    /// The model a per-model check is about; `null` for account-wide checks.
+    #[serde(default)]
+    pub subject: Option<String>,
     pub title: String,
     pub category: String,
     pub status: Status,

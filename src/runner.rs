@@ -22,48 +22,65 @@ pub async fn run(
         region: settings.region.clone(),
         profile: settings.profile.clone(),
         model_id: settings.models.first().cloned(),
+        model_ids: settings.models.clone(),
         inference_profile_id: settings.inference_profile.clone(),
         endpoint_url: settings.endpoint_url.clone(),
     };
+    let jobs = jobs(selected, &settings.models);
 
     // Loading the configuration may consult instance metadata for the region: it is bounded by
     // the same deadline as the checks.
     let facts = match tokio::time::timeout_at(stop_at, Facts::load(settings)).await {
         Ok(facts) => Arc::new(facts),
         Err(_) => {
-            let checks = selected.iter().map(|c| timed_out(*c, deadline)).collect();
+            let checks = jobs
+                .iter()
+                .map(|(c, subject)| timed_out(*c, subject.clone(), deadline))
+                .collect();
             return finish(target, None, checks, started, generated_at);
         }
     };
 
     let mut tasks = JoinSet::new();
     let mut task_index = HashMap::new();
-    for (index, check) in selected.iter().copied().enumerate() {
+    for (index, (check, subject)) in jobs.iter().cloned().enumerate() {
         let facts = Arc::clone(&facts);
         let handle = tasks.spawn(async move {
             let check_started = Instant::now();
-            let report = check.run(&facts).await;
-            (index, report, check_started.elapsed())
+            let report = match subject.clone() {
+                Some(model) => {
+                    checks::facts::models::SUBJECT
+                        .scope(model, check.run(&facts))
+                        .await
+                }
+                None => check.run(&facts).await,
+            };
+            // The subject of a per-model check is the model it tested, picked or given.
+            let subject = if check.meta().per_model {
+                subject.or_else(|| facts.known_target())
+            } else {
+                None
+            };
+            (index, report, check_started.elapsed(), subject)
         });
         task_index.insert(handle.id(), index);
     }
 
-    let mut results: Vec<Option<CheckResult>> = vec![None; selected.len()];
+    let mut results: Vec<Option<CheckResult>> = vec![None; jobs.len()];
     loop {
         match tokio::time::timeout_at(stop_at, tasks.join_next_with_id()).await {
-            Ok(Some(Ok((_, (index, report, elapsed))))) => {
-                let result = to_result(
-                    selected[index],
-                    report.with_default_var("region", facts.region()),
-                    elapsed,
-                );
+            Ok(Some(Ok((_, (index, report, elapsed, subject))))) => {
+                let report = report.with_default_var("region", facts.region());
+                let result = to_result(jobs[index].0, subject, report, elapsed);
                 on_done(index, &result);
                 results[index] = Some(result);
             }
             Ok(Some(Err(join_error))) => {
                 // A panic inside a check is a bug, reported as that check's error; the run goes on.
                 if let Some(&index) = task_index.get(&join_error.id()) {
-                    results[index] = Some(crashed(selected[index], &panic_text(join_error)));
+                    let (check, subject) = &jobs[index];
+                    results[index] =
+                        Some(crashed(*check, subject.clone(), &panic_text(join_error)));
                 }
             }
             Ok(None) => break,
@@ -76,14 +93,42 @@ pub async fn run(
     let checks: Vec<CheckResult> = results
         .into_iter()
         .enumerate()
-        .map(|(index, result)| result.unwrap_or_else(|| timed_out(selected[index], deadline)))
+        .map(|(index, result)| {
+            result.unwrap_or_else(|| timed_out(jobs[index].0, jobs[index].1.clone(), deadline))
+        })
         .collect();
 
     let identity = known_identity(&facts);
     let mut report = finish(target, identity, checks, started, generated_at);
     report.target.region = facts.region().map(str::to_string).or(report.target.region);
     report.target.profile = Some(facts.profile_name().to_string());
+    if report.target.model_ids.is_empty() {
+        // No --model: the model the doctor picked is the target.
+        report.target.model_ids.extend(facts.known_target());
+        report.target.model_id = report.target.model_ids.first().cloned();
+    }
     report
+}
+
+/// What to run: each check once, and each per-model check once per model when several are given,
+/// in registry order and the models' order.
+pub fn jobs(
+    selected: &[&'static dyn Check],
+    models: &[String],
+) -> Vec<(&'static dyn Check, Option<String>)> {
+    selected
+        .iter()
+        .flat_map(|check| {
+            if check.meta().per_model && models.len() > 1 {
+                models
+                    .iter()
+                    .map(|m| (*check, Some(m.clone())))
+                    .collect::<Vec<_>>()
+            } else {
+                vec![(*check, None)]
+            }
+        })
+        .collect()
 }
 
 fn finish(
@@ -124,7 +169,12 @@ fn known_identity(facts: &Facts) -> Option<report::Identity> {
     })
 }
 
-fn to_result(check: &dyn Check, report: checks::Report, elapsed: Duration) -> CheckResult {
+fn to_result(
+    check: &dyn Check,
+    subject: Option<String>,
+    report: checks::Report,
+    elapsed: Duration,
+) -> CheckResult {
     let meta = check.meta();
     let fix = report
         .diagnosis
@@ -133,6 +183,7 @@ fn to_result(check: &dyn Check, report: checks::Report, elapsed: Duration) -> Ch
         .map(|d| render_fix(d.fix.trim(), &report.vars));
     CheckResult {
         id: meta.id.into(),
+        subject,
         title: meta.title.into(),
         category: meta.category.as_str().into(),
         status: report.status,
@@ -144,7 +195,7 @@ fn to_result(check: &dyn Check, report: checks::Report, elapsed: Duration) -> Ch
     }
 }
 
-fn timed_out(check: &dyn Check, deadline: Duration) -> CheckResult {
+fn timed_out(check: &dyn Check, subject: Option<String>, deadline: Duration) -> CheckResult {
     let report = checks::Report::error(
         dx::TIMEOUT,
         format!(
@@ -152,15 +203,15 @@ fn timed_out(check: &dyn Check, deadline: Duration) -> CheckResult {
             deadline.as_secs_f64()
         ),
     );
-    to_result(check, report, deadline)
+    to_result(check, subject, report, deadline)
 }
 
-fn crashed(check: &dyn Check, detail: &str) -> CheckResult {
+fn crashed(check: &dyn Check, subject: Option<String>, detail: &str) -> CheckResult {
     let report = checks::Report::error(
         dx::UNKNOWN,
         format!("internal error in this check: {detail}"),
     );
-    to_result(check, report, Duration::ZERO)
+    to_result(check, subject, report, Duration::ZERO)
 }
 
 fn panic_text(err: tokio::task::JoinError) -> String {
@@ -198,6 +249,7 @@ mod tests {
         id: "test",
         title: "Test",
         category: Category::Other,
+        per_model: false,
         description: "test",
         calls: &[],
     };

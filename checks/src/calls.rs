@@ -260,17 +260,42 @@ impl Recorder {
             duration_ms: Some(started.elapsed().as_millis() as u64),
             attempts: Some(attempts.len() as u32),
         };
+        // The SDK returns the last attempt's outcome; when an earlier attempt failed differently,
+        // the evidence says so, with its request id, so a retry never hides the first error.
+        let first_note = attempts
+            .first()
+            .filter(|a| attempts.len() > 1 && Some(a.status) != evidence.http_status)
+            .map(|first| {
+                format!(
+                    "first attempt: HTTP {}{}{}",
+                    first.status,
+                    first
+                        .error_type
+                        .as_deref()
+                        .map(|t| format!(" {t}"))
+                        .unwrap_or_default(),
+                    first
+                        .request_id
+                        .as_deref()
+                        .map(|r| format!(", request id {r}"))
+                        .unwrap_or_default()
+                )
+            });
         let result = match result {
             Ok(output) => {
                 if evidence.request_id.is_none() {
                     evidence.request_id = request_id_of_output(&output);
                 }
+                evidence.message = first_note;
                 Ok(output)
             }
             Err(err) => {
                 let judged = judge_sdk_error(&err, &attempts);
                 evidence.error_code = judged.code.clone();
-                evidence.message = Some(judged.message.clone());
+                evidence.message = Some(match &first_note {
+                    Some(note) => format!("{} ({note})", judged.message),
+                    None => judged.message.clone(),
+                });
                 if evidence.request_id.is_none() {
                     evidence.request_id = err
                         .as_service_error()

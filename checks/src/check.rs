@@ -60,6 +60,8 @@ pub struct CheckMeta {
     pub id: &'static str,
     pub title: &'static str,
     pub category: Category,
+    /// Runs once per model under test (`--model a,b`), rather than once per account.
+    pub per_model: bool,
     /// What the check verifies, in one sentence.
     pub description: &'static str,
     /// The AWS operations it may call, for the README and `list`; empty when it calls none.

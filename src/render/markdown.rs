@@ -26,7 +26,11 @@ pub fn render(report: &Report) -> String {
             "| {} {} | {} | {} | {} |\n",
             symbol(check.status),
             check.status.as_str(),
-            cell(&check.title),
+            cell(&match &check.subject {
+                Some(model) if report.target.model_ids.len() > 1 =>
+                    format!("{} ({model})", check.title),
+                _ => check.title.clone(),
+            }),
             check
                 .diagnosis
                 .as_deref()

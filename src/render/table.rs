@@ -53,7 +53,7 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
         }
         table.add_row(vec![
             status_cell(check.status, colour),
-            Cell::new(&check.title),
+            Cell::new(title_of(check, report)),
             Cell::new(&check.summary),
         ]);
         if verbose > 0 {
@@ -133,4 +133,12 @@ fn waiting_on(report: &Report) -> Option<(String, Vec<&str>)> {
         .into_iter()
         .max_by_key(|(_, titles)| titles.len())
         .filter(|(_, titles)| titles.len() >= 3)
+}
+
+/// A check's title, with the model it is about when the run tests several.
+fn title_of(check: &crate::report::CheckResult, report: &Report) -> String {
+    match &check.subject {
+        Some(model) if report.target.model_ids.len() > 1 => format!("{}\n  {model}", check.title),
+        _ => check.title.clone(),
+    }
 }

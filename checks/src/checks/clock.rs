@@ -20,6 +20,7 @@ static META: CheckMeta = CheckMeta {
     id: "clock",
     title: "System clock",
     category: Category::Clock,
+    per_model: false,
     description: "The local clock agrees with AWS within SigV4's 5-minute window.",
     calls: &[],
 };

@@ -15,6 +15,7 @@ static META: CheckMeta = CheckMeta {
     id: "credentials",
     title: "Credentials",
     category: Category::Credentials,
+    per_model: false,
     description: "The AWS provider chain yields credentials; their source, kind and expiry.",
     calls: &[],
 };

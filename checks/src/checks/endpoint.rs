@@ -21,6 +21,7 @@ static META: CheckMeta = CheckMeta {
     id: "endpoint",
     title: "Bedrock endpoints",
     category: Category::Network,
+    per_model: false,
     description: "The bedrock and bedrock-runtime endpoints resolve and accept a (TLS) connection.",
     calls: &[],
 };

@@ -21,6 +21,7 @@ static META: CheckMeta = CheckMeta {
     id: "iam-permissions",
     title: "IAM permissions",
     category: Category::IamPermission,
+    per_model: false,
     description:
         "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
     calls: &[

@@ -14,6 +14,7 @@ static META: CheckMeta = CheckMeta {
     id: "identity",
     title: "Caller identity",
     category: Category::Identity,
+    per_model: false,
     description:
         "sts:GetCallerIdentity accepts the credentials; the account, ARN and principal type.",
     calls: &["sts:GetCallerIdentity"],
@@ -119,6 +120,31 @@ mod tests {
             Some("4d7a3c1e-0000-4000-8000-000000000001")
         );
         assert_eq!(report.evidence[0].http_status, Some(200));
+    }
+
+    #[tokio::test]
+    async fn a_retry_does_not_hide_the_first_error() {
+        const THROTTLED: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>4d7a3c1e-0000-4000-8000-000000000009</RequestId></ErrorResponse>"#;
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .sequence()
+            .http_response(|| {
+                let mut r = sts_response(400, THROTTLED);
+                r.headers_mut()
+                    .insert("x-amzn-RequestId", "first-attempt-request-id");
+                r
+            })
+            .http_response(|| sts_response(200, OK_USER))
+            .build();
+        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        let evidence = &report.evidence[0];
+        assert_eq!(evidence.attempts, Some(2));
+        let message = evidence.message.as_deref().unwrap_or_default();
+        assert!(
+            message.contains("first attempt: HTTP 400")
+                && message.contains("first-attempt-request-id"),
+            "{message}"
+        );
     }
 
     #[tokio::test]

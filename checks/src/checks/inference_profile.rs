@@ -25,6 +25,7 @@ static META: CheckMeta = CheckMeta {
     id: "inference-profile",
     title: "Inference profiles",
     category: Category::InferenceProfile,
+    per_model: true,
     description: "Cross-region inference profiles containing the model are reachable in every destination region.",
     calls: &["bedrock:ListInferenceProfiles", "bedrock:GetInferenceProfile", "bedrock:InvokeModel"],
 };

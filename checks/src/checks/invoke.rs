@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
     id: "invoke",
     title: "Model invocation",
     category: Category::ModelAccess,
+    per_model: true,
     description:
         "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
     calls: &[

@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
     id: "marketplace",
     title: "Marketplace subscription",
     category: Category::Marketplace,
+    per_model: true,
     description:
         "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
     calls: &[

@@ -21,6 +21,7 @@ static META: CheckMeta = CheckMeta {
     id: "model-access",
     title: "Model access",
     category: Category::ModelAccess,
+    per_model: true,
     description:
         "Bedrock reports the model as available, authorized and entitled for this account.",
     calls: &["bedrock:GetFoundationModelAvailability"],

@@ -19,6 +19,7 @@ static META: CheckMeta = CheckMeta {
     id: "model-catalog",
     title: "Model catalog",
     category: Category::ModelId,
+    per_model: true,
     description:
         "The model exists in the region; its lifecycle, inference types and streaming support.",
     calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],

@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
     id: "prompt-caching",
     title: "Prompt caching",
     category: Category::PromptCaching,
+    per_model: true,
     description: "Prompt caching works for the model in this region.",
     calls: &["bedrock:InvokeModel"],
 };

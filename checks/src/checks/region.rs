@@ -16,6 +16,7 @@ static META: CheckMeta = CheckMeta {
     id: "region",
     title: "Region",
     category: Category::Region,
+    per_model: false,
     description: "A region is configured, is a known AWS region, and offers Bedrock.",
     calls: &[],
 };

@@ -26,6 +26,7 @@ static META: CheckMeta = CheckMeta {
     id: "scp",
     title: "Service control policies",
     category: Category::Scp,
+    per_model: false,
     description: "No service control policy of the Organization denies what this setup needs.",
     calls: &[
         "organizations:DescribeOrganization",

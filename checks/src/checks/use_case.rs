@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
     id: "use-case",
     title: "Anthropic use-case form",
     category: Category::UseCaseForm,
+    per_model: false,
     description: "The Anthropic use-case form was submitted for the account.",
     calls: &["bedrock:GetUseCaseForModelAccess"],
 };

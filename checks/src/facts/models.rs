@@ -197,7 +197,7 @@ pub struct UseCaseForm {
 /// Per-model (and per-account) facts, each fetched once.
 #[derive(Default)]
 pub struct ModelMemos {
-    target: OnceCell<Result<TargetModel, FactError>>,
+    target: Memo<Result<TargetModel, FactError>>,
     pub(crate) details: Memo<Result<(ModelInfo, Evidence), FactError>>,
     availability: Memo<Result<Availability, FactError>>,
     offers: Memo<Result<(usize, Evidence), FactError>>,
@@ -216,18 +216,42 @@ fn request_id<T: RequestId>(o: &T) -> Option<String> {
     o.request_id().map(str::to_string)
 }
 
+tokio::task_local! {
+    /// The model a per-model check is running for (`--model a,b` runs such checks once per model);
+    /// unset, the first `--model` or the newest Sonnet is the model under test.
+    pub static SUBJECT: String;
+}
+
 impl Facts {
-    /// The model under test: `--model` (validated), or the newest ACTIVE Claude Sonnet listed.
+    /// The model under test: this task's [`SUBJECT`], else the first `--model` (validated), else the
+    /// newest ACTIVE Claude Sonnet listed.
     pub async fn target_model(&self) -> Result<TargetModel, FactError> {
+        let given = SUBJECT
+            .try_with(|s| s.clone())
+            .ok()
+            .or_else(|| self.settings().models.first().cloned());
+        let key = given.clone().unwrap_or_default();
         self.memos
             .target
-            .get_or_init(|| self.choose_model())
+            .get_or_init(&key, || self.choose_model(given.as_deref()))
             .await
-            .clone()
     }
 
-    async fn choose_model(&self) -> Result<TargetModel, FactError> {
-        if let Some(given) = self.settings().models.first() {
+    /// The model under test if some check already settled it; never makes a call.
+    pub fn known_target(&self) -> Option<String> {
+        let given = SUBJECT
+            .try_with(|s| s.clone())
+            .ok()
+            .or_else(|| self.settings().models.first().cloned());
+        self.memos
+            .target
+            .get(&given.unwrap_or_default())
+            .and_then(|t| t.ok())
+            .map(|t| t.model_id)
+    }
+
+    async fn choose_model(&self, given: Option<&str>) -> Result<TargetModel, FactError> {
+        if let Some(given) = given {
             // Profile ids also fit the base-id pattern, so they are recognised first.
             if let Some((_, base)) =
                 split_profile_id(given).filter(|(_, base)| is_base_model_id(base))
@@ -235,13 +259,13 @@ impl Facts {
                 return Ok(TargetModel {
                     model_id: base.to_string(),
                     source: ModelSource::FlagProfile {
-                        profile_id: given.clone(),
+                        profile_id: given.to_string(),
                     },
                 });
             }
             if is_base_model_id(given) {
                 return Ok(TargetModel {
-                    model_id: given.clone(),
+                    model_id: given.to_string(),
                     source: ModelSource::Flag,
                 });
             }

@@ -1,0 +1,85 @@
+//! End-to-end: an app that calls several models (a main one and a small/fast one in the background).
+
+mod support;
+
+use support::Bed;
+
+/// Runs on demand in the test bed, so its invocation uses the base id.
+const SONNET: &str = "anthropic.claude-3-5-sonnet-20241022-v2:0";
+/// The newest Sonnet the test bed lists: what the doctor picks without `--model`.
+const NEWEST_SONNET: &str = "anthropic.claude-sonnet-4-6";
+const HAIKU: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
+
+fn entry<'a>(report: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id && c["subject"] == subject)
+        .unwrap_or_else(|| panic!("no `{id}` for {subject} in {report:#}"))
+}
+
+#[test]
+fn only_the_small_fast_model_lacks_access() {
+    let bed = Bed::new("small_model_denied");
+    let (run, report) = bed.report(&["--model", &format!("{SONNET},{HAIKU}")]);
+    run.assert_code(1);
+    assert_eq!(
+        report["target"]["model_ids"],
+        serde_json::json!([SONNET, HAIKU])
+    );
+    assert_eq!(report["target"]["model_id"], SONNET);
+    assert_eq!(entry(&report, "invoke", SONNET)["status"], "pass");
+    let haiku = entry(&report, "invoke", HAIKU);
+    assert_eq!(
+        (haiku["status"].as_str(), haiku["diagnosis"].as_str()),
+        (Some("fail"), Some("model-access-denied")),
+        "{report:#}"
+    );
+    // Per-model checks appear once per model, in the order given, grouped by check.
+    let ids: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["subject"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    let invoke_rows: Vec<&String> = ids
+        .iter()
+        .filter(|(id, _)| id == "invoke")
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(invoke_rows, [SONNET, HAIKU]);
+    for account_wide in ["credentials", "identity", "use-case", "scp"] {
+        let rows: Vec<_> = ids.iter().filter(|(id, _)| id == account_wide).collect();
+        assert_eq!(rows.len(), 1, "{account_wide} runs once");
+        assert_eq!(rows[0].1, "-", "{account_wide} has no subject");
+    }
+    // The table names the model in each row, so the failing one is visible at a glance.
+    let table = bed.run(&["--model", &format!("{SONNET},{HAIKU}"), "--only", "invoke"]);
+    assert!(
+        table.stdout.contains(HAIKU) && table.stdout.contains("✗ fail"),
+        "{table}"
+    );
+}
+
+#[test]
+fn one_model_keeps_the_single_model_report_shape() {
+    let bed = Bed::new("healthy");
+    let (run, report) = bed.report(&["--no-invoke"]);
+    run.assert_code(0);
+    // No --model: the picked model is the subject and the target.
+    assert_eq!(
+        report["target"]["model_ids"],
+        serde_json::json!([NEWEST_SONNET])
+    );
+    assert_eq!(
+        entry(&report, "model-catalog", NEWEST_SONNET)["status"],
+        "pass"
+    );
+    assert_eq!(report["checks"].as_array().unwrap().len(), 14);
+}
