@@ -49,6 +49,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Print the least-privilege IAM policy that lets every check run.
+    Policy {
+        /// Leave out the invoke actions (for `check --no-invoke`).
+        #[arg(long)]
+        no_invoke: bool,
+    },
     /// Print the JSON Schema of the report.
     Schema,
     /// Print a shell completion script.

@@ -3,6 +3,7 @@
 mod cli;
 mod explain;
 mod logging;
+mod policy;
 mod progress;
 mod redact;
 mod render;
@@ -58,6 +59,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
             verbose,
             color,
         }) => show(&report, format, verbose, color),
+        Some(Command::Policy { no_invoke }) => {
+            print(&(serde_json::to_string_pretty(&policy::policy(no_invoke))? + "\n"));
+            Ok(0)
+        }
         Some(Command::Schema) => {
             print(&(serde_json::to_string_pretty(&report::schema())? + "\n"));
             Ok(0)

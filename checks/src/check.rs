@@ -64,7 +64,8 @@ pub struct CheckMeta {
     pub per_model: bool,
     /// What the check verifies, in one sentence.
     pub description: &'static str,
-    /// The AWS operations it may call, for the README and `list`; empty when it calls none.
+    /// The IAM actions of every AWS call it may make, its shared facts' included; empty when it
+    /// calls none. `bedrock-doctor policy` is generated from these.
     pub calls: &'static [&'static str],
 }
 

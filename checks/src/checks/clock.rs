@@ -22,7 +22,7 @@ static META: CheckMeta = CheckMeta {
     category: Category::Clock,
     per_model: false,
     description: "The local clock agrees with AWS within SigV4's 5-minute window.",
-    calls: &[],
+    calls: &["bedrock:ListFoundationModels", "sts:GetCallerIdentity"],
 };
 
 /// Beyond this, SigV4 requests are rejected ("Signature expired" / "Signature not yet current").

@@ -26,6 +26,11 @@ static META: CheckMeta = CheckMeta {
         "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
     calls: &[
         "iam:SimulatePrincipalPolicy",
+        "sts:GetCallerIdentity",
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
         "bedrock:ListInferenceProfiles",
     ],
 };

@@ -27,7 +27,13 @@ static META: CheckMeta = CheckMeta {
     category: Category::InferenceProfile,
     per_model: true,
     description: "Cross-region inference profiles containing the model are reachable in every destination region.",
-    calls: &["bedrock:ListInferenceProfiles", "bedrock:GetInferenceProfile", "bedrock:InvokeModel"],
+    calls: &[
+        "bedrock:GetInferenceProfile",
+        "bedrock:InvokeModel",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
+    ],
 };
 
 impl Check for InferenceProfile {

@@ -24,6 +24,9 @@ static META: CheckMeta = CheckMeta {
     calls: &[
         "bedrock:InvokeModel",
         "bedrock:InvokeModelWithResponseStream",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
     ],
 };
 

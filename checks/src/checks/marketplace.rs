@@ -24,6 +24,12 @@ static META: CheckMeta = CheckMeta {
     calls: &[
         "bedrock:GetFoundationModelAvailability",
         "bedrock:ListFoundationModelAgreementOffers",
+        "bedrock:InvokeModel",
+        "iam:SimulatePrincipalPolicy",
+        "sts:GetCallerIdentity",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
     ],
 };
 

@@ -24,7 +24,13 @@ static META: CheckMeta = CheckMeta {
     per_model: true,
     description:
         "Bedrock reports the model as available, authorized and entitled for this account.",
-    calls: &["bedrock:GetFoundationModelAvailability"],
+    calls: &[
+        "bedrock:GetFoundationModelAvailability",
+        "bedrock:InvokeModel",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
+    ],
 };
 
 impl Check for ModelAccess {

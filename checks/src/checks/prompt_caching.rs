@@ -20,7 +20,12 @@ static META: CheckMeta = CheckMeta {
     category: Category::PromptCaching,
     per_model: true,
     description: "Prompt caching works for the model in this region.",
-    calls: &["bedrock:InvokeModel"],
+    calls: &[
+        "bedrock:InvokeModel",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
+    ],
 };
 
 /// Minimum tokens per cache checkpoint, from the AWS prompt-caching table as read in November 2026

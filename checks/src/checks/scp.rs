@@ -33,6 +33,13 @@ static META: CheckMeta = CheckMeta {
         "organizations:ListParents",
         "organizations:ListPoliciesForTarget",
         "organizations:DescribePolicy",
+        "sts:GetCallerIdentity",
+        "bedrock:GetInferenceProfile",
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
     ],
 };
 

@@ -20,7 +20,13 @@ static META: CheckMeta = CheckMeta {
     category: Category::UseCaseForm,
     per_model: false,
     description: "The Anthropic use-case form was submitted for the account.",
-    calls: &["bedrock:GetUseCaseForModelAccess"],
+    calls: &[
+        "bedrock:GetUseCaseForModelAccess",
+        "bedrock:InvokeModel",
+        "bedrock:ListFoundationModels",
+        "bedrock:GetFoundationModel",
+        "bedrock:ListInferenceProfiles",
+    ],
 };
 
 impl Check for UseCase {
