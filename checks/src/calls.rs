@@ -636,4 +636,82 @@ mod tests {
         let (status, code) = judge_service_error(Some("SomethingNew"), "boom", Some(502));
         assert_eq!((status, code), (Status::Error, dx::SERVICE_ERROR));
     }
+
+    #[test]
+    fn bodies_are_described_briefly_and_told_from_aws_errors() {
+        let page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        assert_eq!(body_excerpt(page), "\"502 Bad Gateway\" (74 bytes)");
+        assert_eq!(body_excerpt(b""), "empty body");
+        assert_eq!(body_excerpt(&[0xff, 0xfe, 0]), "3 bytes, not UTF-8 text");
+        let long = "x".repeat(1000);
+        assert!(body_excerpt(long.as_bytes()).chars().count() < 200);
+        assert!(!is_structured(page));
+        assert!(is_structured(br#"{"message":"Service Unavailable"}"#));
+        assert!(is_structured(
+            b"<ErrorResponse><Error><Code>X</Code></Error></ErrorResponse>"
+        ));
+        assert_eq!(
+            message_from_body(br#"{"message":"Service Unavailable"}"#).as_deref(),
+            Some("Service Unavailable")
+        );
+    }
+
+    #[tokio::test]
+    async fn response_bodies_are_cut_at_the_bound() {
+        use http_body::Body as _;
+        let chunk = vec![b'a'; 1024 * 1024];
+        let chunks = (0..MAX_RESPONSE_BYTES / chunk.len() as u64 + 1).map(move |_| {
+            Ok::<_, std::convert::Infallible>(http_body::Frame::data(bytes_of(&chunk)))
+        });
+        let stream = futures::stream::iter(chunks);
+        let body = SdkBody::from_body_1_x(StreamBody(Box::pin(stream)));
+        let mut limited = LimitedBody {
+            inner: body,
+            seen: 0,
+        };
+        let mut read = 0u64;
+        let err = loop {
+            match std::future::poll_fn(|cx| Pin::new(&mut limited).poll_frame(cx)).await {
+                Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len() as u64),
+                Some(Err(e)) => break e,
+                None => panic!("the body ended within the bound"),
+            }
+        };
+        assert_eq!(read, MAX_RESPONSE_BYTES);
+        assert!(
+            refusal(err.as_ref()).unwrap().contains("longer than"),
+            "{err}"
+        );
+    }
+
+    fn bytes_of(data: &[u8]) -> <SdkBody as http_body::Body>::Data {
+        <SdkBody as http_body::Body>::Data::copy_from_slice(data)
+    }
+
+    /// A body made of a stream of frames, as a chunked response arrives.
+    type Frames = Pin<
+        Box<
+            dyn futures::Stream<
+                    Item = Result<
+                        http_body::Frame<<SdkBody as http_body::Body>::Data>,
+                        std::convert::Infallible,
+                    >,
+                > + Send
+                + Sync,
+        >,
+    >;
+
+    struct StreamBody(Frames);
+
+    impl http_body::Body for StreamBody {
+        type Data = <SdkBody as http_body::Body>::Data;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            self.0.as_mut().poll_next(cx)
+        }
+    }
 }
