@@ -80,6 +80,7 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -249,6 +250,40 @@ fn validate_url(url: &str) -> Result<()> {
     if rest.is_empty() || rest.starts_with('/') || rest.chars().any(char::is_whitespace) {
         bail!("missing or malformed host");
     }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').context("unclosed `[` in the host")?;
+            host.parse::<std::net::Ipv6Addr>()
+                .ok()
+                .context("not an IPv6 address between `[` and `]`")?;
+            match after {
+                "" => (host, None),
+                _ => (
+                    host,
+                    Some(after.strip_prefix(':').context("malformed port")?),
+                ),
+            }
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && (authority.starts_with('[')
+            || host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')));
+    if !host_ok {
+        bail!("malformed host {host:?}");
+    }
+    if let Some(port) = port {
+        port.parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .with_context(|| format!("port {port:?} is not a port number"))?;
+    }
     Ok(())
 }
 
@@ -287,6 +322,24 @@ mod tests {
         assert!(args(&["--timeout", "abc"]).is_err());
         assert!(args(&["--region", "US East"]).is_err());
         assert!(args(&["--endpoint-url", "bedrock.local"]).is_err());
+        for bad in [
+            "http://[::1",
+            "http://[nope]:80",
+            "https://host:99999",
+            "https://host:x",
+            "http://ho$t",
+            "http://:443",
+        ] {
+            assert!(args(&["--endpoint-url", bad]).is_err(), "{bad}");
+        }
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://bedrock-runtime.us-east-1.amazonaws.com",
+            "http://[::1]:8080/",
+            "https://vpce-0a1b.bedrock-runtime.us-east-1.vpce.amazonaws.com/path?x=1",
+        ] {
+            assert!(args(&["--endpoint-url", good]).is_ok(), "{good}");
+        }
         assert!(
             args(&["--region", "us-esat-1"]).is_ok(),
             "a well-formed typo is the region check's to explain"

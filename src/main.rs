@@ -96,7 +96,7 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
         ))
         .map_err(anyhow::Error::msg)?;
     logging::init(run.verbose);
-    let live = run.format != Format::Json
+    let live = !matches!(run.format, Format::Json | Format::Junit)
         && !run.quiet
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let titles: Vec<String> = runner::jobs(&run.selected, &run.settings.models)
@@ -138,6 +138,7 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
         Format::Json => serde_json::to_string_pretty(&json)? + "\n",
         Format::Table => render::table::render(&report, run.verbose, render::use_colour(run.color)),
         Format::Markdown => render::markdown::render(&report),
+        Format::Junit => render::junit::render(&report),
     };
     print(&text);
     runtime.shutdown_background();

@@ -143,3 +143,58 @@ fn live_progress_on_a_terminal_is_drawn_then_cleared_for_the_table() {
         "--quiet draws no progress:\n{quiet}"
     );
 }
+
+#[test]
+fn junit_output_reads_in_an_existing_junit_parser() {
+    let bed = Bed::new("small_model_denied");
+    let models =
+        "anthropic.claude-3-5-sonnet-20241022-v2:0,anthropic.claude-haiku-4-5-20251001-v1:0";
+    let run = bed.run(&["--format", "junit", "--model", models]);
+    run.assert_code(1);
+    let file = bed.home.path().join("report.xml");
+    std::fs::write(&file, &run.stdout).unwrap();
+    // junitparser (PyPI, installed from tests/requirements.txt) reads it as a CI system would.
+    let script = r#"
+import sys, junitparser
+xml = junitparser.JUnitXml.fromfile(sys.argv[1])
+for suite in xml:
+    for case in suite:
+        kinds = [type(r).__name__ + ':' + (r.type or '') for r in case.result]
+        print(case.name + '|' + ','.join(kinds))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "junitparser failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        run.stdout
+    );
+    let cases = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = |name: &str| {
+        cases
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}|")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(line("credentials"), "credentials|", "{cases}");
+    assert_eq!(
+        line("invoke (anthropic.claude-3-5-sonnet-20241022-v2:0)"),
+        "invoke (anthropic.claude-3-5-sonnet-20241022-v2:0)|"
+    );
+    assert_eq!(
+        line("invoke (anthropic.claude-haiku-4-5-20251001-v1:0)"),
+        "invoke (anthropic.claude-haiku-4-5-20251001-v1:0)|Failure:model-access-denied",
+        "{cases}"
+    );
+    assert!(line("iam-permissions").contains("Skipped"), "{cases}");
+    assert_eq!(
+        cases.lines().count(),
+        20,
+        "14 checks, 6 of them per model twice:\n{cases}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Renderers: a report in, text out. No renderer calls AWS or decides a verdict.
 
+pub mod junit;
 pub mod markdown;
 pub mod table;
 
