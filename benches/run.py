@@ -1,0 +1,1204 @@
+#!/usr/bin/env python3
+"""bedrock-doctor benchmark: wall time against the critical path, the sequential AWS CLI, start-up,
+the no-credentials/no-IMDS case and the release binary's size.
+
+    python3 benches/run.py            # full run, prints the results (Markdown) and saves them
+    python3 benches/run.py --write    # same, and replaces the results section of BENCHMARKS.md
+    python3 benches/run.py --quick    # fewer repetitions, for a smoke test
+
+Everything runs on 127.0.0.1: the Bedrock stub (`tests/testbed`, which also answers STS
+GetCallerIdentity) with the scenario's `latency_ms` set, and moto (IAM, Organizations) behind a
+small proxy here that adds the same latency to every response and records every request. The only
+other hosts contacted are the package registries (pip for awscli, apt-get for hyperfine and time,
+when missing). The method, and the dependency rules of the critical path: BENCHMARKS.md.
+"""
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+WORK = TARGET_DIR / "bench"
+DOCTOR = TARGET_DIR / "release" / "bedrock-doctor"
+TESTBED = TARGET_DIR / "release" / "testbed"
+SCENARIOS = ROOT / "tests" / "scenarios"
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+
+TEST_KEY = "AKIAIOSFODNN7EXAMPLE"
+TEST_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+HOME_REGION = "us-east-1"
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+SEEDED_USER = "compiler-bedrock"  # the user the stub's STS reports (testbed STUB_ACCOUNT)
+
+# (name, scenario file, extra doctor arguments)
+SCENARIO_RUNS = [
+    ("healthy", "healthy", []),
+    ("model_not_in_region", "model_not_in_region", ["--model", HAIKU]),
+    ("use_case_missing", "use_case_missing", []),
+]
+LATENCIES_MS = [100, 300]
+EXPLAIN_LINE = (
+    "An error occurred (AccessDeniedException) when calling the InvokeModel operation: "
+    "You don't have access to the model with the specified model ID."
+)
+
+# Throttled invocations are retried by the doctor after 500 ms, then 1 s (facts/runtime.rs).
+THROTTLE_BACKOFF_S = 0.5
+
+TARGETS = {
+    "ratio": 1.3,
+    "cli_speedup": 10.0,
+    "no_imds_s": 2.0,
+    "startup_ms": 20.0,
+    "rss_mb": 40.0,
+}
+
+CHILDREN = []  # every process this script starts, stopped at exit
+
+
+def log(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+
+def run_checked(cmd, timeout, **kw):
+    log("$ " + " ".join(str(c) for c in cmd))
+    subprocess.run(cmd, check=True, timeout=timeout, **kw)
+
+
+def build():
+    run_checked(
+        ["cargo", "build", "--release", "--locked", "-p", "bedrock-doctor", "-p", "testbed"],
+        timeout=3600,
+        cwd=ROOT,
+    )
+
+
+def apt_install(package):
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    try:
+        run_checked(["apt-get", "update", "-qq"], timeout=600, stdout=subprocess.DEVNULL)
+        run_checked(
+            ["apt-get", "install", "-y", "-qq", package],
+            timeout=600,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return True
+    except (subprocess.SubprocessError, OSError) as e:
+        log(f"apt-get install {package} failed: {e}")
+        return False
+
+
+def ensure_gnu_time():
+    if not Path("/usr/bin/time").exists():
+        apt_install("time")
+    if not Path("/usr/bin/time").exists():
+        sys.exit("/usr/bin/time (Debian package `time`) is needed for peak RSS")
+
+
+def ensure_hyperfine():
+    if shutil.which("hyperfine") or apt_install("hyperfine"):
+        return shutil.which("hyperfine")
+    log("no hyperfine: start-up is timed by this script instead")
+    return None
+
+
+def venv(name, requirements):
+    """A virtualenv under target/bench with these pip requirements; returns its python."""
+    path = WORK / name
+    python = path / "bin" / "python"
+    stamp = path / ".requirements"
+    wanted = "\n".join(requirements)
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    run_checked([sys.executable, "-m", "venv", "--clear", str(path)], timeout=600)
+    run_checked(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        + requirements,
+        timeout=1800,
+    )
+    stamp.write_text(wanted)
+    return python
+
+
+def moto_python():
+    """A python that can run moto.server: this one if it can, else a venv from tests/requirements.txt."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import moto.server, flask"], capture_output=True, timeout=120
+    )
+    if probe.returncode == 0:
+        return Path(sys.executable)
+    reqs = [
+        line.strip()
+        for line in (ROOT / "tests" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return venv("moto-venv", reqs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Local servers
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def start(cmd, **kw):
+    proc = subprocess.Popen(cmd, start_new_session=True, **kw)
+    CHILDREN.append(proc)
+    return proc
+
+
+def stop(proc, sig=signal.SIGTERM):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    if proc in CHILDREN:
+        CHILDREN.remove(proc)
+
+
+class Moto:
+    """moto_server (authentication off) with the stub's user seeded, allowed everything."""
+
+    def __init__(self, python):
+        self.port = free_port()
+        self.proc = start(
+            [str(python), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_listening(self.port, self.proc, 60)
+        policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+        self.iam({"Action": "CreateUser", "UserName": SEEDED_USER})
+        self.iam(
+            {
+                "Action": "PutUserPolicy",
+                "UserName": SEEDED_USER,
+                "PolicyName": "admin",
+                "PolicyDocument": policy,
+            }
+        )
+
+    def iam(self, params):
+        import http.client
+
+        body = urllib.parse.urlencode({**params, "Version": "2010-05-08"})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(
+            "POST",
+            "/",
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={TEST_KEY}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+                "X-Amz-Date": "20260101T000000Z",
+            },
+        )
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"moto refused {params['Action']}: {response.status}")
+
+    def close(self):
+        stop(self.proc)
+
+
+def scenario_file(name, latency_ms):
+    """tests/scenarios/NAME.toml with `latency_ms` set, written under target/bench."""
+    text = (SCENARIOS / f"{name}.toml").read_text()
+    text = re.sub(r"(?m)^latency_ms\s*=.*$", "", text)
+    path = WORK / "scenarios" / f"{name}-{latency_ms}ms.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Top-level keys must precede the first table.
+    path.write_text(f"latency_ms = {latency_ms}\n{text}")
+    return path
+
+
+class Stub:
+    """The testbed binary serving one scenario; `requests` is its own count, read at shutdown."""
+
+    def __init__(self, scenario_path):
+        self.port = free_port()
+        self.proc = start(
+            [str(TESTBED), "--scenario", str(scenario_path), "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_listening(self.port, self.proc, 30)
+        self.requests = None
+
+    def close(self):
+        # Ctrl-C is the binary's way out; it then prints how many requests it served.
+        stop(self.proc, signal.SIGINT)
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        m = re.search(r"(\d+) requests served", err or "")
+        self.requests = int(m.group(1)) if m else None
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
+
+
+class BlackHole:
+    """A port that accepts TCP connections (kernel backlog) and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording proxy: forwards HTTP/1.1 to an upstream port, records each request (method, path,
+# headers, body, times), and optionally delays the first byte of each response.
+
+
+class Proxy:
+    def __init__(self, name, upstream_port):
+        self.name = name
+        self.upstream_port = upstream_port
+        self.delay_s = 0.0
+        self.calls = []
+        self.lock = threading.Lock()
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self.thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("proxy did not start")
+
+    def _serve(self, ready):
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._connection, "127.0.0.1", 0)
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def take_calls(self):
+        with self.lock:
+            calls, self.calls = self.calls, []
+        return calls
+
+    def close(self):
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+
+    async def _connection(self, reader, writer):
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        except OSError:
+            writer.close()
+            return
+        pending = []  # requests of this connection still waiting for their response's first byte
+
+        async def downstream():
+            try:
+                while True:
+                    chunk = await up_reader.read(65536)
+                    if not chunk:
+                        break
+                    if pending:
+                        record = pending.pop(0)
+                        if self.delay_s:
+                            await asyncio.sleep(self.delay_s)
+                        record["t_response"] = time.monotonic()
+                        head = chunk.split(b"\r\n", 1)[0].split()
+                        if len(head) >= 2 and head[1].isdigit():
+                            record["status"] = int(head[1])
+                    writer.write(chunk)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        task = asyncio.ensure_future(downstream())
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target = lines[0].split(" ")[:2]
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        k, v = line.split(":", 1)
+                        headers[k.strip().lower()] = v.strip()
+                raw = b""
+                body = b""
+                if "chunked" in headers.get("transfer-encoding", "").lower():
+                    while True:
+                        size_line = await reader.readuntil(b"\r\n")
+                        size = int(size_line.split(b";")[0].strip(), 16)
+                        data = await reader.readexactly(size + 2)
+                        raw += size_line + data
+                        body += data[:-2]
+                        if size == 0:
+                            break
+                else:
+                    length = int(headers.get("content-length", "0") or 0)
+                    body = await reader.readexactly(length) if length else b""
+                    raw = body
+                record = {
+                    "proxy": self.name,
+                    "method": method,
+                    "target": target,
+                    "headers": headers,
+                    "body": body,
+                    "t_request": time.monotonic(),
+                    "t_response": None,
+                    "status": None,
+                }
+                with self.lock:
+                    self.calls.append(record)
+                pending.append(record)
+                up_writer.write(head + raw)
+                await up_writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+            pass
+        finally:
+            up_writer.close()
+            try:
+                await asyncio.wait_for(task, 30)
+            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                task.cancel()
+
+
+# ---------------------------------------------------------------------------------------------
+# Calls: what each recorded request was, and the critical path they imply.
+
+REST_ROUTES = [
+    ("GET", r"/foundation-models", "ListFoundationModels"),
+    ("GET", r"/foundation-models/([^/]+)", "GetFoundationModel"),
+    ("GET", r"/foundation-model-availability/([^/]+)", "GetFoundationModelAvailability"),
+    ("GET", r"/use-case-for-model-access", "GetUseCaseForModelAccess"),
+    ("GET", r"/list-foundation-model-agreement-offers/([^/]+)", "ListFoundationModelAgreementOffers"),
+    ("GET", r"/inference-profiles", "ListInferenceProfiles"),
+    ("GET", r"/inference-profiles/([^/]+)", "GetInferenceProfile"),
+    ("POST", r"/model/([^/]+)/invoke", "InvokeModel"),
+    ("POST", r"/model/([^/]+)/invoke-with-response-stream", "InvokeModelWithResponseStream"),
+    ("POST", r"/model/([^/]+)/converse", "Converse"),
+    ("POST", r"/model/([^/]+)/converse-stream", "ConverseStream"),
+]
+
+
+def describe(record):
+    """Adds service, region, operation, param (model or profile id) and kind (of invoke body)."""
+    auth = record["headers"].get("authorization", "")
+    m = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request", auth)
+    region, service = (m.group(1), m.group(2)) if m else (None, None)
+    path, _, query = record["target"].partition("?")
+    op, param = None, None
+    amz_target = record["headers"].get("x-amz-target")
+    if amz_target:
+        op = amz_target.rsplit(".", 1)[-1]
+    elif record["method"] == "POST" and path == "/":
+        form = urllib.parse.parse_qs(record["body"].decode("utf-8", "replace"))
+        op = form.get("Action", ["?"])[0]
+    else:
+        for method, pattern, name in REST_ROUTES:
+            mm = re.fullmatch(pattern, path)
+            if method == record["method"] and mm:
+                op = name
+                param = urllib.parse.unquote(mm.group(1)) if mm.groups() else None
+                break
+    kind = None
+    if op in ("InvokeModel", "InvokeModelWithResponseStream"):
+        body = record["body"]
+        if b"cache_control" in body:
+            kind = "cache"
+        elif b'"messages"' not in body:
+            kind = "probe"
+        else:
+            kind = "minimal"
+    record.update(
+        service=service,
+        region=region,
+        operation=op or "Unknown",
+        param=param,
+        kind=kind,
+        next_token="nextToken" in query or "NextToken" in record["body"].decode("latin-1"),
+    )
+    return record
+
+
+def profile_base(model_id):
+    """`us.anthropic.x` → `anthropic.x`; a base id is returned as is."""
+    first, _, rest = (model_id or "").partition(".")
+    if rest and "." in rest and first.isalpha() and len(first) <= 8 and first not in (
+        "anthropic",
+        "amazon",
+        "meta",
+        "mistral",
+        "cohere",
+    ):
+        return rest
+    return model_id
+
+
+def critical_path(calls, latency_s, model_given):
+    """Earliest possible finish of each call if every call took `latency_s` and started as soon as
+    the calls it depends on had answered (rules: benches/README.md). Returns (bound seconds, chain)."""
+    finish = {}  # index -> earliest finish (s)
+    parent = {}  # index -> index of the dependency that set its start
+    by_op = {}
+
+    def latest(*names, where=lambda c: True):
+        best = None
+        for name in names:
+            for i in by_op.get(name, []):
+                if where(calls[i]) and (best is None or finish[i] > finish[best]):
+                    best = i
+        return best
+
+    lfm = None
+    # The model's own invocation id: what the prompt-caching call and the streaming call use.
+    own_ids = set(
+        c["param"]
+        for c in calls
+        if c["kind"] == "cache" or c["operation"] == "InvokeModelWithResponseStream"
+    )
+    for i, c in enumerate(calls):
+        op = c["operation"]
+        deps = []
+        backoff = 0.0
+        # A retry: the same request again after an attempt that was throttled, failed with a 5xx
+        # or got no answer. It needs that attempt's outcome; the doctor's own throttling backoff
+        # is added, the SDK's jittered backoff (which may be 0) is not.
+        retried = [
+            j
+            for j in range(i)
+            if calls[j]["operation"] == op
+            and calls[j]["target"] == c["target"]
+            and calls[j]["body"] == c["body"]
+            and calls[j]["region"] == c["region"]
+        ]
+        if retried and (calls[retried[-1]]["status"] in (None, 429) or calls[retried[-1]]["status"] >= 500):
+            prev = retried[-1]
+            deps = [prev]
+            if op == "InvokeModel" and calls[prev]["status"] == 429:
+                throttled = sum(1 for j in retried if calls[j]["status"] == 429)
+                backoff = THROTTLE_BACKOFF_S * 2 ** (throttled - 1)
+        elif op in ("ListParents",):
+            prev = latest("ListParents")
+            deps = [prev] if prev is not None else [latest("DescribeOrganization"), latest("GetCallerIdentity")]
+        elif op == "ListPoliciesForTarget":
+            deps = [latest("DescribeOrganization"), latest("GetCallerIdentity")]
+        elif op == "DescribePolicy":
+            deps = [latest("ListPoliciesForTarget")]
+        elif op == "ListInferenceProfiles" and c["next_token"]:
+            deps = [latest("ListInferenceProfiles")]
+        elif op in ("GetFoundationModel",) and c["region"] not in (None, HOME_REGION):
+            deps = [latest("GetFoundationModel", where=lambda d: d["region"] in (None, HOME_REGION))]
+        elif op in (
+            "GetFoundationModel",
+            "GetFoundationModelAvailability",
+            "ListFoundationModelAgreementOffers",
+        ):
+            deps = [] if model_given else [lfm]
+        elif op == "SimulatePrincipalPolicy":
+            deps = [latest("GetCallerIdentity")] + ([] if model_given else [lfm])
+        elif op in ("InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"):
+            if c["kind"] == "cache":
+                deps = [
+                    latest(
+                        "InvokeModel",
+                        where=lambda d: d["param"] == c["param"] and d["kind"] == "minimal",
+                    )
+                ]
+            elif c["kind"] == "minimal" and (
+                c["param"] in own_ids or profile_base(c["param"]) == c["param"]
+            ):
+                # The model's own invocation: its id comes from GetFoundationModel (profile-only or
+                # not), and, for a profile, from ListInferenceProfiles.
+                base = profile_base(c["param"])
+                deps = [
+                    latest(
+                        "GetFoundationModel",
+                        where=lambda d: d["param"] == base and d["region"] in (None, HOME_REGION),
+                    )
+                ]
+                if base != c["param"]:
+                    deps.append(latest("ListInferenceProfiles"))
+                if not deps[0] and not model_given:
+                    deps.append(lfm)
+            else:
+                # Through another profile containing the model, or a destination-region probe:
+                # needs the profile list and the model id.
+                deps = [latest("ListInferenceProfiles"), latest("GetInferenceProfile")]
+                if not model_given:
+                    deps.append(lfm)
+        # Everything else (GetCallerIdentity, ListFoundationModels, GetUseCaseForModelAccess, the
+        # first ListInferenceProfiles page, GetInferenceProfile, DescribeOrganization) needs only
+        # the credentials, which come from the environment without a call.
+        deps = [d for d in deps if d is not None]
+        start = max((finish[d] for d in deps), default=0.0) + backoff
+        finish[i] = start + latency_s
+        if deps:
+            parent[i] = max(deps, key=lambda d: finish[d])
+        by_op.setdefault(op, []).append(i)
+        if op == "ListFoundationModels" and lfm is None:
+            lfm = i
+    if not finish:
+        return 0.0, []
+    end = max(finish, key=lambda i: finish[i])
+    chain = [end]
+    while chain[-1] in parent:
+        chain.append(parent[chain[-1]])
+    chain.reverse()
+    return finish[end], [label(calls[i]) for i in chain]
+
+
+def label(c):
+    name = c["operation"]
+    if c["kind"] == "cache":
+        name += " (cache_control)"
+    elif c["kind"] == "probe":
+        name += f" (probe {c['region']})"
+    elif c["param"] and c["operation"].startswith("Invoke"):
+        name += f" ({c['param']})"
+    elif c["operation"] == "GetFoundationModel" and c["region"] not in (None, HOME_REGION):
+        name += f" ({c['region']})"
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+
+
+def base_env(home):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "LANG": "C.UTF-8",
+    }
+    return env
+
+
+def bed_env(home, stub, proxy, imds_port):
+    env = base_env(home)
+    env.update(
+        AWS_REGION=HOME_REGION,
+        AWS_ACCESS_KEY_ID=TEST_KEY,
+        AWS_SECRET_ACCESS_KEY=TEST_SECRET,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:{imds_port}",
+        AWS_ENDPOINT_URL_STS=f"http://127.0.0.1:{stub.port}",
+        AWS_ENDPOINT_URL_BEDROCK=f"http://127.0.0.1:{stub.port}",
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=f"http://127.0.0.1:{stub.port}",
+        AWS_ENDPOINT_URL_IAM=proxy["moto"].url(),
+        AWS_ENDPOINT_URL_ORGANIZATIONS=proxy["moto"].url(),
+    )
+    return env
+
+
+def timed(cmd, env, timeout=120, stdin=None, spawned=None):
+    """Runs under /usr/bin/time -v: (wall seconds, peak RSS in MB, exit code, stdout)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time", dir=WORK) as tf:
+        started = time.perf_counter()
+        if spawned is not None:
+            spawned.append(time.monotonic())
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", tf.name] + [str(c) for c in cmd],
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+            input=stdin,
+            text=True,
+        )
+        wall = time.perf_counter() - started
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", tf.read())
+    rss = int(m.group(1)) / 1024 if m else None
+    return wall, rss, proc.returncode, proc.stdout
+
+
+def doctor_run(name, scenario, args, latency_ms, proxies, imds_port, home):
+    """One doctor run on a fresh stub: everything the table needs."""
+    stub_proxy = None
+    stub = Stub(scenario_file(scenario, latency_ms))
+    try:
+        stub_proxy = Proxy("stub", stub.port)
+        proxies["moto"].delay_s = latency_ms / 1000
+        proxies["moto"].take_calls()
+        env = bed_env(home, stub_proxy, proxies, imds_port)
+        spawned = []
+        wall, rss, code, out = timed([DOCTOR, "--format", "json", "--quiet"] + args, env, spawned=spawned)
+        calls = stub_proxy.take_calls() + proxies["moto"].take_calls()
+    finally:
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    stub_seen = sum(1 for c in calls if c["proxy"] == "stub")
+    if stub.requests is not None and stub.requests != stub_seen:
+        log(f"warning: the stub counted {stub.requests} requests, the proxy {stub_seen}")
+    calls.sort(key=lambda c: c["t_request"])
+    for c in calls:
+        describe(c)
+    report = json.loads(out)
+    statuses = {}
+    for check in report["checks"]:
+        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    bound, chain = critical_path(calls, latency_ms / 1000, "--model" in args)
+    # The schedule the doctor actually followed: when each call was sent and answered, in ms
+    # after the process was started.
+    t0 = spawned[0]
+    answered = [c["t_response"] for c in calls if c["t_response"]]
+    return {
+        "scenario": name,
+        "args": args,
+        "latency_ms": latency_ms,
+        "wall_s": wall,
+        "report_ms": report.get("duration_ms"),
+        "bound_s": bound,
+        "chain": chain,
+        "calls": len(calls),
+        "stub_requests": stub.requests,
+        "by_operation": count_ops(calls),
+        "rss_mb": rss,
+        "exit": code,
+        "statuses": statuses,
+        "first_call_ms": (calls[0]["t_request"] - t0) * 1000 if calls else None,
+        "after_last_answer_ms": (t0 + wall - max(answered)) * 1000 if answered else None,
+        "schedule": [
+            (
+                round((c["t_request"] - t0) * 1000),
+                round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
+                label(c),
+                c["status"],
+            )
+            for c in calls
+        ],
+    }
+
+
+def count_ops(calls):
+    counts = {}
+    for c in calls:
+        counts[label(c) if c["kind"] in ("cache", "probe") else c["operation"]] = (
+            counts.get(label(c) if c["kind"] in ("cache", "probe") else c["operation"], 0) + 1
+        )
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# The AWS CLI doing the same calls one after another
+
+
+def cli_commands(calls, workdir):
+    """The aws CLI command for each call the doctor made (same operation, parameters and body)."""
+    cmds = []
+    for n, c in enumerate(calls):
+        op, region = c["operation"], c["region"] or HOME_REGION
+        r = ["--region", region]
+        if op == "GetCallerIdentity":
+            cmds.append(["sts", "get-caller-identity"] + r)
+        elif op == "ListFoundationModels":
+            cmds.append(["bedrock", "list-foundation-models", "--by-provider", "Anthropic"] + r)
+        elif op == "GetFoundationModel":
+            cmds.append(["bedrock", "get-foundation-model", "--model-identifier", c["param"]] + r)
+        elif op == "GetFoundationModelAvailability":
+            cmds.append(["bedrock", "get-foundation-model-availability", "--model-id", c["param"]] + r)
+        elif op == "ListFoundationModelAgreementOffers":
+            cmds.append(
+                ["bedrock", "list-foundation-model-agreement-offers", "--model-id", c["param"]] + r
+            )
+        elif op == "GetUseCaseForModelAccess":
+            cmds.append(["bedrock", "get-use-case-for-model-access"] + r)
+        elif op == "ListInferenceProfiles":
+            cmds.append(["bedrock", "list-inference-profiles", "--type-equals", "SYSTEM_DEFINED"] + r)
+        elif op == "GetInferenceProfile":
+            cmds.append(
+                ["bedrock", "get-inference-profile", "--inference-profile-identifier", c["param"]] + r
+            )
+        elif op == "DescribeOrganization":
+            cmds.append(["organizations", "describe-organization"] + r)
+        elif op == "SimulatePrincipalPolicy":
+            form = urllib.parse.parse_qs(c["body"].decode())
+            actions = [v[0] for k, v in sorted(form.items()) if k.startswith("ActionNames.member.")]
+            resources = [v[0] for k, v in sorted(form.items()) if k.startswith("ResourceArns.member.")]
+            cmds.append(
+                [
+                    "iam",
+                    "simulate-principal-policy",
+                    "--policy-source-arn",
+                    form["PolicySourceArn"][0],
+                    "--action-names",
+                ]
+                + actions
+                + ["--resource-arns"]
+                + resources
+                + [
+                    "--context-entries",
+                    f"ContextKeyName=aws:RequestedRegion,ContextKeyValues={region},ContextKeyType=string",
+                ]
+                + r
+            )
+        elif op in ("InvokeModel", "InvokeModelWithResponseStream"):
+            # The AWS CLI has no event-stream commands: a stream is replaced by invoke-model.
+            body = workdir / f"body-{n}.json"
+            body.write_bytes(c["body"])
+            cmds.append(
+                [
+                    "bedrock-runtime",
+                    "invoke-model",
+                    "--model-id",
+                    c["param"],
+                    "--body",
+                    f"fileb://{body}",
+                    "--content-type",
+                    "application/json",
+                    "--accept",
+                    "application/json",
+                ]
+                + r
+                + [str(workdir / f"out-{n}.json")]
+            )
+        else:
+            raise RuntimeError(f"no AWS CLI command for {op}")
+    return cmds
+
+
+def cli_run(aws, calls, latency_ms, proxies, imds_port, home):
+    stub = Stub(scenario_file("healthy", latency_ms))
+    stub_proxy = None
+    try:
+        stub_proxy = Proxy("stub", stub.port)
+        proxies["moto"].delay_s = latency_ms / 1000
+        proxies["moto"].take_calls()
+        env = bed_env(home, stub_proxy, proxies, imds_port)
+        env["AWS_PAGER"] = ""
+        env["AWS_MAX_ATTEMPTS"] = "1"
+        workdir = Path(tempfile.mkdtemp(dir=WORK))
+        cmds = cli_commands(calls, workdir)
+        failures = []
+        started = time.perf_counter()
+        for cmd in cmds:
+            p = subprocess.run([str(aws)] + cmd, env=env, capture_output=True, timeout=120, text=True)
+            if p.returncode != 0:
+                failures.append((cmd[:2], p.returncode, p.stderr.strip().splitlines()[-1:]))
+        wall = time.perf_counter() - started
+        made = stub_proxy.take_calls() + proxies["moto"].take_calls()
+        shutil.rmtree(workdir, ignore_errors=True)
+    finally:
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    return {"latency_ms": latency_ms, "commands": len(cmds), "calls": len(made), "wall_s": wall, "failures": failures}
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up and the no-credentials case
+
+
+def startup(hyperfine, runs, home):
+    cases = [
+        ("--version", [str(DOCTOR), "--version"]),
+        ("list", [str(DOCTOR), "list"]),
+        ("explain", [str(DOCTOR), "explain", EXPLAIN_LINE]),
+    ]
+    env = base_env(home)
+    results = {}
+    for name, cmd in cases:
+        if hyperfine:
+            out = WORK / "hyperfine.json"
+            subprocess.run(
+                [hyperfine, "-N", "--warmup", "5", "--runs", str(runs), "--export-json", str(out), "--", " ".join(
+                    _quote(c) for c in cmd
+                )],
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            times = json.loads(out.read_text())["results"][0]["times"]
+        else:
+            times = []
+            for _ in range(runs + 5):
+                t = time.perf_counter()
+                subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=True)
+                times.append(time.perf_counter() - t)
+            times = times[5:]
+        _, rss, _, _ = timed(cmd, env)
+        results[name] = {
+            "min_ms": min(times) * 1000,
+            "median_ms": statistics.median(times) * 1000,
+            "max_ms": max(times) * 1000,
+            "rss_mb": rss,
+            "runs": len(times),
+        }
+    return results
+
+
+def _quote(s):
+    return "'" + s.replace("'", "'\"'\"'") + "'" if re.search(r"[^\w@%+=:,./-]", s) else s
+
+
+def no_credentials(home, stub_port, reps):
+    """No keys, no profile files, instance metadata refusing or silent: time to the report."""
+    results = []
+    hole = BlackHole()
+    try:
+        refused = free_port()  # bound, released: nothing listens
+        for imds_name, port in (("refused", refused), ("never answers", hole.port)):
+            for region in (True, False):
+                env = base_env(home)
+                env.update(
+                    AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:{port}",
+                    AWS_ENDPOINT_URL=f"http://127.0.0.1:{stub_port}",
+                )
+                if region:
+                    env["AWS_REGION"] = HOME_REGION
+                walls = []
+                for _ in range(reps):
+                    wall, rss, code, out = timed([DOCTOR, "--format", "json", "--quiet"], env)
+                    walls.append(wall)
+                report = json.loads(out)
+                creds = next(c for c in report["checks"] if c["id"] == "credentials")
+                results.append(
+                    {
+                        "imds": imds_name,
+                        "region": "AWS_REGION set" if region else "no region",
+                        "median_s": statistics.median(walls),
+                        "max_s": max(walls),
+                        "rss_mb": rss,
+                        "credentials": f"{creds['status']} ({creds.get('diagnosis')})",
+                    }
+                )
+    finally:
+        hole.close()
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    except (OSError, AttributeError):
+        mem_kb = 0
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "rustc": rustc,
+    }
+
+
+def release_profile():
+    text = (ROOT / "Cargo.toml").read_text()
+    m = re.search(r"(?ms)^\[profile\.release\]\n(.*?)(?=^\[|\Z)", text)
+    lines = [l.strip() for l in (m.group(1) if m else "").splitlines()]
+    return ", ".join(l for l in lines if l and not l.startswith("#"))
+
+
+def yes(ok):
+    return "met" if ok else "**missed**"
+
+
+def markdown(res):
+    out = []
+    m = res["machine"]
+    out.append(
+        f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['memory_gb']} GB RAM, "
+        f"Linux {m['kernel']}, {m['rustc']}; `python3 benches/run.py` (medians of {res['reps']} runs). "
+        f"Load average (1/5/15 min) at the start: {m['load']}, at the end: {res['load_end']}."
+    )
+    out.append("")
+    out.append("### Full runs against the test bed")
+    out.append("")
+    out.append(
+        "| scenario | latency | wall | critical path | ratio | first call sent | exit after last answer | AWS calls | peak RSS | checks (pass/warn/fail/skip/error) |"
+    )
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in res["runs"]:
+        s = r["statuses"]
+        checks = "/".join(str(s.get(k, 0)) for k in ("pass", "warn", "fail", "skip", "error"))
+        out.append(
+            f"| {r['scenario']} | {r['latency_ms']} ms | {r['wall_s']*1000:.0f} ms | "
+            f"{r['bound_s']*1000:.0f} ms ({round(r['bound_s']*1000/r['latency_ms'])} × {r['latency_ms']} ms) | "
+            f"{r['wall_s']/r['bound_s']:.2f}× | {r['first_call_ms']:.0f} ms | {r['after_last_answer_ms']:.0f} ms | "
+            f"{r['calls']} | {r['rss_mb']:.1f} MB | {checks} |"
+        )
+    out.append("")
+    out.append("Longest dependent chain per scenario (from the calls made):")
+    out.append("")
+    seen = set()
+    for r in res["runs"]:
+        if r["scenario"] in seen:
+            continue
+        seen.add(r["scenario"])
+        out.append(f"- {r['scenario']}: " + " → ".join(r["chain"]))
+    out.append("")
+    for r in res["runs"]:
+        if r["scenario"] == "healthy" and r["latency_ms"] == LATENCIES_MS[0]:
+            out.append(
+                f"The healthy run at {r['latency_ms']} ms, call by call (ms after the process was started):"
+            )
+            out.append("")
+            out.append("| sent | answered | call | status |")
+            out.append("|---:|---:|---|---:|")
+            for sent, answered, name, status in r["schedule"]:
+                out.append(f"| {sent} | {answered} | {name} | {status} |")
+            out.append(f"| | {r['wall_s']*1000:.0f} | process exited | |")
+            out.append("")
+    out.append("### The same calls, one after another, with the AWS CLI")
+    out.append("")
+    out.append(
+        "| latency | AWS CLI commands | calls they made | commands exiting non-zero | AWS CLI wall | bedrock-doctor wall (healthy) | speed-up |"
+    )
+    out.append("|---:|---:|---:|---:|---:|---:|---:|")
+    for c in res["cli"]:
+        doctor = next(r for r in res["runs"] if r["scenario"] == "healthy" and r["latency_ms"] == c["latency_ms"])
+        out.append(
+            f"| {c['latency_ms']} ms | {c['commands']} | {c['calls']} | {len(c['failures'])} | {c['wall_s']:.2f} s | "
+            f"{doctor['wall_s']*1000:.0f} ms | {c['wall_s']/doctor['wall_s']:.1f}× |"
+        )
+    out.append("")
+    out.append("### Start-up (whole process)")
+    out.append("")
+    out.append("| command | min | median | max | peak RSS |")
+    out.append("|---|---:|---:|---:|---:|")
+    for name, s in res["startup"].items():
+        shown = 'explain "<one line>"' if name == "explain" else name
+        out.append(
+            f"| `bedrock-doctor {shown}` | {s['min_ms']:.1f} ms | "
+            f"{s['median_ms']:.1f} ms | {s['max_ms']:.1f} ms | {s['rss_mb']:.1f} MB |"
+        )
+    out.append("")
+    out.append("### No credentials, no instance metadata service")
+    out.append("")
+    out.append("| IMDS endpoint | region | time to report (median) | max | credentials check |")
+    out.append("|---|---|---:|---:|---|")
+    for n in res["no_credentials"]:
+        out.append(
+            f"| {n['imds']} | {n['region']} | {n['median_s']*1000:.0f} ms | {n['max_s']*1000:.0f} ms | {n['credentials']} |"
+        )
+    out.append("")
+    out.append("### Release binary")
+    out.append("")
+    out.append(f"`target/release/bedrock-doctor`: {res['binary_bytes']/1024/1024:.2f} MiB ({res['binary_bytes']} bytes); "
+               f"`[profile.release]`: {res['profile']}.")
+    out.append("")
+    out.append("### Targets")
+    out.append("")
+    healthy = [r for r in res["runs"] if r["scenario"] == "healthy"]
+    worst_healthy = max(r["wall_s"] / r["bound_s"] for r in healthy)
+    worst_all = max(r["wall_s"] / r["bound_s"] for r in res["runs"])
+    speedup = min(
+        c["wall_s"] / next(r for r in healthy if r["latency_ms"] == c["latency_ms"])["wall_s"]
+        for c in res["cli"]
+    )
+    no_imds = max(n["median_s"] for n in res["no_credentials"])
+    start_ms = max(res["startup"][k]["median_ms"] for k in ("--version", "explain"))
+    rss = max(r["rss_mb"] for r in res["runs"])
+    out.append("| target | measured | |")
+    out.append("|---|---:|---|")
+    out.append(f"| healthy wall ≤ 1.3 × critical path | {worst_healthy:.2f}× (all scenarios: ≤ {worst_all:.2f}×) | {yes(worst_healthy <= TARGETS['ratio'])} |")
+    out.append(f"| ≥ 10 × faster than the sequential AWS CLI | {speedup:.1f}× | {yes(speedup >= TARGETS['cli_speedup'])} |")
+    out.append(f"| no credentials, no IMDS: report < 2 s | {no_imds*1000:.0f} ms (worst case) | {yes(no_imds < TARGETS['no_imds_s'])} |")
+    out.append(f"| `--version` and `explain` < 20 ms | {start_ms:.1f} ms (worst median) | {yes(start_ms < TARGETS['startup_ms'])} |")
+    out.append(f"| peak RSS < 40 MB for a full run | {rss:.1f} MB | {yes(rss < TARGETS['rss_mb'])} |")
+    return "\n".join(out)
+
+
+def write_benchmarks(text):
+    start, end = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+    doc = BENCHMARKS_MD.read_text()
+    if start not in doc or end not in doc:
+        sys.exit(f"{BENCHMARKS_MD} has no {start} … {end} section")
+    before, rest = doc.split(start, 1)
+    _, after = rest.split(end, 1)
+    BENCHMARKS_MD.write_text(f"{before}{start}\n{text}\n{end}{after}")
+    log(f"results written to {BENCHMARKS_MD}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--write", action="store_true", help="replace the results in BENCHMARKS.md")
+    parser.add_argument("--no-build", action="store_true", help="use the release binaries as built")
+    parser.add_argument(
+        "--parts",
+        default="runs,cli,startup,nocreds",
+        help="comma-separated subset of runs,cli,startup,nocreds (a partial run prints raw JSON)",
+    )
+    opts = parser.parse_args()
+    parts = set(opts.parts.split(","))
+    reps = 1 if opts.quick else 3
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    if not opts.no_build:
+        build()
+    ensure_gnu_time()
+    hyperfine = ensure_hyperfine()
+    aws = venv("awscli-venv", ["awscli"]).parent / "aws"
+    mpython = moto_python()
+
+    home = Path(tempfile.mkdtemp(dir=WORK, prefix="home-"))
+    moto = proxies = None
+    res = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "reps": reps,
+        "runs": [],
+        "cli": [],
+    }
+    try:
+        log("starting moto")
+        moto = Moto(mpython)
+        proxies = {"moto": Proxy("moto", moto.port)}
+        imds_refused = free_port()
+
+        for latency in LATENCIES_MS if parts & {"runs", "cli"} else []:
+            for name, scenario, args in SCENARIO_RUNS:
+                runs = []
+                for _ in range(reps + 1):  # the first is a warm-up (page cache, moto's imports)
+                    runs.append(doctor_run(name, scenario, args, latency, proxies, imds_refused, home))
+                runs = runs[1:]
+                runs.sort(key=lambda r: r["wall_s"])
+                median = runs[len(runs) // 2]
+                log(
+                    f"{name} @ {latency} ms: wall {median['wall_s']*1000:.0f} ms, bound {median['bound_s']*1000:.0f} ms, "
+                    f"{median['calls']} calls, RSS {median['rss_mb']:.1f} MB"
+                )
+                res["runs"].append(median)
+
+        for latency in LATENCIES_MS if "cli" in parts else []:
+            healthy = next(r for r in res["runs"] if r["scenario"] == "healthy" and r["latency_ms"] == latency)
+            # Re-run the doctor once to get its calls with bodies (the result only keeps labels).
+            calls = recorded_calls("healthy", [], latency, proxies, imds_refused, home)
+            log(f"AWS CLI: {len(calls)} calls one after another @ {latency} ms")
+            c = cli_run(aws, calls, latency, proxies, imds_refused, home)
+            if c["failures"]:
+                log(f"AWS CLI failures: {c['failures']}")
+            res["cli"].append(c)
+            del healthy
+
+        if "startup" in parts:
+            log("start-up")
+            res["startup"] = startup(hyperfine, 10 if opts.quick else 50, home)
+        if "nocreds" in parts:
+            log("no credentials, no IMDS")
+            stub = Stub(scenario_file("healthy", LATENCIES_MS[0]))
+            try:
+                res["no_credentials"] = no_credentials(home, stub.port, reps)
+            finally:
+                stub.close()
+    finally:
+        if proxies:
+            proxies["moto"].close()
+        if moto:
+            moto.close()
+        for proc in list(CHILDREN):
+            stop(proc)
+        shutil.rmtree(home, ignore_errors=True)
+
+    res["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    res["binary_bytes"] = DOCTOR.stat().st_size
+    res["profile"] = release_profile()
+    (WORK / "results.json").write_text(json.dumps(res, indent=2, default=str))
+    if parts != {"runs", "cli", "startup", "nocreds"}:
+        print(json.dumps(res, indent=2, default=str))
+        return
+    text = markdown(res)
+    (WORK / "results.md").write_text(text + "\n")
+    print(text)
+    if opts.write:
+        write_benchmarks(text)
+
+
+def recorded_calls(scenario, args, latency_ms, proxies, imds_port, home):
+    stub = Stub(scenario_file(scenario, latency_ms))
+    stub_proxy = None
+    try:
+        stub_proxy = Proxy("stub", stub.port)
+        proxies["moto"].delay_s = latency_ms / 1000
+        proxies["moto"].take_calls()
+        env = bed_env(home, stub_proxy, proxies, imds_port)
+        subprocess.run([str(DOCTOR), "--format", "json", "--quiet"] + args, env=env, capture_output=True, timeout=120)
+        calls = stub_proxy.take_calls() + proxies["moto"].take_calls()
+    finally:
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    calls.sort(key=lambda c: c["t_request"])
+    return [describe(c) for c in calls]
+
+
+if __name__ == "__main__":
+    main()
