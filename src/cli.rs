@@ -49,6 +49,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// List the region's Anthropic models with the exact ids usable from it.
+    Models {
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        endpoint_url: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Print the least-privilege IAM policy that lets every check run.
     Policy {
         /// Leave out the invoke actions (for `check --no-invoke`).

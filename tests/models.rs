@@ -83,3 +83,46 @@ fn one_model_keeps_the_single_model_report_shape() {
     );
     assert_eq!(report["checks"].as_array().unwrap().len(), 14);
 }
+
+#[test]
+fn models_lists_the_ids_usable_from_the_region() {
+    let bed = Bed::new("healthy");
+    let run = bed.run(&["models", "--format", "json"]);
+    run.assert_code(0);
+    let rows = run.json();
+    let row = |id: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model_id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing: {rows:#}"))
+            .clone()
+    };
+    let sonnet = row(NEWEST_SONNET);
+    assert_eq!(sonnet["invocation"], "inference-profile-only");
+    let us = sonnet["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == format!("us.{NEWEST_SONNET}"))
+        .expect("us. profile");
+    assert_eq!(
+        us["destinations"],
+        serde_json::json!(["us-east-1", "us-east-2", "us-west-2"])
+    );
+    assert_eq!(sonnet["access"]["agreement"], "AVAILABLE");
+    assert_eq!(
+        row("anthropic.claude-3-haiku-20240307-v1:0")["invocation"],
+        "on-demand"
+    );
+    // No eu. profile is usable from us-east-1.
+    assert!(!rows.to_string().contains("\"eu."), "{rows:#}");
+
+    let mut no_creds = Bed::new("healthy");
+    no_creds
+        .unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
+    let run = no_creds.run(&["models"]);
+    run.assert_code(1);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{run}");
+}
