@@ -355,30 +355,6 @@ fn tls_to_a_plain_http_port_is_unreachable() {
     );
 }
 
-#[test]
-fn a_name_that_does_not_resolve_is_unreachable() {
-    // RFC 6761 reserves `.invalid`: no such name exists, so nothing but the resolver is asked.
-    // On this machine /etc/resolv.conf may name a resolver that is not on 127.0.0.1: then one DNS
-    // query for this name leaves the machine, to that resolver, and no connection follows.
-    let mut bed = Bed::new("healthy");
-    bed.set(
-        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-        "http://bedrock-runtime.doctor-test.invalid",
-    );
-    let (_, report) = doctor(&bed, &[], TIMEOUT_S);
-    assert_error_names(&report, "invoke", UNREACHABLE, "InvokeModel");
-    let endpoint = check(&report, "endpoint");
-    assert_eq!(endpoint["status"], "fail", "{report:#}");
-    assert!(
-        endpoint["summary"]
-            .as_str()
-            .unwrap()
-            .contains("doctor-test.invalid"),
-        "{report:#}"
-    );
-    assert_others_unchanged_but(&report, ON_THE_INVOCATIONS, &["endpoint"]);
-}
-
 /// A port where the kernel completes the TCP handshake and nobody ever reads: every request to
 /// it hangs. Kept for the life of the returned listener.
 fn black_hole() -> (std::net::TcpListener, String) {

@@ -392,10 +392,11 @@ async fn clock_skew_surfaces_in_date_header_and_sdk_corrects_it() {
 #[tokio::test]
 async fn throttled_once_then_succeeds_on_retry() {
     let stub = Stub::start(Scenario::load("throttled_once")).await.unwrap();
+    // The scenario throttles the model the doctor picks by default, through its us. profile.
     let out = runtime(&stub, VALID)
         .await
         .invoke_model()
-        .model_id(HAIKU3)
+        .model_id("us.anthropic.claude-sonnet-4-6")
         .content_type("application/json")
         .body(Blob::new(BODY))
         .send()
