@@ -60,7 +60,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             verbose,
             color,
         }) => show(&report, format, verbose, color),
-        Some(Command::Models { region, profile, endpoint_url, format }) => models_command(region, profile, endpoint_url, format),
+        Some(Command::Models {
+            region,
+            profile,
+            endpoint_url,
+            format,
+        }) => models_command(region, profile, endpoint_url, format),
         Some(Command::Policy { no_invoke }) => {
             print(&(serde_json::to_string_pretty(&policy::policy(no_invoke))? + "\n"));
             Ok(0)
@@ -147,23 +152,42 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
     Ok(exit)
 }
 
-fn models_command(region: Option<String>, profile: Option<String>, endpoint_url: Option<String>, format: ListFormat) -> Result<i32> {
+fn models_command(
+    region: Option<String>,
+    profile: Option<String>,
+    endpoint_url: Option<String>,
+    format: ListFormat,
+) -> Result<i32> {
     // The same validation as `check`: one set of rules for region, profile and endpoint.
     let mut args = vec!["bedrock-doctor".to_string()];
-    for (flag, value) in [("--region", &region), ("--profile", &profile), ("--endpoint-url", &endpoint_url)] {
+    for (flag, value) in [
+        ("--region", &region),
+        ("--profile", &profile),
+        ("--endpoint-url", &endpoint_url),
+    ] {
         if let Some(v) = value {
             args.push(flag.into());
             args.push(v.clone());
         }
     }
     let run = Cli::try_parse_from(args)?.check.validate()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(checks::facts::validate_profile(run.settings.profile.as_deref())).map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime
+        .block_on(checks::facts::validate_profile(
+            run.settings.profile.as_deref(),
+        ))
+        .map_err(anyhow::Error::msg)?;
     let deadline = run.deadline;
     let (rows, region) = runtime.block_on(async {
         let facts = checks::Facts::load(run.settings).await;
         let region = facts.region().unwrap_or("no region").to_string();
-        (tokio::time::timeout(deadline, models::rows(&facts)).await, region)
+        (
+            tokio::time::timeout(deadline, models::rows(&facts)).await,
+            region,
+        )
     });
     runtime.shutdown_background();
     let rows = match rows {
@@ -173,7 +197,9 @@ fn models_command(region: Option<String>, profile: Option<String>, endpoint_url:
             return Ok(1);
         }
         Err(_) => {
-            eprintln!("bedrock-doctor: listing the models of {region} took longer than the deadline");
+            eprintln!(
+                "bedrock-doctor: listing the models of {region} took longer than the deadline"
+            );
             return Ok(1);
         }
     };
