@@ -164,12 +164,19 @@ impl<V: Clone> Memo<V> {
 /// IMDS is the last link of both provider chains. Its SDK defaults (4 attempts, 1 s connect and read
 /// timeouts, backoff) cost several seconds off EC2, where it never answers; one attempt with short
 /// timeouts is enough to tell "no metadata service" on a laptop and still works on EC2.
-fn imds_client() -> aws_config::imds::Client {
+const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The budget of the credentials chain's IMDS lookup once the region chain's lookup has already
+/// waited out [`IMDS_TIMEOUT`] for nothing: a silent metadata service, asked again, answers the
+/// same, and a second full wait would put a run without credentials or region at over 2 seconds.
+const IMDS_RECHECK_TIMEOUT: Duration = Duration::from_millis(250);
+
+fn imds_client(timeout: Duration) -> aws_config::imds::Client {
     aws_config::imds::Client::builder()
         .max_attempts(1)
-        .connect_timeout(Duration::from_millis(500))
-        .read_timeout(Duration::from_secs(1))
-        .operation_timeout(Duration::from_secs(1))
+        .connect_timeout(Duration::from_millis(500).min(timeout))
+        .read_timeout(timeout)
+        .operation_timeout(timeout)
         .build()
 }
 
@@ -190,16 +197,23 @@ impl Facts {
             )
             .or_else(
                 aws_config::imds::region::ImdsRegionProvider::builder()
-                    .imds_client(imds_client())
+                    .imds_client(imds_client(IMDS_TIMEOUT))
                     .build(),
             );
+        let region_started = Instant::now();
         let region = region_chain.region().await;
+        // Only the instance-metadata link can take this long and still find no region.
+        let imds_silent = region.is_none() && region_started.elapsed() >= IMDS_TIMEOUT / 2;
         let region_source = region.as_ref().map(|_| region_source(&settings));
 
         let credentials =
             aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
                 .profile_name(&profile_name)
-                .imds_client(imds_client())
+                .imds_client(imds_client(if imds_silent {
+                    IMDS_RECHECK_TIMEOUT
+                } else {
+                    IMDS_TIMEOUT
+                }))
                 .region(region.clone())
                 .build()
                 .await;
