@@ -180,7 +180,14 @@ fn to_result(
         .diagnosis
         .filter(|_| report.status != Status::Pass)
         .and_then(|code| catalogue().get(code))
-        .map(|d| render_fix(d.fix.trim(), &report.vars));
+        .map(|d| {
+            let fix = render_fix(d.fix.trim(), &report.vars);
+            // The ids that work here, when a check worked them out (model-id problems).
+            match report.vars.get("works_here") {
+                Some(ids) => format!("{fix}\n{ids}"),
+                None => fix,
+            }
+        });
     CheckResult {
         id: meta.id.into(),
         subject,

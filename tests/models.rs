@@ -126,3 +126,70 @@ fn models_lists_the_ids_usable_from_the_region() {
     run.assert_code(1);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{run}");
 }
+
+const SONNET_45: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+#[test]
+fn the_fix_names_the_exact_ids_that_work_here() {
+    let bed = Bed::new("healthy");
+    let (run, report) = bed.report(&["--model", SONNET_45, "--only", "invoke"]);
+    run.assert_code(0);
+    let invoke = entry(&report, "invoke", SONNET_45);
+    assert_eq!(invoke["diagnosis"], "inference-profile-required");
+    // The catalogue's general advice, then the ids that work from this very region.
+    let here = invoke["fix"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(
+        here.starts_with("From us-east-1, these inference profile ids work:"),
+        "{here}"
+    );
+    assert!(
+        here.contains(&format!(
+            "`us.{SONNET_45}` (routes to us-east-1, us-east-2, us-west-2)"
+        )),
+        "{here}"
+    );
+    assert!(here.contains(&format!("`global.{SONNET_45}`")), "{here}");
+    assert!(
+        !here.contains("`eu."),
+        "no eu. profile works from us-east-1: {here}"
+    );
+}
+
+#[test]
+fn a_us_profile_called_from_an_eu_region_is_explained() {
+    let mut bed = Bed::new("healthy");
+    bed.set("AWS_REGION", "eu-west-1");
+    let profile = format!("us.{SONNET_45}");
+    let (run, report) = bed.report(&[
+        "--model",
+        SONNET_45,
+        "--inference-profile",
+        &profile,
+        "--only",
+        "inference-profile",
+    ]);
+    run.assert_code(1);
+    let entry = &report["checks"][0];
+    assert_eq!(
+        entry["diagnosis"], "inference-profile-not-found",
+        "{report:#}"
+    );
+    assert!(
+        entry["summary"]
+            .as_str()
+            .unwrap()
+            .contains("is a `us.` profile"),
+        "{report:#}"
+    );
+    let fix = entry["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!("`eu.{SONNET_45}`")),
+        "the eu. profile is named: {fix}"
+    );
+}

@@ -57,15 +57,25 @@ impl Check for InferenceProfile {
                         .inference_profile
                         .clone()
                         .unwrap_or_default();
-                    return Report::fail(
-                        dx::INFERENCE_PROFILE_NOT_FOUND,
-                        format!(
-                            "no inference profile `{given}` in this region ({})",
-                            e.summary
-                        ),
-                    )
-                    .var("profile", given)
-                    .evidence([e.evidence]);
+                    let region = facts.region().unwrap_or("this region").to_string();
+                    let prefix =
+                        crate::facts::models::split_profile_id(&given).map(|(p, _)| p.to_string());
+                    let why = match prefix {
+                        // Profiles are listed per source region: a us. profile does not exist in eu-west-1.
+                        Some(p)
+                            if p != "global"
+                                && !super::model_support::geographies_of(&region)
+                                    .contains(&p.as_str()) =>
+                        {
+                            format!("`{given}` is a `{p}.` profile, which callers in {region} cannot use: each region lists only its own geography's profiles (and `global.`)")
+                        }
+                        _ => format!("no inference profile `{given}` in {region} ({})", e.summary),
+                    };
+                    let ids = facts.usable_ids(&id).await;
+                    return Report::fail(dx::INFERENCE_PROFILE_NOT_FOUND, why)
+                        .var("profile", given)
+                        .var("works_here", ids)
+                        .evidence([e.evidence]);
                 }
                 Err(err) => return err.to_report(),
             };

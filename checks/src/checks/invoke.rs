@@ -83,7 +83,8 @@ impl Check for Invoke {
                     }
                 }
             };
-            report.var("model_id", id).evidence(evidence)
+            let report = report.var("model_id", id.clone()).evidence(evidence);
+            super::model_support::name_usable_ids(facts, &id, report).await
         })
     }
 }

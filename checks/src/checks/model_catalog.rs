@@ -77,7 +77,7 @@ impl Check for ModelCatalog {
                 }
                 Err(err) => err.to_report(),
             };
-            report.var("model_id", id)
+            super::model_support::name_usable_ids(facts, id, report.var("model_id", id)).await
         })
     }
 }

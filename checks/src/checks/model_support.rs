@@ -1,6 +1,7 @@
 //! What the model-scoped checks share: the model under test, and how an invocation's verdict
 //! reads for each of them.
 
+use crate::facts::models::is_base_model_id;
 use crate::facts::FactError;
 use crate::{dx, Facts, Report};
 
@@ -38,4 +39,31 @@ pub fn is_access_diagnosis(code: &str) -> bool {
 /// AI, Meta and Qwen models are not, per the model-access documentation).
 pub fn is_marketplace_model(model_id: &str) -> bool {
     model_id.starts_with("anthropic.")
+}
+
+/// Adds to a model-id diagnosis (`inference-profile-required`, `model-id-invalid`,
+/// `model-not-in-region`) the exact ids that work from this region, for its fix.
+pub async fn name_usable_ids(facts: &Facts, model_id: &str, report: Report) -> Report {
+    let about_the_id = matches!(
+        report.diagnosis,
+        Some(dx::INFERENCE_PROFILE_REQUIRED | dx::MODEL_ID_INVALID | dx::MODEL_NOT_IN_REGION)
+    );
+    if !about_the_id || !is_base_model_id(model_id) {
+        return report;
+    }
+    let ids = facts.usable_ids(model_id).await;
+    report.var("works_here", ids)
+}
+
+/// The inference-profile geographies whose profiles a caller in this region can use (`global` works
+/// everywhere). Profiles are listed per source region: a `us.` profile is not callable from eu-west-1.
+pub fn geographies_of(region: &str) -> &'static [&'static str] {
+    match region.split('-').next().unwrap_or_default() {
+        "us" if region.starts_with("us-gov") => &["us-gov"],
+        "us" => &["us"],
+        "eu" => &["eu"],
+        "ap" => &["apac", "jp", "au"],
+        "ca" => &["ca", "us"],
+        _ => &[],
+    }
 }

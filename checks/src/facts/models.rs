@@ -208,6 +208,7 @@ pub struct ModelMemos {
     pub(crate) profile: Memo<Result<(super::profiles::ProfileInfo, Evidence), FactError>>,
     pub(crate) reachability: Memo<Result<Vec<super::profiles::ProfileProbe>, FactError>>,
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
+    elsewhere: Memo<Vec<(String, bool)>>,
     pub(crate) membership: OnceCell<Result<(super::orgs::Membership, Evidence), FactError>>,
     pub(crate) scp_path: Memo<Result<super::orgs::ScpPath, FactError>>,
 }
@@ -355,6 +356,16 @@ impl Facts {
     /// Other regions where the model is offered, from a bounded set of large Bedrock regions
     /// queried concurrently. Empty when none answered yes.
     pub async fn regions_offering(&self, model_id: &str) -> Vec<String> {
+        self.elsewhere(model_id)
+            .await
+            .into_iter()
+            .map(|(region, _)| region)
+            .collect()
+    }
+
+    /// The other regions offering the model, each with whether its base id runs on demand there;
+    /// looked up once per model.
+    pub async fn elsewhere(&self, model_id: &str) -> Vec<(String, bool)> {
         const CANDIDATES: &[&str] = &[
             "us-east-1",
             "us-east-2",
@@ -368,19 +379,24 @@ impl Facts {
             "ap-southeast-2",
             "sa-east-1",
         ];
-        let here = self.region().unwrap_or_default();
-        let lookups = CANDIDATES
-            .iter()
-            .filter(|r| **r != here)
-            .map(|region| async move {
-                let found = self.load_details(model_id, Some(region)).await.is_ok();
-                found.then(|| region.to_string())
-            });
-        futures::future::join_all(lookups)
+        self.memos
+            .elsewhere
+            .get_or_init(model_id, || async {
+                let here = self.region().unwrap_or_default();
+                let lookups = CANDIDATES
+                    .iter()
+                    .filter(|r| **r != here)
+                    .map(|region| async move {
+                        let found = self.load_details(model_id, Some(region)).await.ok();
+                        found.map(|(info, _)| (region.to_string(), info.on_demand()))
+                    });
+                futures::future::join_all(lookups)
+                    .await
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            })
             .await
-            .into_iter()
-            .flatten()
-            .collect()
     }
 
     /// `bedrock:GetFoundationModelAvailability`.

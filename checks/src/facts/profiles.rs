@@ -163,6 +163,59 @@ impl Facts {
         Ok((profiles, evidence))
     }
 
+    /// The exact ids that work from this region for a model, for the fixes of
+    /// `inference-profile-required`, `model-id-invalid` and `model-not-in-region`: the system
+    /// profiles listed here that contain it (with their destinations), and the regions where its
+    /// base id runs on demand.
+    pub async fn usable_ids(&self, model_id: &str) -> String {
+        let region = self.region().unwrap_or("this region").to_string();
+        let (profiles, here) = tokio::join!(self.system_profiles(), self.model_details(model_id));
+        let mut lines = Vec::new();
+        let profiles: Vec<String> = profiles
+            .map(|(p, _)| p)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.contains_model(model_id))
+            .map(|p| {
+                let to = if p.destinations().is_empty() {
+                    "all commercial regions".to_string()
+                } else {
+                    p.destinations().join(", ")
+                };
+                format!("`{}` (routes to {to})", p.id)
+            })
+            .collect();
+        if !profiles.is_empty() {
+            lines.push(format!(
+                "From {region}, these inference profile ids work: {}.",
+                profiles.join(", ")
+            ));
+        }
+        if here.as_ref().is_ok_and(|(info, _)| info.on_demand()) {
+            lines.push(format!(
+                "The base id `{model_id}` also works on demand in {region}."
+            ));
+        } else {
+            let on_demand: Vec<String> = self
+                .elsewhere(model_id)
+                .await
+                .into_iter()
+                .filter(|(_, od)| *od)
+                .map(|(r, _)| r)
+                .collect();
+            if !on_demand.is_empty() {
+                lines.push(format!(
+                    "The base id `{model_id}` works on demand in: {}.",
+                    on_demand.join(", ")
+                ));
+            }
+        }
+        if lines.is_empty() {
+            lines.push(format!("No inference profile listed in {region} contains `{model_id}`; `bedrock-doctor models` lists what works here."));
+        }
+        lines.join(" ")
+    }
+
     /// `bedrock:GetInferenceProfile` for an id or ARN.
     pub async fn inference_profile(
         &self,
