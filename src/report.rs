@@ -109,11 +109,12 @@ fn require_every_property(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             if let Some(serde_json::Value::Object(props)) = map.get("properties") {
-                let keys: Vec<serde_json::Value> = props
-                    .keys()
-                    .cloned()
-                    .map(serde_json::Value::String)
-                    .collect();
+                let mut keys: Vec<String> = props.keys().cloned().collect();
+                // Sorted: the order of map keys depends on serde_json's features, which differ
+                // between builds of the workspace.
+                keys.sort();
+                let keys: Vec<serde_json::Value> =
+                    keys.into_iter().map(serde_json::Value::String).collect();
                 map.insert("required".into(), serde_json::Value::Array(keys));
             }
             map.values_mut().for_each(require_every_property);
