@@ -218,9 +218,13 @@ mod tests {
     async fn explains_a_profile_id_passed_as_model() {
         let rule = mock!(aws_sdk_bedrock::Client::get_foundation_model)
             .then_http_response(|| json(200, None, PROFILE_ONLY));
+        // The fix names the profiles that work here, from ListInferenceProfiles.
+        let profiles = mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_http_response(|| {
+            json(200, None, r#"{"inferenceProfileSummaries":[{"inferenceProfileName":"US Claude Sonnet 4.5","inferenceProfileArn":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0","inferenceProfileId":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","status":"ACTIVE","type":"SYSTEM_DEFINED","models":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"},{"modelArn":"arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"}]}]}"#)
+        });
         let facts = facts_with_bedrock_settings(
             settings("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            &[&rule],
+            &[&rule, &profiles],
         );
         let report = ModelCatalog.run(&facts).await;
         assert_eq!(
@@ -229,6 +233,13 @@ mod tests {
             "{report:?}"
         );
         assert!(report.summary.contains("inference profile id"));
+        let works_here = report.vars.get("works_here").cloned().unwrap_or_default();
+        assert!(
+            works_here.contains(
+                "`us.anthropic.claude-sonnet-4-5-20250929-v1:0` (routes to us-east-1, us-west-2)"
+            ),
+            "{works_here}"
+        );
     }
 
     #[tokio::test]
