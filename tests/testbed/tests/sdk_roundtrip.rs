@@ -88,7 +88,7 @@ async fn list_foundation_models_with_valid_credentials() {
 async fn unknown_key_is_unrecognized_client() {
     let stub = healthy().await;
     let s = Setup {
-        key: "AKIAUNKNOWNKEY000000",
+        key: "AKIAI44QH8DHBEXAMPLE",
         ..VALID
     };
     let err = bedrock(&stub, s)
