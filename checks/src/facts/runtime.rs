@@ -5,7 +5,7 @@
 //! (the setup guide's Step 1): a side effect AWS attaches to any first use, which `--no-invoke` avoids.
 
 use super::{needs_credentials, Facts};
-use crate::calls::{one_line, CallError, CallSite};
+use crate::calls::{one_line, CallError, CallSite, Observed};
 use crate::{dx, Evidence, Status};
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_smithy_types::Blob;
@@ -156,9 +156,7 @@ impl Facts {
                 evidence,
             };
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let (_, observed, earlier) = retry_throttled(|| async {
             let site = CallSite {
                 service: "bedrock-runtime",
                 operation: "InvokeModel",
@@ -184,57 +182,54 @@ impl Facts {
                     |o| o.request_id().map(str::to_string),
                 )
                 .await;
-            evidence.push(observed.evidence.clone());
-            let retry = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED)
-                && attempt < THROTTLE_ATTEMPTS;
-            if retry {
-                tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(attempt - 1)).await;
-                continue;
+            (Instant::now(), observed)
+        })
+        .await;
+        evidence.extend(earlier);
+        evidence.push(observed.evidence.clone());
+        let output = match observed.result {
+            Ok(output) => output,
+            Err(err) => {
+                return InvokeOutcome {
+                    invoked_id: invoked_id.to_string(),
+                    result: Err(err),
+                    evidence,
+                }
             }
-            let output = match observed.result {
-                Ok(output) => output,
-                Err(err) => {
-                    return InvokeOutcome {
-                        invoked_id: invoked_id.to_string(),
-                        result: Err(err),
-                        evidence,
-                    }
+        };
+        // The SDK hands the model's answer over unread; one that is not a JSON object is not a
+        // model's answer (a proxy's page, a cut or garbled body).
+        let result = match serde_json::from_slice(output.body().as_ref()) {
+            Ok(json @ serde_json::Value::Object(_)) => Ok(Invoked {
+                first_byte_ms: observed.evidence.duration_ms.unwrap_or_default(),
+                input_tokens: usage(&json, "input_tokens"),
+                output_tokens: usage(&json, "output_tokens"),
+                cache_write_tokens: usage(&json, "cache_creation_input_tokens"),
+                cache_read_tokens: usage(&json, "cache_read_input_tokens"),
+                events: 0,
+            }),
+            _ => {
+                let message = format!(
+                    "HTTP 200 with a body that is not a model's JSON answer ({} bytes)",
+                    output.body().as_ref().len()
+                );
+                let mut record = observed.evidence.clone();
+                record.message = Some(message.clone());
+                if let Some(last) = evidence.last_mut() {
+                    *last = record.clone();
                 }
-            };
-            // The SDK hands the model's answer over unread; one that is not a JSON object is not a
-            // model's answer (a proxy's page, a cut or garbled body).
-            let result = match serde_json::from_slice(output.body().as_ref()) {
-                Ok(json @ serde_json::Value::Object(_)) => Ok(Invoked {
-                    first_byte_ms: observed.evidence.duration_ms.unwrap_or_default(),
-                    input_tokens: usage(&json, "input_tokens"),
-                    output_tokens: usage(&json, "output_tokens"),
-                    cache_write_tokens: usage(&json, "cache_creation_input_tokens"),
-                    cache_read_tokens: usage(&json, "cache_read_input_tokens"),
-                    events: 0,
-                }),
-                _ => {
-                    let message = format!(
-                        "HTTP 200 with a body that is not a model's JSON answer ({} bytes)",
-                        output.body().as_ref().len()
-                    );
-                    let mut record = observed.evidence.clone();
-                    record.message = Some(message.clone());
-                    if let Some(last) = evidence.last_mut() {
-                        *last = record.clone();
-                    }
-                    Err(CallError {
-                        status: Status::Error,
-                        diagnosis: dx::UNEXPECTED_RESPONSE,
-                        summary: format!("bedrock-runtime InvokeModel failed: {message}"),
-                        evidence: record,
-                    })
-                }
-            };
-            return InvokeOutcome {
-                invoked_id: invoked_id.to_string(),
-                result,
-                evidence,
-            };
+                Err(CallError {
+                    status: Status::Error,
+                    diagnosis: dx::UNEXPECTED_RESPONSE,
+                    summary: format!("bedrock-runtime InvokeModel failed: {message}"),
+                    evidence: record,
+                })
+            }
+        };
+        InvokeOutcome {
+            invoked_id: invoked_id.to_string(),
+            result,
+            evidence,
         }
     }
 
@@ -252,9 +247,7 @@ impl Facts {
             Err(err) => return InvokeOutcome::not_sent(model_id, err),
         };
         let mut evidence = Vec::new();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let (started, observed, earlier) = retry_throttled(|| async {
             let site = CallSite {
                 service: "bedrock-runtime",
                 operation: "InvokeModelWithResponseStream",
@@ -281,57 +274,75 @@ impl Facts {
                     |o| o.request_id().map(str::to_string),
                 )
                 .await;
-            let mut record = observed.evidence.clone();
-            let retry = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED)
-                && attempt < THROTTLE_ATTEMPTS;
-            if retry {
-                evidence.push(record);
-                tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(attempt - 1)).await;
-                continue;
-            }
-            let result = match observed.result {
-                Err(err) => Err(err),
-                Ok(mut output) => {
-                    let read = tokio::time::timeout(
-                        self.settings().call_timeout,
-                        read_stream(&mut output.body, started),
-                    )
-                    .await;
-                    record.duration_ms = Some(started.elapsed().as_millis() as u64);
-                    match read {
-                        Ok(Ok(invoked)) => Ok(invoked),
-                        Ok(Err((code, message, status, diagnosis))) => {
-                            record.error_code = code.clone();
-                            record.message = Some(message.clone());
-                            Err(CallError {
-                                status,
-                                diagnosis,
-                                summary: format!(
-                                    "bedrock-runtime InvokeModelWithResponseStream failed mid-stream: {}",
-                                    one_line(&format!("{}: {message}", code.as_deref().unwrap_or("error")))
-                                ),
-                                evidence: record.clone(),
-                            })
-                        }
-                        Err(_) => Err(CallError {
-                            status: Status::Error,
-                            diagnosis: dx::TIMEOUT,
+            (started, observed)
+        })
+        .await;
+        evidence.extend(earlier);
+        let mut record = observed.evidence.clone();
+        let result = match observed.result {
+            Err(err) => Err(err),
+            Ok(mut output) => {
+                let read = tokio::time::timeout(
+                    self.settings().call_timeout,
+                    read_stream(&mut output.body, started),
+                )
+                .await;
+                record.duration_ms = Some(started.elapsed().as_millis() as u64);
+                match read {
+                    Ok(Ok(invoked)) => Ok(invoked),
+                    Ok(Err((code, message, status, diagnosis))) => {
+                        record.error_code = code.clone();
+                        record.message = Some(message.clone());
+                        Err(CallError {
+                            status,
+                            diagnosis,
                             summary: format!(
-                                "bedrock-runtime InvokeModelWithResponseStream failed: the response stream stalled before its end (not finished within {:.1} s)",
-                                self.settings().call_timeout.as_secs_f64()
+                                "bedrock-runtime InvokeModelWithResponseStream failed mid-stream: {}",
+                                one_line(&format!("{}: {message}", code.as_deref().unwrap_or("error")))
                             ),
                             evidence: record.clone(),
-                        }),
+                        })
                     }
+                    Err(_) => Err(CallError {
+                        status: Status::Error,
+                        diagnosis: dx::TIMEOUT,
+                        summary: format!(
+                            "bedrock-runtime InvokeModelWithResponseStream failed: the response stream stalled before its end (not finished within {:.1} s)",
+                            self.settings().call_timeout.as_secs_f64()
+                        ),
+                        evidence: record.clone(),
+                    }),
                 }
-            };
-            evidence.push(record);
-            return InvokeOutcome {
-                invoked_id,
-                result,
-                evidence,
-            };
+            }
+        };
+        evidence.push(record);
+        InvokeOutcome {
+            invoked_id,
+            result,
+            evidence,
         }
+    }
+}
+
+/// Makes a call again while it is throttled, at most [`THROTTLE_ATTEMPTS`] times in all with
+/// doubling backoff from [`THROTTLE_BACKOFF`]. Returns when the last attempt started, its outcome,
+/// and the evidence of the throttled attempts before it.
+async fn retry_throttled<T, F, Fut>(mut attempt: F) -> (Instant, Observed<T>, Vec<Evidence>)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = (Instant, Observed<T>)>,
+{
+    let mut earlier = Vec::new();
+    let mut tries = 1;
+    loop {
+        let (started, observed) = attempt().await;
+        let throttled = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED);
+        if !throttled || tries >= THROTTLE_ATTEMPTS {
+            return (started, observed, earlier);
+        }
+        earlier.push(observed.evidence.clone());
+        tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(tries - 1)).await;
+        tries += 1;
     }
 }
 
