@@ -118,6 +118,10 @@ pub struct CheckArgs {
     /// or separate with commas for an app that calls several models.
     #[arg(long, value_delimiter = ',')]
     pub model: Vec<String>,
+    /// Test what this app would use: its region, models and credentials, read from its documented
+    /// environment variables and settings files (explicit flags still win).
+    #[arg(long, value_enum)]
+    pub app: Option<crate::app::App>,
     /// Inference profile id or ARN to test, e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0.
     #[arg(long)]
     pub inference_profile: Option<String>,
@@ -160,6 +164,9 @@ pub struct CheckArgs {
 /// The run, validated: everything a usage error could be about has been rejected by now.
 pub struct Run {
     pub settings: checks::Settings,
+    /// With `--app`: the app's configuration, and the variables to put into this process's
+    /// environment before the AWS SDK reads it.
+    pub app: Option<crate::app::Resolved>,
     pub selected: Vec<&'static dyn checks::Check>,
     pub deadline: Duration,
     pub format: Format,
@@ -173,15 +180,34 @@ pub struct Run {
 
 impl CheckArgs {
     pub fn validate(self) -> Result<Run> {
+        self.validate_with(&crate::app::Inputs::of_this_process())
+    }
+
+    pub fn validate_with(mut self, app_inputs: &crate::app::Inputs) -> Result<Run> {
         let deadline = parse_timeout(&self.timeout)?;
-        if let Some(region) = &self.region {
-            if region.is_empty()
-                || !region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            {
-                bail!("--region {region:?} is not a region name (lower-case letters, digits and dashes, e.g. us-east-1)");
+        let app = match self.app {
+            Some(app) => Some(crate::app::resolve(app, app_inputs)?),
+            None => None,
+        };
+        if let Some(app) = &app {
+            // Flags say what the person wants checked; the app's values fill in the rest.
+            if self.model.is_empty() {
+                self.model = app.models.clone();
             }
+            if self.inference_profile.is_none() {
+                self.inference_profile = app.inference_profile.clone();
+            }
+            for (key, value) in &app.env {
+                if key.starts_with("AWS_ENDPOINT_URL") {
+                    validate_url(value).with_context(|| format!("--app: {key}={value:?}"))?;
+                }
+                if key == "AWS_REGION" && self.region.is_none() {
+                    check_region_shape(value).with_context(|| format!("--app: {key}"))?;
+                }
+            }
+        }
+        if let Some(region) = &self.region {
+            check_region_shape(region).context("--region")?;
         }
         if let Some(url) = &self.endpoint_url {
             validate_url(url).with_context(|| format!("--endpoint-url {url:?}"))?;
@@ -216,6 +242,7 @@ impl CheckArgs {
         };
         Ok(Run {
             settings,
+            app,
             selected,
             deadline,
             format: self.format,
@@ -227,6 +254,17 @@ impl CheckArgs {
             quiet: self.quiet,
         })
     }
+}
+
+fn check_region_shape(region: &str) -> Result<()> {
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        bail!("{region:?} is not a region name (lower-case letters, digits and dashes, e.g. us-east-1)");
+    }
+    Ok(())
 }
 
 /// The models in the order given, each once.

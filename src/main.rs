@@ -1,5 +1,6 @@
 //! bedrock-doctor: can these AWS credentials, in this region, call Claude through Amazon Bedrock?
 
+mod app;
 mod cli;
 mod explain;
 mod logging;
@@ -92,7 +93,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
 }
 
 fn check(args: cli::CheckArgs) -> Result<i32> {
-    let run = args.validate()?;
+    let mut run = args.validate()?;
+    let app = run.app.take();
+    if let Some(app) = &app {
+        // Still one thread: nothing else reads the environment yet.
+        for (key, value) in &app.env {
+            std::env::set_var(key, value);
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -119,12 +127,13 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
             p.done(index, title, result.status);
         }
     };
-    let report = runtime.block_on(runner::run(
+    let mut report = runtime.block_on(runner::run(
         run.settings,
         &run.selected,
         run.deadline,
         &on_done,
     ));
+    report.target.app = app.map(|a| a.report);
     if let Some(p) = progress {
         p.clear();
     }

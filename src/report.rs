@@ -36,6 +36,28 @@ pub struct Target {
     pub model_ids: Vec<String>,
     pub inference_profile_id: Option<String>,
     pub endpoint_url: Option<String>,
+    /// With `--app`: what the app's configuration resolved to, each value with its source.
+    #[serde(default)]
+    pub app: Option<AppReport>,
+}
+
+/// An application's configuration as `--app` read it (an addition to schema_version 1).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct AppReport {
+    /// The `--app` value, e.g. `claude-code`.
+    pub name: String,
+    /// The variables and settings the app reads, where set; secrets are never shown.
+    pub values: Vec<AppValue>,
+    /// What in the app's configuration matters beyond the checks (e.g. Bedrock not enabled).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AppValue {
+    pub key: String,
+    pub value: String,
+    /// `environment`, or the settings file (and its key) it came from.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -25,6 +25,7 @@ pub async fn run(
         model_ids: settings.models.clone(),
         inference_profile_id: settings.inference_profile.clone(),
         endpoint_url: settings.endpoint_url.clone(),
+        app: None,
     };
     let jobs = jobs(selected, &settings.models);
 

@@ -20,6 +20,12 @@ pub fn render(report: &Report) -> String {
         report.target.region.as_deref().unwrap_or("none"),
         report.target.model_id.as_deref().unwrap_or("none")
     ));
+    if let Some(app) = &report.target.app {
+        out.push_str(&format!(
+            "```text\n{}\n```\n\n",
+            super::app_lines(app).join("\n")
+        ));
+    }
     out.push_str("| Status | Check | Diagnosis | Summary |\n|---|---|---|---|\n");
     for check in &report.checks {
         out.push_str(&format!(

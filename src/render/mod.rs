@@ -35,6 +35,18 @@ pub fn use_colour(choice: crate::cli::ColorChoice) -> bool {
     }
 }
 
+/// The `--app` block: each value the app's configuration set and where, then its notes.
+pub fn app_lines(app: &crate::report::AppReport) -> Vec<String> {
+    let mut lines = vec![format!("App: {}", app.name)];
+    for v in &app.values {
+        lines.push(format!("  {} = {}  ({})", v.key, v.value, v.source));
+    }
+    for note in &app.notes {
+        lines.push(format!("  ! {note}"));
+    }
+    lines
+}
+
 /// One line of evidence: what was called where, and what came back.
 pub fn evidence_line(e: &Evidence) -> String {
     let mut parts = vec![format!("{} {}", e.service, e.operation)];

@@ -76,6 +76,13 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
             report.tool.version
         ));
     }
+    if let Some(app) = &report.target.app {
+        for line in super::app_lines(app) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
     out.push_str(&table.to_string());
     out.push('\n');
 

@@ -157,11 +157,24 @@ impl Bed {
 }
 
 pub fn run_with_env(env: &BTreeMap<String, String>, args: &[&str], stdin: Option<&str>) -> Run {
+    run_with_env_in(env, None, args, stdin)
+}
+
+/// As [`run_with_env`], in this working directory (for files read from the current directory).
+pub fn run_with_env_in(
+    env: &BTreeMap<String, String>,
+    cwd: Option<&std::path::Path>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Run {
     let mut cmd = assert_cmd::Command::cargo_bin("bedrock-doctor").unwrap();
     cmd.env_clear()
         .envs(env)
         .args(args)
         .timeout(Duration::from_secs(60));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_string());
     }

@@ -1,0 +1,623 @@
+//! `--app claude-code`: the region, models and credentials an application would use, read from its
+//! documented environment variables and settings files, each value with the place it came from.
+//!
+//! Claude Code (https://code.claude.com/docs/en/amazon-bedrock, .../settings, .../model-config):
+//! - Bedrock is used only when `CLAUDE_CODE_USE_BEDROCK` is set; AWS credentials come from the
+//!   AWS SDK's default chain (`AWS_PROFILE`, keys, SSO) or a Bedrock API key in
+//!   `AWS_BEARER_TOKEN_BEDROCK`; the region from `AWS_REGION` (the documentation long required it,
+//!   saying the `.aws` config file is not read for it).
+//! - Settings files, lowest precedence first: user (`~/.claude/settings.json`, or
+//!   `$CLAUDE_CONFIG_DIR/settings.json`), shared project (`.claude/settings.json`), local project
+//!   (`.claude/settings.local.json`), managed (`/etc/claude-code/managed-settings.json` on Linux,
+//!   `/Library/Application Support/ClaudeCode/managed-settings.json` on macOS). Their `env` blocks
+//!   override the shell's environment by design (maintainer's answer in
+//!   https://github.com/anthropics/claude-code/issues/78567).
+//! - The main model: `ANTHROPIC_MODEL`, else the settings' `model`; aliases (`sonnet`, `opus`,
+//!   `haiku`, `opusplan`, `default`) resolve through `ANTHROPIC_DEFAULT_{SONNET,OPUS,HAIKU}_MODEL`,
+//!   else to the provider's default (on Bedrock, `sonnet` is Sonnet 4.5). The small/fast model the
+//!   app calls in the background: `ANTHROPIC_DEFAULT_HAIKU_MODEL`, else the deprecated
+//!   `ANTHROPIC_SMALL_FAST_MODEL`, optionally in `ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION`.
+//! - `ANTHROPIC_BEDROCK_BASE_URL` replaces the Bedrock runtime endpoint (gateways, VPC endpoints);
+//!   `CLAUDE_CODE_SKIP_BEDROCK_AUTH` sends requests unsigned (a gateway signs them).
+
+use crate::report::{AppReport, AppValue};
+use anyhow::{bail, Context, Result};
+use clap::ValueEnum;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum App {
+    /// Claude Code (Anthropic's coding assistant) configured for Amazon Bedrock.
+    ClaudeCode,
+}
+
+/// Sonnet 4.5 and Haiku 4.5: what Claude Code's unpinned `sonnet` and small/fast models are on
+/// Bedrock per its model-configuration page. Base ids, so the checks name the profile that works
+/// from the configured region.
+const SONNET_DEFAULT: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+const HAIKU_DEFAULT: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
+
+/// An app's configuration as the doctor will test it.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub report: AppReport,
+    /// Model ids to test, in order (main model first).
+    pub models: Vec<String>,
+    /// An application inference profile ARN the app calls (tested by `inference-profile`).
+    pub inference_profile: Option<String>,
+    /// Variables the app's settings put into its environment that the AWS SDK reads; applied to
+    /// this process before anything else starts, as the app applies them to its own.
+    pub env: Vec<(String, String)>,
+}
+
+/// Where the app's inputs live: the process environment and the directories to look in.
+pub struct Inputs<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub home: Option<PathBuf>,
+    pub project: PathBuf,
+    pub managed: Vec<PathBuf>,
+}
+
+impl Inputs<'_> {
+    pub fn of_this_process() -> Inputs<'static> {
+        static ENV: fn(&str) -> Option<String> = |k| std::env::var(k).ok();
+        Inputs {
+            env: &ENV,
+            home: std::env::var_os("HOME").map(PathBuf::from),
+            project: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            managed: vec![
+                PathBuf::from("/etc/claude-code/managed-settings.json"),
+                PathBuf::from("/Library/Application Support/ClaudeCode/managed-settings.json"),
+            ],
+        }
+    }
+}
+
+pub fn resolve(app: App, inputs: &Inputs) -> Result<Resolved> {
+    match app {
+        App::ClaudeCode => claude_code(inputs),
+    }
+}
+
+/// One settings file's `env` block and `model`.
+struct SettingsFile {
+    shown: String,
+    env: Map<String, Value>,
+    model: Option<String>,
+    aws_auth_refresh: bool,
+    aws_credential_export: bool,
+}
+
+fn read_settings(path: &Path, shown: String) -> Result<Option<SettingsFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => bail!("--app: cannot read {shown}: {e}"),
+    };
+    let json: Value =
+        serde_json::from_str(&text).with_context(|| format!("--app: {shown} is not valid JSON"))?;
+    let Value::Object(top) = json else {
+        bail!("--app: {shown} is not a JSON object");
+    };
+    let env = match top.get("env") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(env)) => env.clone(),
+        Some(_) => bail!("--app: `env` in {shown} is not an object"),
+    };
+    for (key, value) in &env {
+        if !matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
+            bail!("--app: `env.{key}` in {shown} is not a string");
+        }
+    }
+    Ok(Some(SettingsFile {
+        shown,
+        env,
+        model: top.get("model").and_then(Value::as_str).map(str::to_string),
+        aws_auth_refresh: top.get("awsAuthRefresh").is_some_and(|v| !v.is_null()),
+        aws_credential_export: top.get("awsCredentialExport").is_some_and(|v| !v.is_null()),
+    }))
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The settings files in precedence order, lowest first; the later a file, the more it wins.
+fn settings_files(inputs: &Inputs) -> Result<Vec<SettingsFile>> {
+    let user_dir = match (inputs.env)("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => Some((PathBuf::from(&dir), format!("{dir}/settings.json"))),
+        None => inputs
+            .home
+            .as_ref()
+            .map(|h| (h.join(".claude"), "~/.claude/settings.json".to_string())),
+    };
+    let mut candidates: Vec<(PathBuf, String)> = Vec::new();
+    if let Some((dir, shown)) = user_dir {
+        candidates.push((dir.join("settings.json"), shown));
+    }
+    candidates.push((
+        inputs.project.join(".claude/settings.json"),
+        ".claude/settings.json".into(),
+    ));
+    candidates.push((
+        inputs.project.join(".claude/settings.local.json"),
+        ".claude/settings.local.json".into(),
+    ));
+    for managed in &inputs.managed {
+        candidates.push((managed.clone(), managed.display().to_string()));
+    }
+    let mut files = Vec::new();
+    for (path, shown) in candidates {
+        files.extend(read_settings(&path, shown)?);
+    }
+    Ok(files)
+}
+
+/// A variable as the app sees it: the most precedent settings file that sets it, else the shell.
+fn lookup(files: &[SettingsFile], inputs: &Inputs, key: &str) -> Option<(String, String)> {
+    files
+        .iter()
+        .rev()
+        .find_map(|f| {
+            f.env
+                .get(key)
+                .map(|v| (scalar(v), format!("{} (env)", f.shown)))
+        })
+        .or_else(|| (inputs.env)(key).map(|v| (v, "environment".to_string())))
+        .filter(|(v, _)| !v.is_empty() || key == "AWS_BEARER_TOKEN_BEDROCK")
+}
+
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
+}
+
+/// What the report may show of a value: secrets never, keys by a short prefix.
+fn shown_value(key: &str, value: &str) -> String {
+    match key {
+        "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN" => "set (not shown)".into(),
+        "AWS_BEARER_TOKEN_BEDROCK" if value.is_empty() => "set but empty".into(),
+        "AWS_BEARER_TOKEN_BEDROCK" | "AWS_ACCESS_KEY_ID" => {
+            format!("{}… (not shown)", value.chars().take(4).collect::<String>())
+        }
+        _ => value.to_string(),
+    }
+}
+
+/// The variables reported, in the order a person configures them.
+const REPORTED: &[&str] = &[
+    "CLAUDE_CODE_USE_BEDROCK",
+    "AWS_REGION",
+    "AWS_PROFILE",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
+];
+
+fn claude_code(inputs: &Inputs) -> Result<Resolved> {
+    let files = settings_files(inputs)?;
+    let get = |key: &str| lookup(&files, inputs, key);
+    let mut out = Resolved {
+        report: AppReport {
+            name: "claude-code".into(),
+            ..AppReport::default()
+        },
+        ..Resolved::default()
+    };
+    for key in REPORTED {
+        if let Some((value, source)) = get(key) {
+            out.report.values.push(AppValue {
+                key: (*key).into(),
+                value: shown_value(key, &value),
+                source,
+            });
+        }
+    }
+    let model_setting = files
+        .iter()
+        .rev()
+        .find_map(|f| f.model.clone().map(|m| (m, format!("{} (model)", f.shown))));
+    if let Some((model, source)) = &model_setting {
+        out.report.values.push(AppValue {
+            key: "model".into(),
+            value: model.clone(),
+            source: source.clone(),
+        });
+    }
+    let notes = &mut out.report.notes;
+
+    if !get("CLAUDE_CODE_USE_BEDROCK").is_some_and(|(v, _)| truthy(&v)) {
+        notes.push("CLAUDE_CODE_USE_BEDROCK is not set: Claude Code will not use Bedrock at all. Set it to 1 in the environment or in the `env` block of ~/.claude/settings.json.".into());
+    }
+    if get("AWS_REGION").is_none() {
+        notes.push("AWS_REGION is not set: Claude Code's Bedrock guide requires it (older versions do not read the region from ~/.aws/config); this run uses the AWS SDK's region chain instead.".into());
+    }
+    if get("CLAUDE_CODE_SKIP_BEDROCK_AUTH").is_some_and(|(v, _)| truthy(&v)) {
+        notes.push("CLAUDE_CODE_SKIP_BEDROCK_AUTH is set: Claude Code sends unsigned requests for a gateway to sign; the credential results below describe this machine's AWS credentials, not the gateway's.".into());
+    }
+    if files
+        .iter()
+        .any(|f| f.aws_auth_refresh || f.aws_credential_export)
+    {
+        notes.push("awsAuthRefresh / awsCredentialExport is configured: Claude Code runs it when credentials expire; the doctor does not run it and tests the credentials as they are now.".into());
+    }
+
+    // The models, each resolved through the alias variables.
+    let alias = |name: &str| -> Option<(String, String)> {
+        let (var, default) = match name {
+            "sonnet" | "default" => ("ANTHROPIC_DEFAULT_SONNET_MODEL", Some(SONNET_DEFAULT)),
+            "opus" | "best" => ("ANTHROPIC_DEFAULT_OPUS_MODEL", None),
+            "haiku" => ("ANTHROPIC_DEFAULT_HAIKU_MODEL", Some(HAIKU_DEFAULT)),
+            _ => return None,
+        };
+        Some(match get(var) {
+            Some((id, _)) => (id, format!("alias `{name}` via {var}")),
+            None => (
+                default.unwrap_or_default().to_string(),
+                format!("alias `{name}`: Claude Code's built-in Bedrock default"),
+            ),
+        })
+    };
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    let main = get("ANTHROPIC_MODEL")
+        .map(|(m, _)| m)
+        .or_else(|| model_setting.map(|(m, _)| m))
+        .unwrap_or_else(|| "default".into());
+    let main = main.trim().trim_end_matches("[1m]").to_string();
+    match main.to_ascii_lowercase().as_str() {
+        "opusplan" => {
+            wanted.extend(alias("opus"));
+            wanted.extend(alias("sonnet"));
+        }
+        lower => wanted.push(alias(lower).unwrap_or((main.clone(), "main model".into()))),
+    }
+    let small = get("ANTHROPIC_DEFAULT_HAIKU_MODEL")
+        .or_else(|| get("ANTHROPIC_SMALL_FAST_MODEL"))
+        .map(|(m, source)| (m, format!("small/fast model, {source}")))
+        .unwrap_or_else(|| {
+            (
+                HAIKU_DEFAULT.into(),
+                "small/fast model: Claude Code's built-in Bedrock default".into(),
+            )
+        });
+    wanted.push(small.clone());
+
+    for (id, why) in wanted {
+        let id = id.trim().trim_end_matches("[1m]").to_string();
+        if id.is_empty() {
+            notes.push(format!("{why} has no id the doctor can know (it changes between Claude Code versions); pin it (e.g. ANTHROPIC_DEFAULT_OPUS_MODEL) to have it checked."));
+            continue;
+        }
+        let id = match id.split_once(":inference-profile/") {
+            // A system inference profile's ARN: the id after the slash is what the checks take.
+            Some((_, profile_id)) => profile_id.to_string(),
+            None if id.contains(":application-inference-profile/") => {
+                if out.inference_profile.is_none() {
+                    out.inference_profile = Some(id.clone());
+                } else {
+                    notes.push(format!("{id} ({why}) is a second application inference profile; run the doctor again with --inference-profile {id}"));
+                }
+                continue;
+            }
+            None => id,
+        };
+        if !out.models.contains(&id) {
+            out.models.push(id);
+        }
+    }
+    if let Some((small_region, _)) = get("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION") {
+        let region = get("AWS_REGION").map(|(r, _)| r);
+        if region.as_deref() != Some(small_region.as_str()) {
+            notes.push(format!(
+                "the small/fast model {} is called in {small_region}; this run checks every model in one region: run `bedrock-doctor --region {small_region} --model {}` too.",
+                small.0, small.0
+            ));
+        }
+    }
+
+    // What the app puts into its own environment, the doctor puts into its own: the AWS SDK then
+    // finds the same region, profile, keys and endpoints the app would.
+    let mut keys: Vec<&String> = files.iter().flat_map(|f| f.env.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        if key.starts_with("AWS_") {
+            if let Some((value, _)) = get(key) {
+                out.env.push((key.clone(), value));
+            }
+        }
+    }
+    if let Some((url, _)) = get("ANTHROPIC_BEDROCK_BASE_URL") {
+        if get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME").is_none() {
+            out.env
+                .push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME".into(), url));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn resolve_with(
+        shell: &[(&str, &str)],
+        files: &[(&str, &str)],
+    ) -> (Result<Resolved>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            write(dir.path(), rel, text);
+        }
+        let shell: HashMap<String, String> = shell
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = move |k: &str| shell.get(k).cloned();
+        let inputs = Inputs {
+            env: &env,
+            home: Some(dir.path().join("home")),
+            project: dir.path().join("project"),
+            managed: vec![dir.path().join("managed/managed-settings.json")],
+        };
+        (resolve(App::ClaudeCode, &inputs), dir)
+    }
+
+    fn value<'a>(r: &'a Resolved, key: &str) -> Option<&'a AppValue> {
+        r.report.values.iter().find(|v| v.key == key)
+    }
+
+    #[test]
+    fn settings_env_beats_the_shell_and_later_files_beat_earlier_ones() {
+        let (r, _dir) = resolve_with(
+            &[("AWS_REGION", "us-east-1"), ("AWS_PROFILE", "shell")],
+            &[
+                (
+                    "home/.claude/settings.json",
+                    r#"{"env": {"AWS_REGION": "us-west-2", "AWS_PROFILE": "user"}}"#,
+                ),
+                (
+                    "project/.claude/settings.local.json",
+                    r#"{"env": {"AWS_REGION": "eu-west-1"}}"#,
+                ),
+            ],
+        );
+        let r = r.unwrap();
+        let region = value(&r, "AWS_REGION").unwrap();
+        assert_eq!(
+            (region.value.as_str(), region.source.as_str()),
+            ("eu-west-1", ".claude/settings.local.json (env)")
+        );
+        let profile = value(&r, "AWS_PROFILE").unwrap();
+        assert_eq!(profile.source, "~/.claude/settings.json (env)");
+        assert!(r
+            .env
+            .contains(&("AWS_REGION".to_string(), "eu-west-1".to_string())));
+        assert!(r
+            .env
+            .contains(&("AWS_PROFILE".to_string(), "user".to_string())));
+    }
+
+    #[test]
+    fn managed_settings_win_over_everything() {
+        let (r, _dir) = resolve_with(
+            &[],
+            &[
+                (
+                    "project/.claude/settings.local.json",
+                    r#"{"env": {"AWS_REGION": "eu-west-1"}}"#,
+                ),
+                (
+                    "managed/managed-settings.json",
+                    r#"{"env": {"AWS_REGION": "us-east-2"}}"#,
+                ),
+            ],
+        );
+        assert_eq!(value(&r.unwrap(), "AWS_REGION").unwrap().value, "us-east-2");
+    }
+
+    #[test]
+    fn main_and_small_fast_models_in_order() {
+        let (r, _dir) = resolve_with(
+            &[
+                ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                (
+                    "ANTHROPIC_MODEL",
+                    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                ),
+                (
+                    "ANTHROPIC_SMALL_FAST_MODEL",
+                    "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                ),
+            ],
+            &[],
+        );
+        let r = r.unwrap();
+        assert_eq!(
+            r.models,
+            [
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+            ]
+        );
+        assert!(r
+            .report
+            .notes
+            .iter()
+            .all(|n| !n.contains("CLAUDE_CODE_USE_BEDROCK")));
+    }
+
+    #[test]
+    fn aliases_resolve_through_their_variables_and_haiku_wins_over_the_deprecated_name() {
+        let (r, _dir) = resolve_with(
+            &[
+                (
+                    "ANTHROPIC_DEFAULT_OPUS_MODEL",
+                    "global.anthropic.claude-opus-4-5-20251101-v1:0",
+                ),
+                (
+                    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                    "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+                ),
+                ("ANTHROPIC_SMALL_FAST_MODEL", "ignored"),
+            ],
+            &[("home/.claude/settings.json", r#"{"model": "opus[1m]"}"#)],
+        );
+        let r = r.unwrap();
+        assert_eq!(
+            r.models,
+            [
+                "global.anthropic.claude-opus-4-5-20251101-v1:0",
+                "eu.anthropic.claude-haiku-4-5-20251001-v1:0"
+            ]
+        );
+        assert_eq!(value(&r, "model").unwrap().value, "opus[1m]");
+    }
+
+    #[test]
+    fn unpinned_defaults_are_sonnet_and_haiku_and_an_unpinned_opus_is_a_note() {
+        let (r, _dir) = resolve_with(&[], &[]);
+        let r = r.unwrap();
+        assert_eq!(r.models, [SONNET_DEFAULT, HAIKU_DEFAULT]);
+        assert!(r
+            .report
+            .notes
+            .iter()
+            .any(|n| n.contains("CLAUDE_CODE_USE_BEDROCK is not set")));
+        assert!(r
+            .report
+            .notes
+            .iter()
+            .any(|n| n.contains("AWS_REGION is not set")));
+
+        let (r, _dir) = resolve_with(&[("ANTHROPIC_MODEL", "opus")], &[]);
+        let r = r.unwrap();
+        assert_eq!(r.models, [HAIKU_DEFAULT]);
+        assert!(
+            r.report.notes.iter().any(|n| n.contains("alias `opus`")),
+            "{:?}",
+            r.report.notes
+        );
+    }
+
+    #[test]
+    fn profile_arns_become_ids_and_application_profiles_go_to_inference_profile() {
+        let (r, _dir) = resolve_with(
+            &[
+                ("ANTHROPIC_MODEL", "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3"),
+                ("ANTHROPIC_DEFAULT_HAIKU_MODEL", "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+            ],
+            &[],
+        );
+        let r = r.unwrap();
+        assert_eq!(r.models, ["us.anthropic.claude-haiku-4-5-20251001-v1:0"]);
+        assert_eq!(
+            r.inference_profile.as_deref(),
+            Some("arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3")
+        );
+    }
+
+    #[test]
+    fn secrets_are_never_shown_and_keys_only_by_prefix() {
+        let (r, _dir) = resolve_with(
+            &[],
+            &[(
+                "home/.claude/settings.json",
+                r#"{"env": {"AWS_SECRET_ACCESS_KEY": "SECRETSENTINEL", "AWS_SESSION_TOKEN": "TOKENSENTINEL",
+                            "AWS_BEARER_TOKEN_BEDROCK": "ABSKSENTINELKEY", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}}"#,
+            )],
+        );
+        let r = r.unwrap();
+        let shown = serde_json::to_string(&r.report).unwrap();
+        for secret in [
+            "SECRETSENTINEL",
+            "TOKENSENTINEL",
+            "SENTINELKEY",
+            "IOSFODNN7",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(
+            value(&r, "AWS_BEARER_TOKEN_BEDROCK").unwrap().value,
+            "ABSK… (not shown)"
+        );
+        // Applied to the process all the same: the SDK needs them.
+        assert!(r
+            .env
+            .iter()
+            .any(|(k, v)| k == "AWS_SECRET_ACCESS_KEY" && v == "SECRETSENTINEL"));
+    }
+
+    #[test]
+    fn bedrock_base_url_becomes_the_runtime_endpoint() {
+        let (r, _dir) = resolve_with(
+            &[(
+                "ANTHROPIC_BEDROCK_BASE_URL",
+                "https://gateway.example.com/bedrock",
+            )],
+            &[],
+        );
+        assert!(r.unwrap().env.contains(&(
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME".to_string(),
+            "https://gateway.example.com/bedrock".to_string()
+        )));
+    }
+
+    #[test]
+    fn malformed_settings_are_a_usage_error_naming_the_file() {
+        for (text, expected) in [
+            ("{not json", "not valid JSON"),
+            ("[1]", "not a JSON object"),
+            (r#"{"env": ["AWS_REGION"]}"#, "`env`"),
+            (r#"{"env": {"AWS_REGION": {"x": 1}}}"#, "env.AWS_REGION"),
+        ] {
+            let (r, _dir) = resolve_with(&[], &[("project/.claude/settings.json", text)]);
+            let err = format!("{:#}", r.expect_err(text));
+            assert!(
+                err.contains(".claude/settings.json") && err.contains(expected),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn claude_config_dir_replaces_the_user_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "cfg/settings.json",
+            r#"{"env": {"AWS_REGION": "ap-northeast-1"}}"#,
+        );
+        let cfg = dir.path().join("cfg").display().to_string();
+        let env = move |k: &str| (k == "CLAUDE_CONFIG_DIR").then(|| cfg.clone());
+        let inputs = Inputs {
+            env: &env,
+            home: Some(dir.path().join("home")),
+            project: dir.path().join("project"),
+            managed: vec![],
+        };
+        let r = resolve(App::ClaudeCode, &inputs).unwrap();
+        assert_eq!(value(&r, "AWS_REGION").unwrap().value, "ap-northeast-1");
+    }
+}
