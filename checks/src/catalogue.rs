@@ -3,7 +3,6 @@
 //! `checks/catalogue.toml`, embedded at build time.
 
 use crate::Category;
-use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -43,7 +42,7 @@ pub struct Rule {
     #[serde(default)]
     pub codes: Vec<String>,
     #[serde(default, with = "serde_regex_opt")]
-    pub message: Option<Regex>,
+    pub message: Option<serde_regex_opt::Pattern>,
     #[serde(default)]
     pub priority: i32,
     /// A verbatim message seen in public, and where: every rule must be backed by one.
@@ -77,20 +76,48 @@ pub struct Catalogue {
     entries: Vec<Diagnosis>,
 }
 
-mod serde_regex_opt {
-    use regex::Regex;
+pub mod serde_regex_opt {
+    use regex_automata::meta::{Config, Regex};
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {
+    /// A rule's message pattern, compiled, with its source text.
+    #[derive(Debug)]
+    pub struct Pattern {
+        source: String,
+        regex: Regex,
+    }
+
+    impl Pattern {
+        pub fn as_str(&self) -> &str {
+            &self.source
+        }
+
+        pub fn is_match(&self, text: &str) -> bool {
+            self.regex.is_match(text)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pattern>, D::Error> {
         let Some(pattern) = Option::<String>::deserialize(d)? else {
             return Ok(None);
         };
-        // The size limit keeps a pathological pattern from blowing up memory; the regex crate
-        // guarantees linear-time matching, so pasted input cannot cause backtracking storms.
-        regex::RegexBuilder::new(&pattern)
-            .size_limit(1 << 20)
-            .build()
-            .map(Some)
+        // The `regex` crate's engine (same syntax, linear-time matching, so pasted input cannot
+        // cause backtracking storms), without the literal prefilters it would extract: for these
+        // case-insensitive patterns they cost most of `explain`'s start-up (BENCHMARKS.md) and
+        // buy nothing on inputs of a few kilobytes. The size limit bounds a pathological pattern.
+        Regex::builder()
+            .configure(
+                Config::new()
+                    .auto_prefilter(false)
+                    .nfa_size_limit(Some(1 << 20)),
+            )
+            .build(&pattern)
+            .map(|regex| {
+                Some(Pattern {
+                    source: pattern,
+                    regex,
+                })
+            })
             .map_err(serde::de::Error::custom)
     }
 }
