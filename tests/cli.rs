@@ -20,9 +20,10 @@ fn list_json_is_the_registry_in_order() {
     run.assert_code(0);
     let items = run.json();
     let items = items.as_array().unwrap();
-    assert_eq!(items.len(), 14);
+    assert_eq!(items.len(), 15);
     assert_eq!(items[0]["id"], "credentials");
     assert_eq!(items[13]["id"], "prompt-caching");
+    assert_eq!(items[14]["id"], "quotas");
     for item in items {
         let mut keys: Vec<&String> = item.as_object().unwrap().keys().collect();
         keys.sort();

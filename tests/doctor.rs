@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 use support::{assert_check, check, closed_port, Bed};
 
-const CHECK_IDS: [&str; 14] = [
+const CHECK_IDS: [&str; 15] = [
     "credentials",
     "identity",
     "clock",
@@ -20,6 +20,7 @@ const CHECK_IDS: [&str; 14] = [
     "inference-profile",
     "scp",
     "prompt-caching",
+    "quotas",
 ];
 
 #[test]
@@ -70,7 +71,7 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     let summary = &report["summary"];
     assert_eq!(
         (summary["pass"].as_u64(), summary["skip"].as_u64()),
-        (Some(13), Some(1)),
+        (Some(14), Some(1)),
         "{report:#}"
     );
     for entry in report["checks"].as_array().unwrap() {

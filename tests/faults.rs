@@ -237,6 +237,7 @@ const ON_THE_MODEL_LIST: &[&str] = &[
     "invoke",
     "inference-profile",
     "prompt-caching",
+    "quotas",
 ];
 /// The checks that stand on the invocations.
 const ON_THE_INVOCATIONS: &[&str] = &[
@@ -276,6 +277,23 @@ fn a_hanging_model_list_times_out_and_names_it() {
         "model-catalog",
         TIMEOUT,
         ON_THE_MODEL_LIST,
+    );
+}
+
+#[test]
+fn a_hanging_quota_list_times_out_and_touches_nothing_else() {
+    assert_fault("ListServiceQuotas", "hang", "quotas", TIMEOUT, &["quotas"]);
+}
+
+#[test]
+fn a_quota_list_behind_a_proxy_error_is_inconclusive() {
+    // A proxy's 502 page on the second list: an error naming it, never a quota verdict.
+    assert_fault(
+        "ListAWSDefaultServiceQuotas",
+        "html",
+        "quotas",
+        UNEXPECTED,
+        &["quotas"],
     );
 }
 
@@ -372,6 +390,7 @@ fn every_service_hanging_still_ends_by_the_deadline() {
         "AWS_ENDPOINT_URL_IAM",
         "AWS_ENDPOINT_URL_ORGANIZATIONS",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+        "AWS_ENDPOINT_URL_SERVICE_QUOTAS",
     ] {
         bed.set(var, url.clone());
     }
@@ -719,6 +738,8 @@ const OPERATIONS: &[&str] = &[
     "GetInferenceProfile",
     "InvokeModel",
     "InvokeModelWithResponseStream",
+    "ListServiceQuotas",
+    "ListAWSDefaultServiceQuotas",
 ];
 const FAULTS: &[&str] = &[
     "hang",

@@ -81,7 +81,7 @@ fn one_model_keeps_the_single_model_report_shape() {
         entry(&report, "model-catalog", NEWEST_SONNET)["status"],
         "pass"
     );
-    assert_eq!(report["checks"].as_array().unwrap().len(), 14);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 15);
 }
 
 #[test]

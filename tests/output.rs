@@ -194,7 +194,7 @@ for suite in xml:
     assert!(line("iam-permissions").contains("Skipped"), "{cases}");
     assert_eq!(
         cases.lines().count(),
-        20,
-        "14 checks, 6 of them per model twice:\n{cases}"
+        22,
+        "15 checks, 7 of them per model twice:\n{cases}"
     );
 }

@@ -39,6 +39,7 @@ fn action_of(service: &str, operation: &str) -> String {
         ("bedrock-runtime", "Converse") => "bedrock:InvokeModel".into(),
         ("bedrock-runtime", "ConverseStream") => "bedrock:InvokeModelWithResponseStream".into(),
         ("sts", op) => format!("sts:{op}"),
+        ("servicequotas", op) => format!("servicequotas:{op}"),
         (_, op) => format!("bedrock:{op}"),
     }
 }
@@ -67,12 +68,17 @@ fn the_printed_policy_covers_every_call_of_a_full_run() {
         ("healthy", vec![], false),
         ("healthy", vec!["--no-invoke"], true),
         ("subscription_pending", vec![], false),
+        ("quota_below_default", vec![], false),
     ] {
         let bed = Bed::new(scenario);
         let (_, report) = bed.report(&args);
         let allowed = policy_actions(no_invoke);
         let calls = bed.stub.calls();
         assert!(!calls.is_empty(), "{report:#}");
+        assert!(
+            calls.iter().any(|c| c.service == "servicequotas"),
+            "the quota lists were read through the stub: {calls:#?}"
+        );
         for call in &calls {
             assert!(is_read_only(&call.operation), "a write: {call:?}");
             let action = action_of(&call.service, &call.operation);

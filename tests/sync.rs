@@ -74,6 +74,30 @@ fn readme_lists_every_diagnosis_code_and_check() {
     }
 }
 
+#[test]
+fn readme_policy_is_the_one_the_binary_prints() {
+    let readme = readme();
+    let marker = "Today it is:\n\n```json\n";
+    let start = readme
+        .find(marker)
+        .expect("README.md shows the least-privilege policy")
+        + marker.len();
+    let end = start + readme[start..].find("```").unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&readme[start..end]).expect("the README's policy is JSON");
+    let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
+        .unwrap()
+        .arg("policy")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown, printed,
+        "README's policy is stale: paste the output of `bedrock-doctor policy`"
+    );
+}
+
 fn botocore_data() -> std::path::PathBuf {
     let out = Command::new("python3")
         .args([

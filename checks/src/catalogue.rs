@@ -246,6 +246,7 @@ pub const FIX_VARIABLES: &[&str] = &[
     "account_id",
     "suggestion",
     "endpoint",
+    "quota_increases",
 ];
 
 /// The fix with its `{name}` placeholders filled from what the check or `explain` observed;
@@ -302,6 +303,7 @@ pub mod dx {
         PROMPT_CACHING_UNSUPPORTED = "prompt-caching-unsupported",
         THROTTLED = "throttled",
         QUOTA_EXCEEDED = "quota-exceeded",
+        QUOTA_BELOW_DEFAULT = "quota-below-default",
         MODEL_LEGACY = "model-legacy",
         MODEL_END_OF_LIFE = "model-end-of-life",
         REQUEST_INVALID = "request-invalid",
@@ -382,7 +384,7 @@ mod tests {
             marketplace-permission-missing marketplace-subscription-pending payment-instrument-invalid \
             model-id-invalid model-not-in-region inference-profile-required inference-profile-not-found \
             inference-profile-region-blocked scp-explicit-deny prompt-caching-unsupported throttled quota-exceeded \
-            model-legacy model-end-of-life request-invalid service-error unexpected-response timeout unknown";
+            quota-below-default model-legacy model-end-of-life request-invalid service-error unexpected-response timeout unknown";
         let expected: Vec<&str> = expected.split_whitespace().collect();
         assert_eq!(dx::ALL, expected.as_slice());
     }

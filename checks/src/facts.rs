@@ -10,6 +10,7 @@ pub mod iam;
 pub mod models;
 pub mod orgs;
 pub mod profiles;
+pub mod quotas;
 pub mod runtime;
 use crate::catalogue::dx;
 use crate::{Evidence, Report};
@@ -121,6 +122,7 @@ pub struct Facts {
     runtime: aws_sdk_bedrockruntime::Client,
     iam: aws_sdk_iam::Client,
     organizations: aws_sdk_organizations::Client,
+    servicequotas: aws_sdk_servicequotas::Client,
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
     anthropic_models: OnceCell<Result<ModelList, FactError>>,
@@ -254,6 +256,7 @@ impl Facts {
             runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
             organizations: aws_sdk_organizations::Client::new(&sdk),
+            servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
             memos: models::ModelMemos::default(),
             sdk,
             settings,
@@ -632,6 +635,7 @@ impl Facts {
             runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
             organizations: aws_sdk_organizations::Client::new(&sdk),
+            servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
             memos: models::ModelMemos::default(),
             region_source: sdk.region().map(|_| region_source(&settings)),
             settings,
@@ -746,6 +750,12 @@ impl Facts {
     /// Replaces the Organizations client (unit tests put a mocked one here).
     pub fn with_organizations(mut self, organizations: aws_sdk_organizations::Client) -> Facts {
         self.organizations = organizations;
+        self
+    }
+
+    /// Replaces the Service Quotas client (unit tests put a mocked one here).
+    pub fn with_servicequotas(mut self, servicequotas: aws_sdk_servicequotas::Client) -> Facts {
+        self.servicequotas = servicequotas;
         self
     }
 

@@ -39,6 +39,7 @@ static REGISTRY: &[&dyn Check] = {
         &inference_profile::InferenceProfile,
         &scp::Scp,
         &prompt_caching::PromptCaching,
+        &quotas::Quotas,
     ]
 };
 
@@ -70,7 +71,8 @@ mod tests {
                 "invoke",
                 "inference-profile",
                 "scp",
-                "prompt-caching"
+                "prompt-caching",
+                "quotas"
             ]
         );
     }

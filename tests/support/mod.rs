@@ -1,5 +1,6 @@
 //! The end-to-end harness: runs the real binary against moto (STS, IAM, Organizations) and the
-//! Bedrock stub, with a clean environment, and dumps everything when an assertion fails.
+//! Bedrock stub (Bedrock, Bedrock Runtime, Service Quotas), with a clean environment, and dumps
+//! everything when an assertion fails.
 
 #![allow(dead_code)]
 
@@ -117,6 +118,7 @@ impl Bed {
         set("AWS_ENDPOINT_URL_ORGANIZATIONS", moto.url().to_string());
         set("AWS_ENDPOINT_URL_BEDROCK", stub.url());
         set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", stub.url());
+        set("AWS_ENDPOINT_URL_SERVICE_QUOTAS", stub.url());
         // The stub's thread owns its own runtime; this one only started it.
         drop(runtime);
         Bed {

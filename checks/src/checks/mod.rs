@@ -13,6 +13,7 @@ pub mod model_catalog;
 mod model_support;
 pub(crate) use model_support::is_access_diagnosis;
 pub mod prompt_caching;
+pub mod quotas;
 pub mod region;
 pub mod scp;
 pub mod use_case;

@@ -211,6 +211,7 @@ pub struct ModelMemos {
     elsewhere: Memo<Vec<(String, bool)>>,
     pub(crate) membership: OnceCell<Result<(super::orgs::Membership, Evidence), FactError>>,
     pub(crate) scp_path: Memo<Result<super::orgs::ScpPath, FactError>>,
+    pub(crate) quotas: OnceCell<Result<super::quotas::QuotaLists, FactError>>,
 }
 
 fn request_id<T: RequestId>(o: &T) -> Option<String> {

@@ -34,6 +34,21 @@ fn profile_data() -> &'static Value {
     })
 }
 
+/// Amazon Bedrock's quotas in Service Quotas (`data/service_quotas.json`): code, name, AWS default,
+/// adjustable, description.
+pub fn service_quotas() -> &'static [Value] {
+    static Q: OnceLock<Value> = OnceLock::new();
+    Q.get_or_init(|| {
+        parse(
+            "service_quotas.json",
+            include_str!("../data/service_quotas.json"),
+        )
+    })["quotas"]
+        .as_array()
+        .map(Vec::as_slice)
+        .expect("service_quotas.json has a quota list")
+}
+
 pub fn availability() -> Value {
     parse(
         "availability.json",

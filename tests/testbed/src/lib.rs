@@ -17,6 +17,7 @@ mod faults;
 mod http;
 mod moto;
 mod ops;
+pub mod quotas;
 #[doc(hidden)]
 pub mod router;
 mod scenario;
@@ -32,7 +33,7 @@ use sha2::{Digest, Sha256};
 pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
-    is_stream_operation, scenarios_dir, Clock, Credentials, Fault, Override, Scenario,
+    is_stream_operation, scenarios_dir, Clock, Credentials, Fault, Override, QuotaSetting, Scenario,
 };
 pub use server::STUB_ACCOUNT;
 
@@ -43,7 +44,7 @@ pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEK
 /// One request as the stub saw it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Call {
-    /// `bedrock` or `bedrock-runtime`.
+    /// `bedrock`, `bedrock-runtime`, `servicequotas` or `sts`.
     pub service: String,
     /// e.g. `ListFoundationModels`; `UnknownOperation` when no route matched.
     pub operation: String,
@@ -182,6 +183,19 @@ pub mod introspect {
             region: "us-east-1",
         });
         (reply.status, reply.headers, reply.body)
+    }
+
+    /// A Service Quotas answer: status and JSON body (errors included) for a JSON 1.1 request body.
+    pub fn service_quotas_reply(
+        operation: &str,
+        body: &[u8],
+        scenario: &crate::Scenario,
+    ) -> (u16, Value) {
+        let reply = crate::quotas::handle(operation, body, "us-east-1", &scenario.quotas);
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
     }
 
     /// Every model id and inference-profile id the healthy account knows.

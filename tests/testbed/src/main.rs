@@ -44,7 +44,7 @@ fn main() {
             }
         };
         let url = stub.url();
-        println!("export AWS_ENDPOINT_URL_BEDROCK={url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url}");
+        println!("export AWS_ENDPOINT_URL_BEDROCK={url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ENDPOINT_URL_SERVICE_QUOTAS={url}");
         println!("export AWS_ACCESS_KEY_ID={TEST_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={TEST_SECRET_ACCESS_KEY} AWS_REGION=us-east-1 NO_PROXY=127.0.0.1");
         eprintln!("testbed: serving scenario {name:?}; Ctrl-C to stop");
         let _ = tokio::signal::ctrl_c().await;

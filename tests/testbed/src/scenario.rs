@@ -23,6 +23,31 @@ pub struct Scenario {
     pub latency_ms: u64,
     #[serde(default, rename = "override")]
     pub overrides: Vec<Override>,
+    /// The account's applied Service Quotas values, where they differ from the AWS defaults.
+    #[serde(default, rename = "quota")]
+    pub quotas: Vec<QuotaSetting>,
+}
+
+/// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSetting {
+    /// A quota code of `data/service_quotas.json`, e.g. `L-F4DDD3EB`.
+    pub code: String,
+    /// The applied value ListServiceQuotas and GetServiceQuota report; unset, the default.
+    #[serde(default)]
+    pub applied: Option<f64>,
+    /// `false`: ListServiceQuotas leaves the quota out, as AWS does when no applied value is
+    /// available (the default then applies).
+    #[serde(default = "listed_by_default")]
+    pub listed: bool,
+    /// An `ErrorReason` code sent instead of a value (`DEPENDENCY_ACCESS_DENIED_ERROR`, …).
+    #[serde(default)]
+    pub error_reason: Option<String>,
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -196,11 +221,42 @@ impl Scenario {
         if self.credentials.is_empty() {
             return Err("[credentials] must list at least one key".into());
         }
+        for (i, q) in self.quotas.iter().enumerate() {
+            let at = format!("quota #{} ({})", i + 1, q.code);
+            if !crate::catalog::service_quotas()
+                .iter()
+                .any(|known| known["code"] == q.code.as_str())
+            {
+                return Err(format!(
+                    "{at}: not a quota code of data/service_quotas.json"
+                ));
+            }
+            if q.applied.is_some_and(|v| !(0.0..=1e10).contains(&v)) {
+                return Err(format!(
+                    "{at}: `applied` must be between 0 and 10,000,000,000 (QuotaValue)"
+                ));
+            }
+            if let Some(reason) = &q.error_reason {
+                if !crate::quotas::ERROR_CODES.contains(&reason.as_str()) {
+                    return Err(format!(
+                        "{at}: `error_reason` must be one of {:?}",
+                        crate::quotas::ERROR_CODES
+                    ));
+                }
+            }
+            if !q.listed && (q.applied.is_some() || q.error_reason.is_some()) {
+                return Err(format!(
+                    "{at}: an unlisted quota has no applied value nor error"
+                ));
+            }
+        }
         for (i, o) in self.overrides.iter().enumerate() {
             let at = format!("override #{} ({})", i + 1, o.operation);
-            if !crate::router::ROUTES
-                .iter()
-                .any(|r| r.operation == o.operation)
+            let quotas = crate::quotas::OPERATIONS.contains(&o.operation.as_str());
+            if !quotas
+                && !crate::router::ROUTES
+                    .iter()
+                    .any(|r| r.operation == o.operation)
             {
                 return Err(format!("{at}: unknown operation"));
             }
@@ -254,9 +310,10 @@ impl Scenario {
                 if needle.is_empty() {
                     return Err(format!("{at}: `body_contains` must not be empty"));
                 }
-                let has_body = crate::router::ROUTES
-                    .iter()
-                    .any(|r| r.operation == o.operation && r.method == "POST");
+                let has_body = quotas
+                    || crate::router::ROUTES
+                        .iter()
+                        .any(|r| r.operation == o.operation && r.method == "POST");
                 if !has_body {
                     return Err(format!(
                         "{at}: `body_contains` needs an operation with a request body"
@@ -397,6 +454,28 @@ mod tests {
             Scenario::from_toml(custom).unwrap().overrides[0].status,
             Some(409)
         );
+    }
+
+    #[test]
+    fn quota_settings_name_real_codes_and_sane_values() {
+        let s = Scenario::from_toml(
+            "[[quota]]\ncode='L-F4DDD3EB'\napplied=4000\n[[quota]]\ncode='L-381AD9EE'\nlisted=false",
+        )
+        .unwrap();
+        assert_eq!(s.quotas[0].applied, Some(4000.0));
+        assert!(!s.quotas[1].listed);
+        for bad in [
+            "[[quota]]\ncode='L-NOPE'",
+            "[[quota]]\ncode='L-F4DDD3EB'\napplied=-1",
+            "[[quota]]\ncode='L-F4DDD3EB'\nerror_reason='NOPE'",
+            "[[quota]]\ncode='L-F4DDD3EB'\nlisted=false\napplied=1",
+        ] {
+            assert!(Scenario::from_toml(bad).is_err(), "{bad}");
+        }
+        let denied = Scenario::from_toml(
+            "[[override]]\noperation='ListServiceQuotas'\nerror_type='AccessDeniedException'\nsource='https://example.com/x'",
+        );
+        assert!(denied.is_ok(), "Service Quotas operations take overrides");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::faults;
 use crate::http::{self, ReadError, Request};
 use crate::ops::{self, Reply};
+use crate::quotas;
 use crate::router;
 use crate::scenario::{Fault, Override, Scenario};
 use crate::sigv4;
@@ -195,6 +196,9 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         headers: &request.headers,
         body: &request.body,
     };
+    if let Some(operation) = quotas_operation(request, raw_path) {
+        return quotas_answer(state, request, &signed, operation);
+    }
     if let Some(action) = sts_action(request, raw_path) {
         let (claimed, auth) =
             sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
@@ -215,7 +219,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
             match state.take_override(operation, region, routed.param.as_deref(), &request.body) {
                 Some(o) => {
                     delay = o.delay_ms;
-                    apply_override(&o, operation, || {
+                    apply_override(&o, operation, &REST_JSON, || {
                         default_reply(operation, &routed, raw_query, request, region)
                     })
                 }
@@ -244,6 +248,102 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         .push(call);
     (outcome, delay)
 }
+
+/// The Service Quotas operation of a JSON 1.1 request (`POST /` with
+/// `X-Amz-Target: ServiceQuotasV20190624.<Operation>`), if this is one.
+fn quotas_operation<'a>(request: &'a Request, raw_path: &str) -> Option<&'a str> {
+    if request.method != "POST" || raw_path != "/" {
+        return None;
+    }
+    request
+        .header("x-amz-target")?
+        .strip_prefix(quotas::TARGET_PREFIX)
+}
+
+/// Service Quotas: the same SigV4 checks (signing name `servicequotas`), scenario overrides, and
+/// errors in the JSON 1.1 shape.
+fn quotas_answer(
+    state: &State,
+    request: &Request,
+    signed: &sigv4::SignedRequest<'_>,
+    target: &str,
+) -> (Outcome, u64) {
+    let (claimed, auth) = sigv4::verify_for(
+        signed,
+        &state.scenario.credentials,
+        state.now(),
+        "servicequotas",
+    );
+    let region = claimed.region.clone();
+    let operation = quotas::OPERATIONS.iter().copied().find(|o| *o == target);
+    let mut delay = 0;
+    let outcome = match (operation, auth) {
+        (None, _) => Outcome::Respond(quotas::error(
+            400,
+            "UnknownOperationException",
+            &format!("no handler for {target}"),
+        )),
+        (Some(_), Err(e)) => Outcome::Respond(quotas::error(
+            (JSON_1_1.status_for)(e.code),
+            e.code,
+            &e.message,
+        )),
+        (Some(op), Ok(())) => {
+            let default = || {
+                quotas::handle(
+                    op,
+                    &request.body,
+                    region.as_deref().unwrap_or(DEFAULT_REGION),
+                    &state.scenario.quotas,
+                )
+            };
+            match state.take_override(op, region.as_deref(), None, &request.body) {
+                Some(o) => {
+                    delay = o.delay_ms;
+                    apply_override(&o, op, &JSON_1_1, default)
+                }
+                None => Outcome::Respond(default()),
+            }
+        }
+    };
+    let status = match &outcome {
+        Outcome::Respond(r) => r.status,
+        Outcome::Faulty(f) => f.reply.status,
+        Outcome::Hang | Outcome::Reset => 0,
+    };
+    let call = Call {
+        service: "servicequotas".into(),
+        operation: operation.unwrap_or("UnknownOperation").to_string(),
+        region: claimed.region,
+        access_key_id: claimed.access_key_id,
+        status,
+    };
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(call);
+    (outcome, delay)
+}
+
+/// How a protocol writes an error an override asks for.
+struct Protocol {
+    status_for: fn(&str) -> u16,
+    error: fn(u16, &str, Option<&str>) -> Reply,
+}
+
+/// Bedrock's restJson1: `x-amzn-ErrorType` and `{"message": …}`.
+const REST_JSON: Protocol = Protocol {
+    status_for: ops::status_for,
+    error: Reply::error,
+};
+
+/// Service Quotas' JSON 1.1: `{"__type": …, "message": …}`; every error is a 400 but the
+/// `ServiceException` fault.
+const JSON_1_1: Protocol = Protocol {
+    status_for: |code| if code == "ServiceException" { 500 } else { 400 },
+    error: |status, code, message| quotas::error(status, code, message.unwrap_or_default()),
+};
 
 /// The STS action of an awsQuery request (`POST /` with a form body), if this is one.
 fn sts_action(request: &Request, raw_path: &str) -> Option<String> {
@@ -335,7 +435,12 @@ fn default_reply(
     })
 }
 
-fn apply_override(o: &Override, operation: &str, default: impl FnOnce() -> Reply) -> Outcome {
+fn apply_override(
+    o: &Override,
+    operation: &str,
+    protocol: &Protocol,
+    default: impl FnOnce() -> Reply,
+) -> Outcome {
     match o.fault {
         Some(Fault::Hang) => return Outcome::Hang,
         Some(Fault::Reset) => return Outcome::Reset,
@@ -351,8 +456,8 @@ fn apply_override(o: &Override, operation: &str, default: impl FnOnce() -> Reply
         None => {}
     }
     if let Some(code) = &o.error_type {
-        let status = o.status.unwrap_or_else(|| ops::status_for(code));
-        return Outcome::Respond(Reply::error(status, code, o.message.as_deref()));
+        let status = o.status.unwrap_or_else(|| (protocol.status_for)(code));
+        return Outcome::Respond((protocol.error)(status, code, o.message.as_deref()));
     }
     if let Some(body) = &o.body {
         let mut reply = Reply::json(o.status.unwrap_or(200), &serde_json::Value::Null);

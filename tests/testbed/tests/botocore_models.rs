@@ -51,6 +51,7 @@ fn load_model(rel: &str) -> Value {
 struct Models {
     bedrock: Value,
     runtime: Value,
+    quotas: Value,
 }
 
 impl Models {
@@ -58,10 +59,14 @@ impl Models {
         Models {
             bedrock: load_model("bedrock/2023-04-20/service-2.json.gz"),
             runtime: load_model("bedrock-runtime/2023-09-30/service-2.json.gz"),
+            quotas: load_model("service-quotas/2019-06-24/service-2.json.gz"),
         }
     }
 
     fn for_op(&self, operation: &str) -> &Value {
+        if testbed::quotas::OPERATIONS.contains(&operation) {
+            return &self.quotas;
+        }
         let route = ROUTES.iter().find(|r| r.operation == operation).unwrap();
         if route.service == "bedrock" {
             &self.bedrock
@@ -439,4 +444,158 @@ fn validator_catches_drift() {
     ] {
         assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
     }
+}
+
+// ---- Service Quotas (JSON 1.1) ----
+
+/// A JSON 1.1 error body's code: `__type`, namespace and URI cut as the SDKs do.
+fn json_error_code(body: &Value) -> String {
+    let raw = body["__type"].as_str().unwrap_or_default();
+    let raw = raw.split(':').next().unwrap_or(raw);
+    raw.rsplit('#').next().unwrap_or(raw).to_string()
+}
+
+#[test]
+fn service_quotas_protocol_matches_the_model() {
+    let model = &Models::load().quotas;
+    let meta = &model["metadata"];
+    assert_eq!(meta["protocol"], "json");
+    assert_eq!(meta["jsonVersion"], "1.1");
+    assert_eq!(meta["targetPrefix"], "ServiceQuotasV20190624");
+    assert_eq!(
+        testbed::quotas::TARGET_PREFIX,
+        format!("{}.", meta["targetPrefix"].as_str().unwrap())
+    );
+    // The stub verifies SigV4 for this signing name (botocore: `endpointPrefix`, no override).
+    assert_eq!(meta["endpointPrefix"], "servicequotas");
+    assert!(meta.get("signingName").is_none_or(|n| n == "servicequotas"));
+    for op in testbed::quotas::OPERATIONS {
+        let http = &model["operations"][op]["http"];
+        assert_eq!(http["method"], "POST", "{op}");
+        assert_eq!(http["requestUri"], "/", "{op}");
+    }
+}
+
+#[test]
+fn service_quotas_answers_match_output_shapes_on_every_page() {
+    let model = &Models::load().quotas;
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for scenario in ["healthy", "quota_below_default"] {
+        let scenario = Scenario::load(scenario);
+        for op in ["ListServiceQuotas", "ListAWSDefaultServiceQuotas"] {
+            let mut token: Option<String> = None;
+            for page in 0.. {
+                assert!(page < 100, "{op} pages forever");
+                let mut body = serde_json::json!({"ServiceCode": "bedrock", "MaxResults": 100});
+                if let Some(t) = &token {
+                    body["NextToken"] = t.clone().into();
+                }
+                let (status, out) = testbed::introspect::service_quotas_reply(
+                    op,
+                    body.to_string().as_bytes(),
+                    &scenario,
+                );
+                assert_eq!(status, 200, "{op}: {out}");
+                let at = format!("{op}[page {page}]");
+                validate(model, output_shape(model, op), &out, &at, &mut errors);
+                checked += 1;
+                for q in out["Quotas"].as_array().unwrap() {
+                    let code = q["QuotaCode"].as_str().unwrap_or_default();
+                    let pattern = regex_lite_match(code);
+                    if !pattern {
+                        errors.push(format!(
+                            "{at}: QuotaCode {code} does not match [a-zA-Z][a-zA-Z0-9-]{{1,128}}"
+                        ));
+                    }
+                    if q["Description"]
+                        .as_str()
+                        .is_some_and(|d| d.chars().count() > 350)
+                    {
+                        errors.push(format!("{at}: {code}'s description is over 350 characters"));
+                    }
+                    if q["Value"]
+                        .as_f64()
+                        .is_some_and(|v| !(0.0..=1e10).contains(&v))
+                    {
+                        errors.push(format!(
+                            "{at}: {code}'s value is outside QuotaValue's range"
+                        ));
+                    }
+                }
+                match out["NextToken"].as_str() {
+                    Some(t) => {
+                        let shaped = t.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b == b'/' || b == b'+' || b == b'='
+                        });
+                        if !shaped {
+                            errors.push(format!(
+                                "{at}: NextToken {t:?} breaks the NextToken pattern"
+                            ));
+                        }
+                        token = Some(t.to_string());
+                    }
+                    None => break,
+                }
+            }
+        }
+        for (op, code) in [
+            ("GetServiceQuota", "L-F4DDD3EB"),
+            ("GetAWSDefaultServiceQuota", "L-381AD9EE"),
+        ] {
+            let body = serde_json::json!({"ServiceCode": "bedrock", "QuotaCode": code}).to_string();
+            let (status, out) =
+                testbed::introspect::service_quotas_reply(op, body.as_bytes(), &scenario);
+            assert_eq!(status, 200, "{op}: {out}");
+            validate(model, output_shape(model, op), &out, op, &mut errors);
+            checked += 1;
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "Service Quotas answers drift from the AWS model:\n{}",
+        errors.join("\n")
+    );
+    assert!(checked > 8, "only {checked} answers checked");
+}
+
+/// `[a-zA-Z][a-zA-Z0-9-]{1,128}`, the model's QuotaCode pattern.
+fn regex_lite_match(code: &str) -> bool {
+    let mut chars = code.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && (2..=129).contains(&code.len())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+#[test]
+fn service_quotas_errors_are_modeled_for_their_operations() {
+    let model = &Models::load().quotas;
+    let healthy = Scenario::load("healthy");
+    let mut errors = Vec::new();
+    for op in testbed::quotas::OPERATIONS {
+        let modeled = modeled_errors(model, op);
+        for body in [
+            r#"{"ServiceCode":"ec2"}"#.to_string(),
+            r#"{"ServiceCode":"bedrock","NextToken":"bm9wZQ==","QuotaCode":"L-00000000"}"#
+                .to_string(),
+            "not json".to_string(),
+            "{}".to_string(),
+        ] {
+            let (status, out) =
+                testbed::introspect::service_quotas_reply(op, body.as_bytes(), &healthy);
+            if status == 200 {
+                continue;
+            }
+            let code = json_error_code(&out);
+            if !modeled.contains(&code) {
+                errors.push(format!(
+                    "{op} answers {code} to {body}, which the model does not list ({modeled:?})"
+                ));
+            }
+            if out["message"].as_str().is_none_or(str::is_empty) {
+                errors.push(format!("{op}: an error without a message: {out}"));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }

@@ -493,3 +493,96 @@ async fn use_case_missing_and_access_denied_scenarios() {
     assert!(err.as_service_error().unwrap().is_access_denied_exception());
     assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
 }
+
+async fn quotas(stub: &Stub, s: Setup) -> aws_sdk_servicequotas::Client {
+    aws_sdk_servicequotas::Client::new(&sdk_config(stub, s).await)
+}
+
+#[tokio::test]
+async fn service_quotas_pages_sign_and_fail_like_json_1_1() {
+    let stub = Stub::start(Scenario::load("quota_below_default"))
+        .await
+        .unwrap();
+    let client = quotas(&stub, VALID).await;
+    // The SDK's own paginator follows NextToken through every page.
+    let applied: Vec<aws_sdk_servicequotas::types::ServiceQuota> = client
+        .list_service_quotas()
+        .service_code("bedrock")
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    let tpm = applied
+        .iter()
+        .find(|q| q.quota_code() == Some("L-F4DDD3EB"))
+        .unwrap();
+    assert_eq!(tpm.value(), Some(4000.0));
+    assert_eq!(
+        tpm.quota_name(),
+        Some("Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1")
+    );
+    let default = client
+        .get_aws_default_service_quota()
+        .service_code("bedrock")
+        .quota_code("L-F4DDD3EB")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default.quota().and_then(|q| q.value()), Some(5_000_000.0));
+    let pages = stub
+        .calls()
+        .iter()
+        .filter(|c| c.service == "servicequotas" && c.operation == "ListServiceQuotas")
+        .count();
+    assert!(pages > 1, "the list spans pages");
+    assert!(stub.calls().iter().all(|c| c.status == 200));
+    // A bad secret meets the same front door, and the JSON 1.1 error carries its code.
+    let wrong = Setup {
+        secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz",
+        ..VALID
+    };
+    let err = quotas(&stub, wrong)
+        .await
+        .list_aws_default_service_quotas()
+        .service_code("bedrock")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidSignatureException"));
+    let err = client
+        .get_service_quota()
+        .service_code("ec2")
+        .quota_code("L-1216C47A")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_service_error()
+            .unwrap()
+            .is_no_such_resource_exception(),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn service_quotas_access_denied_is_the_modeled_exception() {
+    let stub = Stub::start(Scenario::load("service_quotas_denied"))
+        .await
+        .unwrap();
+    let err = quotas(&stub, VALID)
+        .await
+        .list_service_quotas()
+        .service_code("bedrock")
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.as_service_error().unwrap();
+    assert!(service.is_access_denied_exception(), "{err:?}");
+    assert!(service
+        .message()
+        .unwrap()
+        .contains("servicequotas:ListServiceQuotas"));
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
+}
