@@ -157,15 +157,28 @@ fn finish(
 fn known_identity(facts: &Facts) -> Option<report::Identity> {
     let identity = facts.known_identity();
     let credentials = facts.known_credentials();
-    if identity.is_none() && credentials.is_none() {
+    let key = facts.key_in_use();
+    if identity.is_none() && credentials.is_none() && key.is_none() {
         return None;
     }
+    // Never the key: only the variable it came from.
+    let source = match (key, credentials) {
+        (Some(key), Some(c)) => Some(format!(
+            "Bedrock API key ({}) for bedrock and bedrock-runtime; {} for other services",
+            key.variable, c.source
+        )),
+        (Some(key), None) => Some(format!(
+            "Bedrock API key ({}) for bedrock and bedrock-runtime",
+            key.variable
+        )),
+        (None, c) => c.map(|c| c.source.clone()),
+    };
     Some(report::Identity {
         account_id: identity.map(|i| i.account_id.clone()),
         arn: identity.map(|i| i.arn.clone()),
         principal_type: identity
             .map(|i| checks::checks::identity::principal_type(&i.arn).to_string()),
-        credential_source: credentials.map(|c| c.source.clone()),
+        credential_source: source,
     })
 }
 

@@ -99,6 +99,7 @@ impl Check for IamPermissions {
                     .clone()
                     .unwrap_or_else(|| e.diagnosis.to_string()),
                 Err(FactError::Needs { check, .. }) => format!("needs `{check}`"),
+                Err(FactError::Unavailable(reason)) => reason,
             };
             empirical(facts, &id, &actions, &why_empirical).await
         })
