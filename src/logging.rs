@@ -63,6 +63,8 @@ impl Drop for RedactingWriter {
         for secret in self.secrets.iter() {
             line = line.replace(secret.as_str(), "<redacted>");
         }
+        // Bedrock API keys also when only part of one is quoted (a response body cut short).
+        let line = checks::facts::api_key::scrub(&line);
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 }

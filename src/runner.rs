@@ -189,6 +189,17 @@ fn to_result(
     elapsed: Duration,
 ) -> CheckResult {
     let meta = check.meta();
+    // A message AWS (or anything posing as it) sent back may quote the request's Authorization
+    // header: no Bedrock API key leaves the process, whole or in part.
+    let scrub = checks::facts::api_key::scrub;
+    let mut report = report;
+    report.summary = scrub(&report.summary);
+    for evidence in &mut report.evidence {
+        evidence.message = evidence.message.as_deref().map(scrub);
+    }
+    for value in report.vars.values_mut() {
+        *value = scrub(value);
+    }
     let fix = report
         .diagnosis
         .filter(|_| report.status != Status::Pass)
@@ -328,6 +339,29 @@ mod tests {
         assert_eq!(report.checks[0].diagnosis.as_deref(), Some(dx::TIMEOUT));
         assert_eq!(report.checks[1].status, Status::Pass);
         assert_eq!(report.exit_code(crate::report::FailOn::Fail), 1);
+    }
+
+    #[test]
+    fn no_bedrock_api_key_leaves_through_a_report() {
+        // What an endpoint that takes no API keys answers: SigV4's error quotes the header.
+        let key =
+            "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29tLz9BY3Rpb249Q2FsbFdpdGhCZWFyZXJUb2tlbg==";
+        let quoted = format!("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=Bearer {key}");
+        let report = CheckReport::error(
+            dx::UNKNOWN,
+            format!("bedrock ListFoundationModels failed: {quoted}"),
+        )
+        .evidence([checks::Evidence {
+            message: Some(quoted.clone()),
+            ..checks::Evidence::default()
+        }]);
+        let result = to_result(&Passes, None, report, Duration::ZERO);
+        let all = serde_json::to_string(&result).unwrap();
+        assert!(!all.contains("YmVkcm9jay5hbWF6"), "{all}");
+        assert!(
+            all.contains("Authorization=Bearer bedrock-api-key-YmVk…"),
+            "{all}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

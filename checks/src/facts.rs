@@ -255,18 +255,35 @@ impl Facts {
             loader = loader.endpoint_url(url);
         }
         let sdk = loader.load().await;
-        let api_key = api_key::ApiKey::from_env();
-        // The SDK takes a set-but-empty AWS_BEARER_TOKEN_BEDROCK as a key and would send it empty
-        // instead of signing (aws-sdk-bedrock `config.rs`; botocore does the same). `credentials`
-        // reports that; the other checks sign with the provider chain's credentials, so the rest
-        // of the report says what works once the variable is removed.
-        let sign_instead = api_key.as_ref().is_some_and(api_key::ApiKey::is_empty);
+        let found = api_key::value_from_env();
+        let api_key = found
+            .as_ref()
+            .map(|(variable, value)| api_key::ApiKey::parse(variable, value));
         let mut bedrock_config = aws_sdk_bedrock::config::Builder::from(&sdk);
         let mut runtime_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk);
-        if sign_instead {
-            let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
-            bedrock_config = bedrock_config.auth_scheme_preference([sigv4.clone()]);
-            runtime_config = runtime_config.auth_scheme_preference([sigv4]);
+        match found {
+            // The SDK takes a set-but-empty AWS_BEARER_TOKEN_BEDROCK as a key and would send it
+            // empty instead of signing (aws-sdk-bedrock `config.rs`; botocore does the same).
+            // `credentials` reports that; the other checks sign with the provider chain's
+            // credentials, so the rest of the report says what works once the variable is gone.
+            Some((_, value)) if value.trim().is_empty() => {
+                let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
+                bedrock_config = bedrock_config.auth_scheme_preference([sigv4.clone()]);
+                runtime_config = runtime_config.auth_scheme_preference([sigv4]);
+            }
+            // What the SDK does with the variable, done here in so many words: the token provider
+            // set on the loader above counts as set in code, and the SDK then leaves the bearer
+            // identity to it (the SSO token chain) even with the variable set.
+            Some((_, value)) => {
+                let bearer = aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+                bedrock_config = bedrock_config
+                    .bearer_token(aws_sdk_bedrock::config::Token::new(value.clone(), None))
+                    .auth_scheme_preference([bearer.clone()]);
+                runtime_config = runtime_config
+                    .bearer_token(aws_sdk_bedrockruntime::config::Token::new(value, None))
+                    .auth_scheme_preference([bearer]);
+            }
+            None => {}
         }
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),

@@ -78,12 +78,28 @@ fn describe(creds: &CredentialsFact) -> String {
 /// the services that still need them.
 async fn api_key_report(facts: &Facts, key: &ApiKey) -> Report {
     let now = SystemTime::now();
-    let signing = match facts.credentials().await {
-        Ok(creds) => format!("AWS credentials {}", describe(&creds)),
-        Err(FactError::Call(e)) if e.diagnosis == dx::NO_CREDENTIALS => {
-            "no AWS credentials were found".to_string()
+    // (what Bedrock calls are signed with when the key is empty, what the other services do)
+    let (signing, others) = match facts.credentials().await {
+        Ok(creds) => {
+            let creds = describe(&creds);
+            (
+                format!("this run signed Bedrock calls with {creds}"),
+                format!("STS, IAM and Organizations sign with {creds}"),
+            )
         }
-        Err(err) => format!("AWS credentials unusable ({})", err.to_report().summary),
+        Err(FactError::Call(e)) if e.diagnosis == dx::NO_CREDENTIALS => (
+            "no AWS credentials were found to sign with either".to_string(),
+            "STS, IAM and Organizations need AWS credentials, and none were found".to_string(),
+        ),
+        Err(err) => {
+            let why = err.to_report().summary;
+            (
+                format!("the AWS credentials to sign with are unusable ({why})"),
+                format!(
+                    "STS, IAM and Organizations need AWS credentials, which are unusable ({why})"
+                ),
+            )
+        }
     };
     let about = Evidence {
         service: "credentials".into(),
@@ -97,7 +113,7 @@ async fn api_key_report(facts: &Facts, key: &ApiKey) -> Report {
             dx::API_KEY_EMPTY,
             format!(
                 "{} is set but empty: AWS SDKs then send an empty API key to Bedrock instead of signing; \
-                 this run signed Bedrock calls with {signing}",
+                 {signing}",
                 key.variable
             ),
         )
@@ -108,7 +124,6 @@ async fn api_key_report(facts: &Facts, key: &ApiKey) -> Report {
         key.describe(now),
         key.variable
     );
-    let others = format!("STS, IAM and Organizations use {signing}");
     let mut notes = Vec::new();
     if key.padded {
         notes.push("the value has leading or trailing spaces, which are sent as part of the key");
@@ -308,7 +323,7 @@ mod api_key_tests {
             "ABSKQmVk…",
             "long-term, IAM user BedrockAPIKey-g28r",
             "accepted by bedrock ListFoundationModels",
-            "no AWS credentials were found",
+            "STS, IAM and Organizations need AWS credentials, and none were found",
         ] {
             assert!(report.summary.contains(part), "{part}: {}", report.summary);
         }

@@ -22,6 +22,34 @@ pub const GLOBAL_VARIABLE: &str = "AWS_BEARER_TOKEN";
 pub const SHORT_TERM_PREFIX: &str = "bedrock-api-key-";
 pub const LONG_TERM_PREFIX: &str = "ABSK";
 
+/// The variable that holds the key and its value, found as the SDK finds it: for the one place that
+/// hands the value to the SDK, and for [`ApiKey::from_env`]. Nothing else keeps the value.
+pub fn value_from_env() -> Option<(&'static str, String)> {
+    [VARIABLE, GLOBAL_VARIABLE].into_iter().find_map(|var| {
+        let value = std::env::var_os(var)?;
+        Some((var, value.to_string_lossy().into_owned()))
+    })
+}
+
+/// `text` with every Bedrock API key in it masked, whole or cut short (an endpoint that does not
+/// take API keys may quote the `Authorization` header back, as SigV4 errors do), and with the value
+/// of the key variable itself masked whatever its format. Reports and logs go through this.
+pub fn scrub(text: &str) -> String {
+    static KEYS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        regex::Regex::new(r"(bedrock-api-key-|ABSK)([A-Za-z0-9+/=%_-]{4})[A-Za-z0-9+/=%_-]+")
+            .expect("a valid pattern")
+    });
+    let mut out = keys.replace_all(text, "${1}${2}…").into_owned();
+    if let Some((_, value)) = value_from_env() {
+        let value = value.trim();
+        if value.len() >= 8 {
+            out = out.replace(value, "<redacted>");
+        }
+    }
+    out
+}
+
 /// What a key is, as far as it can be read without asking AWS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyKind {
@@ -79,10 +107,8 @@ impl ApiKey {
     /// The key the SDK will use, looked up as the SDK does: `AWS_BEARER_TOKEN_BEDROCK`, else
     /// `AWS_BEARER_TOKEN`. A variable that is set but empty counts: the SDK uses it too.
     pub fn from_env() -> Option<ApiKey> {
-        [VARIABLE, GLOBAL_VARIABLE].into_iter().find_map(|var| {
-            let value = std::env::var_os(var)?;
-            Some(ApiKey::parse(var, &value.to_string_lossy()))
-        })
+        let (variable, value) = value_from_env()?;
+        Some(ApiKey::parse(variable, &value))
     }
 
     /// Reads what can be read of `value`; only the masked prefix and the decoded facts are kept.
@@ -530,6 +556,24 @@ mod tests {
                 key.offline_problem(Some("us-east-1"), SystemTime::now()),
                 None
             );
+        }
+    }
+
+    #[test]
+    fn scrubs_keys_whole_or_cut_short() {
+        let key = short_term("us-east-1", "20260105T080000Z", 43200, false);
+        let echoed = format!("Authorization=Bearer {key}");
+        assert_eq!(scrub(&echoed), "Authorization=Bearer bedrock-api-key-YmVk…");
+        let cut = format!("body: \"{}…\" (300 bytes)", &key[..40]);
+        assert_eq!(scrub(&cut), "body: \"bedrock-api-key-YmVk……\" (300 bytes)");
+        let long = test_keys::long_term("c2VjcmV0");
+        assert_eq!(scrub(&format!("{long}.")), "ABSKQmVk….");
+        for plain in [
+            "User: arn:aws:iam::123456789012:user/x is not authorized",
+            "Bedrock API key ABSKQmVk… (long-term)",
+            "bedrock-api-key-YmVk… (short-term, us-east-1)",
+        ] {
+            assert_eq!(scrub(plain), plain);
         }
     }
 
