@@ -526,7 +526,7 @@ mod tests {
     #[test]
     fn malformed_keys_keep_their_kind_and_never_panic() {
         let inputs = [
-            format!("{SHORT_TERM_PREFIX}"),
+            SHORT_TERM_PREFIX.to_string(),
             format!("{SHORT_TERM_PREFIX}%%%not-base64"),
             format!("{SHORT_TERM_PREFIX}{}", b64("no query here")),
             format!("{SHORT_TERM_PREFIX}{}", b64("h/?X-Amz-Credential=a%2Fb&X-Amz-Date=x")),
