@@ -5,8 +5,8 @@ use std::io::Write;
 use std::sync::Arc;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The values that must never be written: the secret key and session token from the environment
-/// (and their URL-encoded forms, in case a request line is logged).
+/// The values that must never be written: the secret key, session token and Bedrock API key from
+/// the environment (and their URL-encoded forms, in case a request line is logged).
 fn secrets() -> Vec<String> {
     let mut values = Vec::new();
     for var in [
@@ -14,6 +14,7 @@ fn secrets() -> Vec<String> {
         "AWS_SESSION_TOKEN",
         "AWS_SECURITY_TOKEN",
         "AWS_BEARER_TOKEN_BEDROCK",
+        "AWS_BEARER_TOKEN",
     ] {
         if let Ok(v) = std::env::var(var) {
             if v.len() >= 4 {
@@ -62,6 +63,8 @@ impl Drop for RedactingWriter {
         for secret in self.secrets.iter() {
             line = line.replace(secret.as_str(), "<redacted>");
         }
+        // Bedrock API keys also when only part of one is quoted (a response body cut short).
+        let line = checks::facts::api_key::scrub(&line);
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 }

@@ -19,6 +19,12 @@ fn account_pattern() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"(^|[^0-9])\d{12}([^0-9]|$)").unwrap())
 }
 
+fn key_user_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // The IAM user IAM creates for a long-term Bedrock API key, named outside any ARN.
+    RE.get_or_init(|| Regex::new(r"BedrockAPIKey-[A-Za-z0-9]+").unwrap())
+}
+
 /// Masks one string. Public model and inference-profile names (`foundation-model/anthropic...`,
 /// `inference-profile/us.anthropic...`) are kept: they identify the model, not the customer.
 pub fn redact(text: &str) -> String {
@@ -48,8 +54,9 @@ pub fn redact(text: &str) -> String {
         };
         format!("{head}{resource}")
     });
+    let users_masked = key_user_pattern().replace_all(&arns_masked, "BedrockAPIKey-<redacted>");
     // Accounts standing alone; run twice because adjacent matches share their separator.
-    let mut out = arns_masked.into_owned();
+    let mut out = users_masked.into_owned();
     for _ in 0..2 {
         out = account_pattern()
             .replace_all(&out, format!("${{1}}{ACCOUNT_MASK}${{2}}"))
@@ -87,6 +94,14 @@ mod tests {
         assert!(
             out.contains("foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn masks_the_iam_user_of_a_long_term_api_key() {
+        assert_eq!(
+            redact("ABSKQmVk… (long-term, IAM user BedrockAPIKey-g28r of account 123456789012)"),
+            "ABSKQmVk… (long-term, IAM user BedrockAPIKey-<redacted> of account <account-id>)"
         );
     }
 

@@ -158,15 +158,28 @@ fn finish(
 fn known_identity(facts: &Facts) -> Option<report::Identity> {
     let identity = facts.known_identity();
     let credentials = facts.known_credentials();
-    if identity.is_none() && credentials.is_none() {
+    let key = facts.key_in_use();
+    if identity.is_none() && credentials.is_none() && key.is_none() {
         return None;
     }
+    // Never the key: only the variable it came from.
+    let source = match (key, credentials) {
+        (Some(key), Some(c)) => Some(format!(
+            "Bedrock API key ({}) for bedrock and bedrock-runtime; {} for other services",
+            key.variable, c.source
+        )),
+        (Some(key), None) => Some(format!(
+            "Bedrock API key ({}) for bedrock and bedrock-runtime",
+            key.variable
+        )),
+        (None, c) => c.map(|c| c.source.clone()),
+    };
     Some(report::Identity {
         account_id: identity.map(|i| i.account_id.clone()),
         arn: identity.map(|i| i.arn.clone()),
         principal_type: identity
             .map(|i| checks::checks::identity::principal_type(&i.arn).to_string()),
-        credential_source: credentials.map(|c| c.source.clone()),
+        credential_source: source,
     })
 }
 
@@ -177,6 +190,17 @@ fn to_result(
     elapsed: Duration,
 ) -> CheckResult {
     let meta = check.meta();
+    // A message AWS (or anything posing as it) sent back may quote the request's Authorization
+    // header: no Bedrock API key leaves the process, whole or in part.
+    let scrub = checks::facts::api_key::scrub;
+    let mut report = report;
+    report.summary = scrub(&report.summary);
+    for evidence in &mut report.evidence {
+        evidence.message = evidence.message.as_deref().map(scrub);
+    }
+    for value in report.vars.values_mut() {
+        *value = scrub(value);
+    }
     let fix = report
         .diagnosis
         .filter(|_| report.status != Status::Pass)
@@ -316,6 +340,29 @@ mod tests {
         assert_eq!(report.checks[0].diagnosis.as_deref(), Some(dx::TIMEOUT));
         assert_eq!(report.checks[1].status, Status::Pass);
         assert_eq!(report.exit_code(crate::report::FailOn::Fail), 1);
+    }
+
+    #[test]
+    fn no_bedrock_api_key_leaves_through_a_report() {
+        // What an endpoint that takes no API keys answers: SigV4's error quotes the header.
+        let key =
+            "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29tLz9BY3Rpb249Q2FsbFdpdGhCZWFyZXJUb2tlbg==";
+        let quoted = format!("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=Bearer {key}");
+        let report = CheckReport::error(
+            dx::UNKNOWN,
+            format!("bedrock ListFoundationModels failed: {quoted}"),
+        )
+        .evidence([checks::Evidence {
+            message: Some(quoted.clone()),
+            ..checks::Evidence::default()
+        }]);
+        let result = to_result(&Passes, None, report, Duration::ZERO);
+        let all = serde_json::to_string(&result).unwrap();
+        assert!(!all.contains("YmVkcm9jay5hbWF6"), "{all}");
+        assert!(
+            all.contains("Authorization=Bearer bedrock-api-key-YmVk…"),
+            "{all}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

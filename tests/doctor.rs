@@ -116,6 +116,11 @@ fn healthy_account_passes_and_the_report_has_every_field() {
     let calls = bed.stub.calls();
     let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
     assert_eq!(count("ListFoundationModels"), 1, "{calls:#?}");
+    // No API key in the environment: every Bedrock call is signed (tests/api_key.rs has the other path).
+    assert!(
+        calls.iter().all(|c| c.auth == "sigv4" && c.sigv4_signed),
+        "{calls:#?}"
+    );
     assert_eq!(count("GetFoundationModel"), 1, "{calls:#?}");
     assert_eq!(count("GetFoundationModelAvailability"), 1, "{calls:#?}");
     assert_eq!(count("ListInferenceProfiles"), 1, "{calls:#?}");

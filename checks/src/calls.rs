@@ -455,6 +455,15 @@ where
         },
         SdkError::ConstructionFailure(_) => {
             let text = display_chain(err);
+            // aws-smithy-runtime's bearer signer refuses a key an HTTP header cannot carry.
+            if text.contains("Bearer token contains characters") {
+                return Judged {
+                    status: Status::Fail,
+                    diagnosis: dx::API_KEY_REJECTED,
+                    code: None,
+                    message: text,
+                };
+            }
             let diagnosis = if text.contains("Missing Region")
                 || text.contains("region") && text.contains("missing")
             {

@@ -247,6 +247,7 @@ pub const FIX_VARIABLES: &[&str] = &[
     "suggestion",
     "endpoint",
     "quota_increases",
+    "key_region",
 ];
 
 /// The fix with its `{name}` placeholders filled from what the check or `explain` observed;
@@ -280,6 +281,10 @@ pub mod dx {
         INVALID_ACCESS_KEY = "invalid-access-key",
         SIGNATURE_MISMATCH = "signature-mismatch",
         EXPIRED_CREDENTIALS = "expired-credentials",
+        API_KEY_EMPTY = "api-key-empty",
+        API_KEY_REJECTED = "api-key-rejected",
+        API_KEY_EXPIRED = "api-key-expired",
+        API_KEY_OTHER_REGION = "api-key-other-region",
         ROOT_CREDENTIALS = "root-credentials",
         CLOCK_SKEW = "clock-skew",
         REGION_MISSING = "region-missing",
@@ -378,7 +383,8 @@ mod tests {
     #[test]
     fn codes_snapshot_guards_renames() {
         // Public contract: a rename or removal must show up here, in review.
-        let expected = "no-credentials invalid-access-key signature-mismatch expired-credentials root-credentials \
+        let expected = "no-credentials invalid-access-key signature-mismatch expired-credentials \
+            api-key-empty api-key-rejected api-key-expired api-key-other-region root-credentials \
             clock-skew region-missing region-invalid region-unsupported region-disabled endpoint-unreachable \
             iam-action-denied model-access-denied use-case-not-submitted use-case-mentions-claude \
             marketplace-permission-missing marketplace-subscription-pending payment-instrument-invalid \

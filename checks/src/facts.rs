@@ -6,6 +6,7 @@
 
 use crate::calls::{CallError, CallSite, Observed, Recorder};
 
+pub mod api_key;
 pub mod iam;
 pub mod models;
 pub mod orgs;
@@ -97,6 +98,9 @@ pub enum FactError {
     Needs { check: &'static str, reason: String },
     /// The call was made and failed.
     Call(CallError),
+    /// The fact does not apply to this setup (AWS credentials are needed, and only a Bedrock API
+    /// key is configured): the checks that need it skip, saying why.
+    Unavailable(String),
 }
 
 impl FactError {
@@ -108,6 +112,7 @@ impl FactError {
                 Report::skip(format!("needs `{check}` to pass first ({reason})"))
             }
             FactError::Call(err) => err.to_report(),
+            FactError::Unavailable(reason) => Report::skip(reason.clone()),
         }
     }
 }
@@ -123,6 +128,8 @@ pub struct Facts {
     iam: aws_sdk_iam::Client,
     organizations: aws_sdk_organizations::Client,
     servicequotas: aws_sdk_servicequotas::Client,
+    /// The Bedrock API key in the environment, if any (set but empty included).
+    api_key: Option<api_key::ApiKey>,
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
     anthropic_models: OnceCell<Result<ModelList, FactError>>,
@@ -250,10 +257,41 @@ impl Facts {
             loader = loader.endpoint_url(url);
         }
         let sdk = loader.load().await;
+        let found = api_key::value_from_env();
+        let api_key = found
+            .as_ref()
+            .map(|(variable, value)| api_key::ApiKey::parse(variable, value));
+        let mut bedrock_config = aws_sdk_bedrock::config::Builder::from(&sdk);
+        let mut runtime_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk);
+        match found {
+            // The SDK takes a set-but-empty AWS_BEARER_TOKEN_BEDROCK as a key and would send it
+            // empty instead of signing (aws-sdk-bedrock `config.rs`; botocore does the same).
+            // `credentials` reports that; the other checks sign with the provider chain's
+            // credentials, so the rest of the report says what works once the variable is gone.
+            Some((_, value)) if value.trim().is_empty() => {
+                let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
+                bedrock_config = bedrock_config.auth_scheme_preference([sigv4.clone()]);
+                runtime_config = runtime_config.auth_scheme_preference([sigv4]);
+            }
+            // What the SDK does with the variable, done here in so many words: the token provider
+            // set on the loader above counts as set in code, and the SDK then leaves the bearer
+            // identity to it (the SSO token chain) even with the variable set.
+            Some((_, value)) => {
+                let bearer = aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+                bedrock_config = bedrock_config
+                    .bearer_token(aws_sdk_bedrock::config::Token::new(value.clone(), None))
+                    .auth_scheme_preference([bearer.clone()]);
+                runtime_config = runtime_config
+                    .bearer_token(aws_sdk_bedrockruntime::config::Token::new(value, None))
+                    .auth_scheme_preference([bearer]);
+            }
+            None => {}
+        }
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),
-            bedrock: aws_sdk_bedrock::Client::new(&sdk),
-            runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
+            bedrock: aws_sdk_bedrock::Client::from_conf(bedrock_config.build()),
+            runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime_config.build()),
+            api_key,
             iam: aws_sdk_iam::Client::new(&sdk),
             organizations: aws_sdk_organizations::Client::new(&sdk),
             servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
@@ -266,6 +304,46 @@ impl Facts {
             identity: OnceCell::new(),
             anthropic_models: OnceCell::new(),
             clock_samples: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The Bedrock API key in the environment, if one is set (empty or not).
+    pub fn api_key(&self) -> Option<&api_key::ApiKey> {
+        self.api_key.as_ref()
+    }
+
+    /// The key bedrock and bedrock-runtime calls carry instead of a signature, when one does.
+    pub fn key_in_use(&self) -> Option<&api_key::ApiKey> {
+        self.api_key.as_ref().filter(|k| !k.is_empty())
+    }
+
+    /// Whether Bedrock calls can be made: with an API key, or with the chain's credentials.
+    pub(crate) async fn bedrock_ready(&self) -> Result<(), FactError> {
+        if self.key_in_use().is_some() {
+            return Ok(());
+        }
+        self.credentials()
+            .await
+            .map(|_| ())
+            .map_err(needs_credentials)
+    }
+
+    /// Whether STS, IAM and Organizations can be called: they take only signed requests, whatever
+    /// key Bedrock calls carry.
+    pub(crate) async fn sigv4_ready(&self, service: &str) -> Result<(), FactError> {
+        match self.credentials().await {
+            Ok(_) => Ok(()),
+            Err(FactError::Call(e)) if e.diagnosis == dx::NO_CREDENTIALS => {
+                match self.key_in_use() {
+                    Some(key) => Err(FactError::Unavailable(format!(
+                        "the Bedrock API key ({}) authenticates only bedrock and bedrock-runtime calls; \
+                         {service} needs AWS credentials, and the provider chain found none",
+                        key.variable
+                    ))),
+                    None => Err(needs_credentials(FactError::Call(e))),
+                }
+            }
+            Err(err) => Err(needs_credentials(err)),
         }
     }
 
@@ -342,9 +420,27 @@ impl Facts {
         let recorder = Recorder::new();
         let started = Instant::now();
         let result = send(recorder.clone()).await;
-        let observed = recorder.finish(site, started, result, request_id);
+        let mut observed = recorder.finish(site, started, result, request_id);
         self.observe(&observed, site.service);
+        if let Err(err) = &mut observed.result {
+            self.refine_key_rejection(err, site.service);
+        }
         observed
+    }
+
+    /// Bedrock rejects an expired key and a key of another Region with the same words as any
+    /// invalid key; when the key itself shows which, the diagnosis names it.
+    fn refine_key_rejection(&self, err: &mut CallError, service: &str) {
+        if err.diagnosis != dx::API_KEY_REJECTED || !service.starts_with("bedrock") {
+            return;
+        }
+        let Some(key) = self.key_in_use() else {
+            return;
+        };
+        if let Some(problem) = key.offline_problem(self.region(), SystemTime::now()) {
+            err.diagnosis = problem.code;
+            err.summary = format!("{}; {}", err.summary, problem.detail);
+        }
     }
 
     fn observe<T>(&self, observed: &Observed<T>, service: &str) {
@@ -413,7 +509,7 @@ impl Facts {
     }
 
     async fn load_identity(&self) -> Result<Identity, FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.sigv4_ready("sts GetCallerIdentity").await?;
         let site = CallSite {
             service: "sts",
             operation: "GetCallerIdentity",
@@ -454,7 +550,7 @@ impl Facts {
     }
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let site = CallSite {
             service: "bedrock",
             operation: "ListFoundationModels",
@@ -546,7 +642,7 @@ fn no_credentials(detail: String) -> FactError {
 fn needs_credentials(err: FactError) -> FactError {
     let reason = match err {
         FactError::Call(e) => e.diagnosis.to_string(),
-        FactError::Needs { reason, .. } => reason,
+        FactError::Needs { reason, .. } | FactError::Unavailable(reason) => reason,
     };
     FactError::Needs {
         check: "credentials",
@@ -637,6 +733,7 @@ impl Facts {
             organizations: aws_sdk_organizations::Client::new(&sdk),
             servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
             memos: models::ModelMemos::default(),
+            api_key: None,
             region_source: sdk.region().map(|_| region_source(&settings)),
             settings,
             profile_name: "default".to_string(),
@@ -762,6 +859,12 @@ impl Facts {
     /// Replaces the settings (unit tests adjust the defaults of a helper-built `Facts`).
     pub fn replace_settings(&mut self, settings: Settings) {
         self.settings = settings;
+    }
+
+    /// Sets the Bedrock API key as if read from the environment (unit tests).
+    pub fn with_api_key(mut self, key: Option<api_key::ApiKey>) -> Facts {
+        self.api_key = key;
+        self
     }
 
     /// Replaces the IAM client (unit tests put a mocked one here).

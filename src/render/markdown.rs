@@ -13,7 +13,7 @@ pub fn render(report: &Report) -> String {
     let who = report
         .identity
         .as_ref()
-        .and_then(|i| i.arn.as_deref())
+        .and_then(|i| i.arn.as_deref().or(i.credential_source.as_deref()))
         .unwrap_or("unknown");
     out.push_str(&format!(
         "- Caller: `{who}`\n- Region: `{}`\n- Model: `{}`\n\n",

@@ -69,7 +69,11 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
 
     let mut out = String::new();
     if let Some(identity) = &report.identity {
-        let who = identity.arn.as_deref().unwrap_or("unknown caller");
+        let who = identity
+            .arn
+            .as_deref()
+            .or(identity.credential_source.as_deref())
+            .unwrap_or("unknown caller");
         let region = report.target.region.as_deref().unwrap_or("no region");
         out.push_str(&format!(
             "bedrock-doctor {} · {who} · {region}\n",

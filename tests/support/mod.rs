@@ -75,7 +75,28 @@ impl Bed {
         secret: &str,
         token: Option<&str>,
     ) -> Bed {
-        let mut scenario = Scenario::load(scenario);
+        Bed::with_scenario(moto, Scenario::load(scenario), key, secret, token)
+    }
+
+    /// As [`Bed::new`], for a scenario built or changed in the test (keys made at run time).
+    pub fn from_scenario(scenario: Scenario) -> Bed {
+        let moto = Moto::shared();
+        Bed::with_scenario(
+            moto,
+            scenario,
+            &moto.access_key_id,
+            &moto.secret_access_key,
+            None,
+        )
+    }
+
+    pub fn with_scenario(
+        moto: &'static Moto,
+        mut scenario: Scenario,
+        key: &str,
+        secret: &str,
+        token: Option<&str>,
+    ) -> Bed {
         let expired = scenario.credentials.iter().any(|c| c.session_token_expired);
         scenario.credentials = vec![Credentials {
             access_key_id: key.to_string(),

@@ -1,13 +1,21 @@
-//! The AWS provider chain must yield credentials before anything else can be asked of AWS.
+//! The AWS provider chain must yield credentials before anything else can be asked of AWS, unless a
+//! Bedrock API key stands in for them on Bedrock's own calls.
 
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::facts::api_key::{ApiKey, KeyKind};
+use crate::facts::{CredentialsFact, FactError};
+use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 use std::time::SystemTime;
 
 /// **Inspects:** what the standard provider chain (environment, shared config and credentials files,
-/// SSO, credential_process, web identity, container, instance metadata) yields for the selected profile.
-/// **Calls:** nothing on AWS, except what the chain itself needs (SSO, STS for assumed roles, IMDS).
-/// **Reports:** the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry.
+/// SSO, credential_process, web identity, container, instance metadata) yields for the selected profile,
+/// and the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK`, which the SDK sends instead of a signature on
+/// bedrock and bedrock-runtime calls.
+/// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for assumed
+/// roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
+/// **Reports:** the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry;
+/// for an API key its first characters only, its kind, and what the key itself says (a short-term key's
+/// Region and expiry, a long-term key's IAM user).
 /// **False positives:** credentials that load can still be rejected by AWS; `identity` proves them.
 pub struct Credentials;
 
@@ -16,8 +24,8 @@ static META: CheckMeta = CheckMeta {
     title: "Credentials",
     category: Category::Credentials,
     per_model: false,
-    description: "The AWS provider chain yields credentials; their source, kind and expiry.",
-    calls: &[],
+    description: "The AWS provider chain yields credentials, or a Bedrock API key is set; their source, kind and expiry.",
+    calls: &["bedrock:ListFoundationModels"],
 };
 
 impl Check for Credentials {
@@ -27,19 +35,14 @@ impl Check for Credentials {
 
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
         Box::pin(async move {
+            if let Some(key) = facts.api_key() {
+                return api_key_report(facts, key).await;
+            }
             let creds = match facts.credentials().await {
                 Ok(creds) => creds,
                 Err(err) => return err.to_report().var("profile", facts.profile_name()),
             };
-            let kind = if creds.temporary {
-                "temporary"
-            } else {
-                "long-term"
-            };
-            let base = format!(
-                "{} ({kind}) from {}",
-                creds.access_key_id_masked, creds.source
-            );
+            let base = describe(&creds);
             match creds.expiry.map(|e| e.duration_since(SystemTime::now())) {
                 Some(Err(expired)) => Report::fail(
                     dx::EXPIRED_CREDENTIALS,
@@ -57,6 +60,135 @@ impl Check for Credentials {
             }
         })
     }
+}
+
+fn describe(creds: &CredentialsFact) -> String {
+    let kind = if creds.temporary {
+        "temporary"
+    } else {
+        "long-term"
+    };
+    format!(
+        "{} ({kind}) from {}",
+        creds.access_key_id_masked, creds.source
+    )
+}
+
+/// A Bedrock API key is set: the key is the verdict, the chain's credentials are described for
+/// the services that still need them.
+async fn api_key_report(facts: &Facts, key: &ApiKey) -> Report {
+    let now = SystemTime::now();
+    // (what Bedrock calls are signed with when the key is empty, what the other services do)
+    let (signing, others) = match facts.credentials().await {
+        Ok(creds) => {
+            let creds = describe(&creds);
+            (
+                format!("this run signed Bedrock calls with {creds}"),
+                format!("STS, IAM and Organizations sign with {creds}"),
+            )
+        }
+        Err(FactError::Call(e)) if e.diagnosis == dx::NO_CREDENTIALS => (
+            "no AWS credentials were found to sign with either".to_string(),
+            "STS, IAM and Organizations need AWS credentials, and none were found".to_string(),
+        ),
+        Err(err) => {
+            let why = err.to_report().summary;
+            (
+                format!("the AWS credentials to sign with are unusable ({why})"),
+                format!(
+                    "STS, IAM and Organizations need AWS credentials, which are unusable ({why})"
+                ),
+            )
+        }
+    };
+    let about = Evidence {
+        service: "credentials".into(),
+        operation: key.variable.into(),
+        region: key.region().map(str::to_string),
+        message: Some(key.consequences()),
+        ..Evidence::default()
+    };
+    if key.is_empty() {
+        return Report::fail(
+            dx::API_KEY_EMPTY,
+            format!(
+                "{} is set but empty: AWS SDKs then send an empty API key to Bedrock instead of signing; \
+                 {signing}",
+                key.variable
+            ),
+        )
+        .evidence([about]);
+    }
+    let shown = format!(
+        "Bedrock API key {} from {}",
+        key.describe(now),
+        key.variable
+    );
+    let mut notes = Vec::new();
+    if key.padded {
+        notes.push("the value has leading or trailing spaces, which are sent as part of the key");
+    }
+    if let Some(problem) = key.offline_problem(facts.region(), now) {
+        let report =
+            Report::fail(problem.code, format!("{shown}: {}", problem.detail)).evidence([about]);
+        return match key.region() {
+            Some(region) => report.var("key_region", region),
+            None => report,
+        };
+    }
+    if key.unsendable {
+        return Report::fail(
+            dx::API_KEY_REJECTED,
+            format!(
+                "{shown}: the value contains a line break or another control character, which an HTTP \
+                 header cannot carry, so the SDK refuses to send it"
+            ),
+        )
+        .evidence([about]);
+    }
+    if key.kind == KeyKind::Unrecognised {
+        notes.push(
+            "it does not start with `bedrock-api-key-` or `ABSK`, the prefixes of Bedrock API keys",
+        );
+    }
+    let notes: String = notes.iter().map(|n| format!("; {n}")).collect();
+    // The key is proven by the first Bedrock call of the run, which every model check needs anyway.
+    match facts.anthropic_models().await {
+        Ok(list) => Report::pass(format!(
+            "{shown}, accepted by bedrock ListFoundationModels; bedrock and bedrock-runtime calls \
+             carry it instead of a signature; {others}{notes}"
+        ))
+        .evidence([about, list.evidence]),
+        Err(FactError::Call(e)) if is_key_diagnosis(e.diagnosis) => {
+            Report::fail(e.diagnosis, format!("{shown}: {}{notes}", e.summary))
+                .evidence([about, e.evidence])
+        }
+        // A policy refusal names the principal: Bedrock knew who the key belongs to.
+        Err(FactError::Call(e))
+            if matches!(e.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) =>
+        {
+            Report::pass(format!(
+                "{shown}, accepted by Bedrock (ListFoundationModels was then refused by a policy: \
+                 {}); bedrock and bedrock-runtime calls carry it instead of a signature; {others}{notes}",
+                e.diagnosis
+            ))
+            .evidence([about, e.evidence])
+        }
+        Err(err) => Report::pass(format!(
+            "{shown}; bedrock and bedrock-runtime calls carry it instead of a signature (not yet \
+             proven: {}); {others}{notes}",
+            err.to_report().summary
+        ))
+        .evidence([about]),
+    }
+}
+
+/// The diagnoses that are about the API key itself.
+pub fn is_key_diagnosis(code: &str) -> bool {
+    matches!(
+        code,
+        dx::API_KEY_EMPTY | dx::API_KEY_REJECTED | dx::API_KEY_EXPIRED | dx::API_KEY_OTHER_REGION
+    )
 }
 
 fn human_duration(secs: u64) -> String {
@@ -122,6 +254,215 @@ mod tests {
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::NO_CREDENTIALS))
+        );
+    }
+}
+
+#[cfg(test)]
+mod api_key_tests {
+    use super::*;
+    use crate::facts::api_key::test_keys::{long_term, short_term_signed_ago};
+    use crate::facts::api_key::VARIABLE;
+    use crate::facts::test_support::{sdk_config, settings, test_credentials};
+    use crate::Status;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use std::time::Duration;
+
+    const MODELS: &str = r#"{"modelSummaries":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}]}"#;
+    // Bedrock's front door (headers: karthink/gptel#1397); message: ai4s-research/open-science#53.
+    const REJECTED: &str =
+        r#"{"Message":"Authentication failed: Please make sure your API Key is valid."}"#;
+
+    fn response(status: u16, body: &'static str) -> HttpResponse {
+        let mut r = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+        r.headers_mut()
+            .insert("x-amzn-RequestId", "5a1d7c9e-2222-4000-8000-000000000001");
+        if status >= 400 {
+            r.headers_mut().insert(
+                "x-amzn-ErrorType",
+                "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+            );
+        }
+        r
+    }
+
+    fn models_rule(status: u16, body: &'static str) -> Rule {
+        mock!(aws_sdk_bedrock::Client::list_foundation_models)
+            .then_http_response(move || response(status, body))
+    }
+
+    /// Facts with a key in the environment, with or without chain credentials, over a mocked Bedrock.
+    fn facts(key: &str, signing: bool, rules: &[&Rule]) -> Facts {
+        let sdk = sdk_config(signing.then(test_credentials), Some("us-east-1"));
+        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::Sequential, rules.iter().copied());
+        Facts::from_parts(
+            settings(),
+            sdk.clone(),
+            aws_sdk_sts::Client::new(&sdk),
+            bedrock,
+        )
+        .with_api_key(Some(ApiKey::parse(VARIABLE, key)))
+    }
+
+    fn assert_hidden(report: &Report, key: &str) {
+        let all = format!("{report:?}");
+        let tail = &key[key.len() - 12..];
+        assert!(!all.contains(tail), "the key leaked: {all}");
+    }
+
+    #[tokio::test]
+    async fn passes_an_accepted_key_without_chain_credentials() {
+        let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
+        let rule = models_rule(200, MODELS);
+        let report = Credentials.run(&facts(&key, false, &[&rule])).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        for part in [
+            "ABSKQmVk…",
+            "long-term, IAM user BedrockAPIKey-g28r",
+            "accepted by bedrock ListFoundationModels",
+            "STS, IAM and Organizations need AWS credentials, and none were found",
+        ] {
+            assert!(report.summary.contains(part), "{part}: {}", report.summary);
+        }
+        assert_eq!(report.evidence[0].operation, VARIABLE);
+        assert!(report.evidence[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("bedrock:CallWithBearerToken"));
+        assert_eq!(report.evidence[1].operation, "ListFoundationModels");
+        assert_hidden(&report, &key);
+    }
+
+    #[tokio::test]
+    async fn names_the_chain_credentials_other_services_use() {
+        let key = short_term_signed_ago("us-east-1", Duration::from_secs(60), 43200);
+        let rule = models_rule(200, MODELS);
+        let report = Credentials.run(&facts(&key, true, &[&rule])).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("short-term, us-east-1, expires in 11 h")
+                && report.summary.contains("AKIA************MPLE (long-term)"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(report.evidence[0].region.as_deref(), Some("us-east-1"));
+        assert_hidden(&report, &key);
+    }
+
+    #[tokio::test]
+    async fn fails_an_empty_key_without_calling_bedrock() {
+        let report = Credentials.run(&facts("", true, &[])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::API_KEY_EMPTY))
+        );
+        assert!(
+            report.summary.contains("set but empty")
+                && report.summary.contains("AKIA************MPLE"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn fails_a_key_bedrock_rejects() {
+        let key = long_term("cmV2b2tlZC1rZXktcmV2b2tlZC1rZXk=");
+        let rule = models_rule(403, REJECTED);
+        let report = Credentials.run(&facts(&key, false, &[&rule])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::API_KEY_REJECTED)),
+            "{report:?}"
+        );
+        assert!(
+            report.summary.contains("Authentication failed"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(report.evidence[1].http_status, Some(403));
+        assert_eq!(
+            report.evidence[1].error_code.as_deref(),
+            Some("AccessDeniedException")
+        );
+        assert_hidden(&report, &key);
+    }
+
+    #[tokio::test]
+    async fn fails_expired_and_other_region_keys_from_the_key_itself() {
+        let expired = short_term_signed_ago("us-east-1", Duration::from_secs(13 * 3600), 43200);
+        let report = Credentials.run(&facts(&expired, false, &[])).await;
+        assert_eq!(report.diagnosis, Some(dx::API_KEY_EXPIRED), "{report:?}");
+        assert!(
+            report.summary.contains("(short-term, us-east-1, expired)")
+                && report.summary.contains("expired 60 min ago, at "),
+            "{}",
+            report.summary
+        );
+
+        let elsewhere = short_term_signed_ago("eu-west-1", Duration::from_secs(60), 43200);
+        let report = Credentials.run(&facts(&elsewhere, false, &[])).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::API_KEY_OTHER_REGION))
+        );
+        assert_eq!(
+            report.vars.get("key_region").map(String::as_str),
+            Some("eu-west-1")
+        );
+        assert!(
+            report.summary.contains("this run calls us-east-1"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rejection_on_any_bedrock_call_is_named_by_what_the_key_says() {
+        let elsewhere = short_term_signed_ago("eu-west-1", Duration::from_secs(60), 43200);
+        let rule = models_rule(403, REJECTED);
+        let facts = facts(&elsewhere, false, &[&rule]);
+        let Err(FactError::Call(err)) = facts.anthropic_models().await else {
+            panic!("the rejection is a failed call");
+        };
+        assert_eq!(err.diagnosis, dx::API_KEY_OTHER_REGION, "{err:?}");
+        assert!(
+            err.summary.contains("generated for eu-west-1"),
+            "{}",
+            err.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn identity_skips_without_chain_credentials_when_a_key_is_set() {
+        let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
+        let facts = facts(&key, false, &[]);
+        let report = crate::checks::identity::Identity.run(&facts).await;
+        assert_eq!(report.status, Status::Skip, "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("authenticates only bedrock and bedrock-runtime")
+                && !report.summary.starts_with("needs `"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn a_control_character_in_the_key_fails_before_sending() {
+        let key = format!("{}\n", long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs"));
+        let report = Credentials.run(&facts(&key, false, &[])).await;
+        assert_eq!(report.diagnosis, Some(dx::API_KEY_REJECTED), "{report:?}");
+        assert!(
+            report.summary.contains("control character"),
+            "{}",
+            report.summary
         );
     }
 }

@@ -49,7 +49,12 @@ impl Check for IamPermissions {
 
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            if let Ok(identity) = facts.caller_identity().await {
+            // The signing caller says nothing of the principal behind a Bedrock API key.
+            let signing_caller = match facts.key_in_use() {
+                Some(_) => None,
+                None => facts.caller_identity().await.ok(),
+            };
+            if let Some(identity) = signing_caller {
                 if identity.arn.ends_with(":root") {
                     return Report::pass(
                         "the account root is not restricted by IAM policies (SCPs still apply)",
@@ -99,6 +104,7 @@ impl Check for IamPermissions {
                     .clone()
                     .unwrap_or_else(|| e.diagnosis.to_string()),
                 Err(FactError::Needs { check, .. }) => format!("needs `{check}`"),
+                Err(FactError::Unavailable(reason)) => reason,
             };
             empirical(facts, &id, &actions, &why_empirical).await
         })

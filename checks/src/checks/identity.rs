@@ -48,10 +48,18 @@ impl Check for Identity {
                 Err(err) => return err.to_report(),
             };
             let kind = principal_type(&identity.arn);
-            let summary = format!(
+            let mut summary = format!(
                 "account {} as {} ({kind})",
                 identity.account_id, identity.arn
             );
+            if let Some(key) = facts.key_in_use() {
+                // Bedrock authorizes the principal behind the key, which may be another one
+                // (a long-term key belongs to an IAM user of its own).
+                summary.push_str(&format!(
+                    "; bedrock and bedrock-runtime calls use the API key from {} instead (see `credentials`)",
+                    key.variable
+                ));
+            }
             let report = if kind == "root" {
                 Report::warn(dx::ROOT_CREDENTIALS, summary)
             } else {

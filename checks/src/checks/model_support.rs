@@ -10,7 +10,7 @@ use crate::{dx, Facts, Report};
 pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
     match facts.target_model().await {
         Ok(target) => Ok(target.model_id),
-        Err(err @ FactError::Needs { .. }) => Err(err.to_report()),
+        Err(err @ (FactError::Needs { .. } | FactError::Unavailable(_))) => Err(err.to_report()),
         Err(FactError::Call(e)) => Err(Report::skip(format!(
             "needs `model-catalog` to pass first ({})",
             e.diagnosis

@@ -62,8 +62,16 @@ impl Facts {
     }
 
     async fn load_simulation(&self, model_id: &str) -> Result<Simulation, FactError> {
+        if let Some(key) = self.key_in_use() {
+            // The simulator would evaluate the signing caller, while Bedrock authorizes the
+            // principal behind the key (a long-term key's own IAM user, say).
+            return Err(FactError::Unavailable(format!(
+                "Bedrock calls use the API key from {}, whose principal the simulator is not asked about",
+                key.variable
+            )));
+        }
         let identity = self.caller_identity().await.map_err(|e| match e {
-            FactError::Needs { .. } => e,
+            FactError::Needs { .. } | FactError::Unavailable(_) => e,
             FactError::Call(err) => FactError::Needs {
                 check: "identity",
                 reason: err.diagnosis.to_string(),

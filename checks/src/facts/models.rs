@@ -1,7 +1,7 @@
 //! Facts about the model under test: which model, what the catalog says of it, its availability,
 //! the account's use-case form and its Marketplace offers.
 
-use super::{needs_credentials, FactError, Facts, Memo};
+use super::{FactError, Facts, Memo};
 use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence, Status};
 use aws_sdk_bedrock::operation::RequestId;
@@ -309,7 +309,7 @@ impl Facts {
         model_id: &str,
         region: Option<&str>,
     ) -> Result<(ModelInfo, Evidence), FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let client = match region {
             Some(r) => self.bedrock_in(r),
             None => self.bedrock.clone(),
@@ -409,7 +409,7 @@ impl Facts {
     }
 
     async fn load_availability(&self, model_id: &str) -> Result<Availability, FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let site = CallSite {
             service: "bedrock",
             operation: "GetFoundationModelAvailability",
@@ -456,7 +456,7 @@ impl Facts {
     }
 
     async fn load_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let site = CallSite {
             service: "bedrock",
             operation: "ListFoundationModelAgreementOffers",
@@ -491,7 +491,7 @@ impl Facts {
     }
 
     async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let site = CallSite {
             service: "bedrock",
             operation: "GetUseCaseForModelAccess",

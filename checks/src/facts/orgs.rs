@@ -42,7 +42,8 @@ impl Facts {
     }
 
     async fn load_membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.credentials().await.map_err(super::needs_credentials)?;
+        self.sigv4_ready("organizations DescribeOrganization")
+            .await?;
         let site = CallSite {
             service: "organizations",
             operation: "DescribeOrganization",

@@ -2,7 +2,7 @@
 //! each destination region would be authorized.
 
 use super::runtime::{InvokeOutcome, MINIMAL_BODY};
-use super::{needs_credentials, FactError, Facts};
+use super::{FactError, Facts};
 use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence};
 use aws_sdk_bedrock::operation::RequestId;
@@ -118,7 +118,7 @@ impl Facts {
     }
 
     async fn load_profiles(&self) -> Result<(Vec<ProfileInfo>, Evidence), FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let mut profiles = Vec::new();
         let mut token: Option<String> = None;
         let mut evidence = Evidence::default();
@@ -228,7 +228,7 @@ impl Facts {
     }
 
     async fn load_profile(&self, id_or_arn: &str) -> Result<(ProfileInfo, Evidence), FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
+        self.bedrock_ready().await?;
         let site = CallSite {
             service: "bedrock",
             operation: "GetInferenceProfile",

@@ -4,7 +4,7 @@
 //! The first invocation of an Anthropic model also starts the account's Marketplace subscription
 //! (the setup guide's Step 1): a side effect AWS attaches to any first use, which `--no-invoke` avoids.
 
-use super::{needs_credentials, Facts};
+use super::Facts;
 use crate::calls::{one_line, CallError, CallSite, Observed};
 use crate::{dx, Evidence, Status};
 use aws_sdk_bedrockruntime::operation::RequestId;
@@ -143,7 +143,7 @@ impl Facts {
     /// An `InvokeModel` with this body, retried on throttling; also what `prompt-caching` sends.
     pub async fn invoke_body(&self, invoked_id: &str, body: &str) -> InvokeOutcome {
         let mut evidence = Vec::new();
-        if let Err(err) = self.credentials().await.map_err(needs_credentials) {
+        if let Err(err) = self.bedrock_ready().await {
             let result = Err(CallError {
                 status: Status::Skip,
                 diagnosis: dx::NO_CREDENTIALS,

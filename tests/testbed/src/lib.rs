@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api_key;
 mod catalog;
 pub mod eventstream;
 mod faults;
@@ -33,7 +34,8 @@ use sha2::{Digest, Sha256};
 pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
-    is_stream_operation, scenarios_dir, Clock, Credentials, Fault, Override, QuotaSetting, Scenario,
+    is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
+    Scenario, DEFAULT_REGION,
 };
 pub use server::STUB_ACCOUNT;
 
@@ -48,9 +50,16 @@ pub struct Call {
     pub service: String,
     /// e.g. `ListFoundationModels`; `UnknownOperation` when no route matched.
     pub operation: String,
-    /// From the SigV4 credential scope.
+    /// From the SigV4 credential scope; for a call with an API key, the Region the endpoint stands for.
     pub region: Option<String>,
     pub access_key_id: Option<String>,
+    /// How the request authenticated: `bearer` (`Authorization: Bearer ...`, an API key), `sigv4`
+    /// (`Authorization: AWS4-HMAC-SHA256 ...`) or `none` (no Authorization header, or another scheme).
+    pub auth: String,
+    /// Whether the request carried anything of a SigV4 signature: an `AWS4-HMAC-SHA256`
+    /// Authorization, an `X-Amz-Date` or `X-Amz-Security-Token` header, or an `X-Amz-Signature`
+    /// query parameter.
+    pub sigv4_signed: bool,
     /// HTTP status sent; 0 when a fault (hang, reset) sent none.
     pub status: u16,
 }

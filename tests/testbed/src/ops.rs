@@ -37,6 +37,20 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// An error from the service framework in front of Bedrock, before any operation runs: how
+    /// Bedrock refuses an API key (`{"Message": ...}`, the `coral.service` namespace; headers as
+    /// quoted in karthink/gptel#1397 and awslabs/aws-sdk-swift#1991).
+    pub fn front_door_error(status: u16, code: &str, message: &str) -> Reply {
+        let mut r = Reply::json(status, &json!({ "Message": message }));
+        r.headers.push((
+            "x-amzn-ErrorType".into(),
+            format!("{code}:http://internal.amazon.com/coral/com.amazon.coral.service/"),
+        ));
+        r
+    }
+}
+
 /// HTTP status AWS uses for each error code (botocore `error.httpStatusCode`; auth errors: 403).
 pub fn status_for(code: &str) -> u16 {
     match code {

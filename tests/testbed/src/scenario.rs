@@ -26,6 +26,13 @@ pub struct Scenario {
     /// The account's applied Service Quotas values, where they differ from the AWS defaults.
     #[serde(default, rename = "quota")]
     pub quotas: Vec<QuotaSetting>,
+    /// Bedrock API keys the stub accepts as `Authorization: Bearer <key>` (`[[api_key]]`).
+    #[serde(default, rename = "api_key")]
+    pub api_keys: Vec<ApiKey>,
+    /// The Region the endpoint stands for when a request names none: a call with an API key
+    /// carries no credential scope. Default: [`DEFAULT_REGION`].
+    #[serde(default)]
+    pub endpoint_region: Option<String>,
 }
 
 /// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).
@@ -48,6 +55,20 @@ pub struct QuotaSetting {
 
 fn listed_by_default() -> bool {
     true
+}
+
+/// The Region of a request that names none, unless the scenario says otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// A Bedrock API key the stub accepts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    /// The whole key, `bedrock-api-key-...` (short-term) or `ABSK...` (long-term).
+    pub key: String,
+    /// The only Region it works in (a short-term key's); none: every Region.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -250,6 +271,20 @@ impl Scenario {
                 ));
             }
         }
+        for (i, k) in self.api_keys.iter().enumerate() {
+            let prefixed = [
+                crate::api_key::SHORT_TERM_PREFIX,
+                crate::api_key::LONG_TERM_PREFIX,
+            ]
+            .iter()
+            .any(|p| k.key.len() > p.len() && k.key.starts_with(p));
+            if !prefixed {
+                return Err(format!(
+                    "api_key #{}: a key starts with `bedrock-api-key-` or `ABSK` (others are never accepted)",
+                    i + 1
+                ));
+            }
+        }
         for (i, o) in self.overrides.iter().enumerate() {
             let at = format!("override #{} ({})", i + 1, o.operation);
             let quotas = crate::quotas::OPERATIONS.contains(&o.operation.as_str());
@@ -380,6 +415,27 @@ mod tests {
         let one =
             Scenario::from_toml("[credentials]\naccess_key_id='A'\nsecret_access_key='B'").unwrap();
         assert_eq!(one.credentials[0].access_key_id, "A");
+    }
+
+    #[test]
+    fn parses_api_keys_and_refuses_keys_bedrock_never_issues() {
+        let s = Scenario::from_toml(
+            "endpoint_region = 'eu-west-1'\n[[api_key]]\nkey = 'ABSKQmVk'\n[[api_key]]\nkey = 'bedrock-api-key-YmVk'\nregion = 'eu-west-1'",
+        )
+        .unwrap();
+        assert_eq!(s.api_keys.len(), 2);
+        assert_eq!(s.api_keys[1].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.endpoint_region.as_deref(), Some("eu-west-1"));
+        assert!(Scenario::default().api_keys.is_empty());
+        for bad in ["", "ABSK", "AKIAIOSFODNN7EXAMPLE"] {
+            let text = format!("[[api_key]]\nkey = '{bad}'");
+            assert!(
+                Scenario::from_toml(&text)
+                    .unwrap_err()
+                    .contains("api_key #1"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

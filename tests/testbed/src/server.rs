@@ -8,17 +8,15 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::api_key;
 use crate::faults;
 use crate::http::{self, ReadError, Request};
 use crate::ops::{self, Reply};
 use crate::quotas;
 use crate::router;
-use crate::scenario::{Fault, Override, Scenario};
+use crate::scenario::{Fault, Override, Scenario, DEFAULT_REGION};
 use crate::sigv4;
 use crate::Call;
-
-/// Region assumed when a request carries no credential scope.
-const DEFAULT_REGION: &str = "us-east-1";
 
 pub struct State {
     pub scenario: Scenario,
@@ -196,20 +194,44 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         headers: &request.headers,
         body: &request.body,
     };
+    let scheme = auth_scheme(request, raw_query);
     if let Some(operation) = quotas_operation(request, raw_path) {
-        return quotas_answer(state, request, &signed, operation);
+        return quotas_answer(state, request, &signed, operation, scheme);
     }
     if let Some(action) = sts_action(request, raw_path) {
         let (claimed, auth) =
             sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
-        return sts_answer(state, action, claimed, auth);
+        return sts_answer(state, action, claimed, auth, scheme);
     }
-    let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
+    let endpoint_region = state
+        .scenario
+        .endpoint_region
+        .as_deref()
+        .unwrap_or(DEFAULT_REGION);
+    let (claimed, auth) = match bearer_token(request) {
+        // An API key names no Region: the call is about the Region of the endpoint it reached.
+        Some(token) => (
+            sigv4::Claimed {
+                access_key_id: None,
+                region: Some(endpoint_region.to_string()),
+            },
+            api_key::verify(
+                token,
+                &state.scenario.api_keys,
+                endpoint_region,
+                state.now(),
+            ),
+        ),
+        None => sigv4::verify(&signed, &state.scenario.credentials, state.now()),
+    };
     let region = claimed.region.as_deref();
     let mut delay = 0;
     let outcome = match (routed.operation, auth) {
         // AWS rejects unknown operations at the front door, before looking at the signature.
         (None, _) => Outcome::Respond(Reply::error(404, "UnknownOperationException", None)),
+        (Some(_), Err(e)) if scheme.0 == "bearer" => {
+            Outcome::Respond(Reply::front_door_error(403, e.code, &e.message))
+        }
         (Some(_), Err(e)) => Outcome::Respond(Reply::error(
             ops::status_for(e.code),
             e.code,
@@ -239,6 +261,8 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         operation: routed.operation.unwrap_or("UnknownOperation").to_string(),
         region: claimed.region,
         access_key_id: claimed.access_key_id,
+        auth: scheme.0.to_string(),
+        sigv4_signed: scheme.1,
         status,
     };
     state
@@ -267,6 +291,7 @@ fn quotas_answer(
     request: &Request,
     signed: &sigv4::SignedRequest<'_>,
     target: &str,
+    (auth_kind, sigv4_signed): (&'static str, bool),
 ) -> (Outcome, u64) {
     let (claimed, auth) = sigv4::verify_for(
         signed,
@@ -316,6 +341,8 @@ fn quotas_answer(
         operation: operation.unwrap_or("UnknownOperation").to_string(),
         region: claimed.region,
         access_key_id: claimed.access_key_id,
+        auth: auth_kind.into(),
+        sigv4_signed,
         status,
     };
     state
@@ -345,6 +372,45 @@ const JSON_1_1: Protocol = Protocol {
     error: |status, code, message| quotas::error(status, code, message.unwrap_or_default()),
 };
 
+fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The key of an `Authorization: Bearer <key>` header (RFC 6750: the scheme is case-insensitive).
+fn bearer_token(request: &Request) -> Option<&str> {
+    let value = header(request, "authorization")?;
+    let (scheme, rest) = value.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || !(rest.is_empty() || rest.starts_with(' ')) {
+        return None;
+    }
+    Some(rest.trim())
+}
+
+/// How a request authenticated (`bearer`, `sigv4` or `none`), and whether it carried any part of a
+/// SigV4 signature, so tests can tell an API-key call from a signed one.
+fn auth_scheme(request: &Request, raw_query: &str) -> (&'static str, bool) {
+    let authorization = header(request, "authorization").unwrap_or_default();
+    let sigv4_header = authorization.starts_with("AWS4-HMAC-SHA256");
+    let signed = sigv4_header
+        || header(request, "x-amz-date").is_some()
+        || header(request, "x-amz-security-token").is_some()
+        || raw_query
+            .split('&')
+            .any(|p| p.starts_with("X-Amz-Signature="));
+    let kind = if bearer_token(request).is_some() {
+        "bearer"
+    } else if sigv4_header {
+        "sigv4"
+    } else {
+        "none"
+    };
+    (kind, signed)
+}
+
 /// The STS action of an awsQuery request (`POST /` with a form body), if this is one.
 fn sts_action(request: &Request, raw_path: &str) -> Option<String> {
     if request.method != "POST" || raw_path != "/" {
@@ -365,6 +431,7 @@ fn sts_answer(
     action: String,
     claimed: sigv4::Claimed,
     auth: Result<(), sigv4::AuthError>,
+    scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
     let reply = match (action.as_str(), auth) {
         (_, Err(e)) => {
@@ -390,6 +457,8 @@ fn sts_answer(
         operation: action,
         region: claimed.region,
         access_key_id: claimed.access_key_id,
+        auth: scheme.0.to_string(),
+        sigv4_signed: scheme.1,
         status: reply.status,
     };
     state

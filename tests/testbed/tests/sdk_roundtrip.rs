@@ -586,3 +586,136 @@ async fn service_quotas_access_denied_is_the_modeled_exception() {
         .contains("servicequotas:ListServiceQuotas"));
     assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
 }
+
+/// A runtime client that sends `key` as a Bedrock API key, as `AWS_BEARER_TOKEN_BEDROCK` makes the
+/// SDK do (set in code here: the environment is shared by the tests of this binary).
+async fn with_api_key(stub: &Stub, key: &str) -> aws_sdk_bedrockruntime::Client {
+    let sdk = sdk_config(stub, VALID).await;
+    let conf = aws_sdk_bedrockruntime::config::Builder::from(&sdk)
+        .bearer_token(aws_sdk_bedrockruntime::config::Token::new(key, None))
+        .auth_scheme_preference([
+            aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID,
+        ])
+        .build();
+    aws_sdk_bedrockruntime::Client::from_conf(conf)
+}
+
+fn scenario_with_keys(toml: &str) -> Scenario {
+    Scenario::from_toml(toml).expect("scenario parses")
+}
+
+async fn invoke(client: &aws_sdk_bedrockruntime::Client) -> Result<(), (String, String)> {
+    client
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            (
+                e.code().unwrap_or_default().to_string(),
+                e.message().unwrap_or_default().to_string(),
+            )
+        })
+}
+
+#[tokio::test]
+async fn api_key_calls_carry_a_bearer_token_and_no_signature() {
+    let key = testbed::api_key::long_term_key("t3st", "123456789012", "c2VjcmV0LWtleQ==");
+    let stub = Stub::start(scenario_with_keys(&format!("[[api_key]]\nkey = '{key}'")))
+        .await
+        .unwrap();
+    invoke(&with_api_key(&stub, &key).await)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let calls = stub.calls();
+    let call = calls.last().unwrap();
+    assert_eq!(
+        (
+            call.auth.as_str(),
+            call.sigv4_signed,
+            call.status,
+            call.region.as_deref()
+        ),
+        ("bearer", false, 200, Some("us-east-1")),
+        "{calls:#?}"
+    );
+    // The same stub still takes signed requests, and says so.
+    runtime(&stub, VALID)
+        .await
+        .invoke_model()
+        .model_id(HAIKU3)
+        .content_type("application/json")
+        .body(Blob::new(BODY))
+        .send()
+        .await
+        .unwrap();
+    let signed = stub.calls().last().cloned().unwrap();
+    assert_eq!((signed.auth.as_str(), signed.sigv4_signed), ("sigv4", true));
+}
+
+#[tokio::test]
+async fn refused_api_keys_read_as_access_denied_with_bedrocks_words() {
+    let key = testbed::api_key::long_term_key("t3st", "123456789012", "c2VjcmV0LWtleQ==");
+    let stub = Stub::start(scenario_with_keys(&format!("[[api_key]]\nkey = '{key}'")))
+        .await
+        .unwrap();
+    let unknown = testbed::api_key::long_term_key("zzzz", "123456789012", "b3RoZXI=");
+    // The empty key is what the SDK sends for an empty AWS_BEARER_TOKEN_BEDROCK.
+    for (sent, message) in [
+        (unknown.as_str(), testbed::api_key::KEY_INVALID),
+        (TEST_ACCESS_KEY_ID, testbed::api_key::KEY_FORMAT_INVALID),
+        ("", testbed::api_key::KEY_FORMAT_INVALID),
+    ] {
+        let err = invoke(&with_api_key(&stub, sent).await).await.unwrap_err();
+        assert_eq!(
+            err,
+            ("AccessDeniedException".to_string(), message.to_string()),
+            "{sent:?}"
+        );
+        let call = stub.calls().last().cloned().unwrap();
+        assert_eq!(
+            (call.auth.as_str(), call.sigv4_signed, call.status),
+            ("bearer", false, 403)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_short_term_key_works_only_at_its_regions_endpoint() {
+    let creds = testbed::Credentials {
+        access_key_id: TEST_ACCESS_KEY_ID.into(),
+        secret_access_key: TEST_SECRET_ACCESS_KEY.into(),
+        session_token: None,
+        session_token_expired: false,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let key = testbed::api_key::short_term_key(&creds, "eu-west-1", now - 60, 43200);
+    let listed = format!("[[api_key]]\nkey = '{key}'\nregion = 'eu-west-1'");
+    let home = Stub::start(scenario_with_keys(&format!(
+        "endpoint_region = 'eu-west-1'\n{listed}"
+    )))
+    .await
+    .unwrap();
+    invoke(&with_api_key(&home, &key).await)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        home.calls().last().unwrap().region.as_deref(),
+        Some("eu-west-1")
+    );
+    let elsewhere = Stub::start(scenario_with_keys(&listed)).await.unwrap();
+    assert_eq!(
+        invoke(&with_api_key(&elsewhere, &key).await)
+            .await
+            .unwrap_err()
+            .1,
+        testbed::api_key::KEY_INVALID
+    );
+}
