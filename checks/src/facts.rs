@@ -28,6 +28,9 @@ use tokio::sync::OnceCell;
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub region: Option<String>,
+    /// The regions of a `--regions` sweep, in order (the first is where the account-wide checks
+    /// run); empty for a single-region run.
+    pub regions: Vec<String>,
     pub profile: Option<String>,
     pub models: Vec<String>,
     pub inference_profile: Option<String>,
@@ -41,6 +44,8 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionSource {
     Flag,
+    /// One region of a `--regions` sweep.
+    Sweep,
     Env(&'static str),
     ProfileOrImds,
 }
@@ -49,6 +54,7 @@ impl RegionSource {
     pub fn describe(&self, profile: &str) -> String {
         match self {
             RegionSource::Flag => "--region".into(),
+            RegionSource::Sweep => "--regions".into(),
             RegionSource::Env(var) => (*var).into(),
             RegionSource::ProfileOrImds => format!("profile `{profile}` (or instance metadata)"),
         }
@@ -111,6 +117,9 @@ impl FactError {
     }
 }
 
+/// The facts of one region. A `--regions` sweep has one per region, all built from the first
+/// region's (see [`Facts::for_region`]) and sharing [`Shared`]: the credentials, the caller, the
+/// Organization and the request limiter are the same whatever the region.
 pub struct Facts {
     settings: Settings,
     profile_name: String,
@@ -121,11 +130,31 @@ pub struct Facts {
     runtime: aws_sdk_bedrockruntime::Client,
     iam: aws_sdk_iam::Client,
     organizations: aws_sdk_organizations::Client,
+    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    memos: models::ModelMemos,
+    shared: std::sync::Arc<Shared>,
+    /// In a sweep, the first region's facts (`None` there and in a single-region run): without
+    /// `--model`, the model under test is picked there, so every region tests the same one.
+    home: Option<std::sync::Arc<Facts>>,
+}
+
+/// What the facts of every region of a run share: facts about the account, not the region, and
+/// what one region may learn for another (a model's catalog entry in a region, an authorization
+/// probe of a destination region), each fetched once per run.
+#[derive(Default)]
+pub(crate) struct Shared {
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
-    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    /// `Date` headers of every region's answers: they all sample the one local clock.
     clock_samples: Mutex<Vec<ClockSample>>,
-    memos: models::ModelMemos,
+    pub(crate) membership: OnceCell<Result<(orgs::Membership, Evidence), FactError>>,
+    pub(crate) scp_path: Memo<Result<orgs::ScpPath, FactError>>,
+    /// `GetFoundationModel` per region and model, keyed `region model`.
+    pub(crate) details: Memo<Result<(models::ModelInfo, Evidence), FactError>>,
+    /// Authorization probes per destination region and model, keyed `region model`: the answer
+    /// does not depend on the region whose profile routes there.
+    pub(crate) probes: Memo<(profiles::Destination, Evidence)>,
+    limiter: crate::limits::Limiter,
 }
 
 /// One lazily computed value per key (a model id): the per-model facts.
@@ -180,6 +209,53 @@ fn imds_client(timeout: Duration) -> aws_config::imds::Client {
         .build()
 }
 
+/// The provider chain, resolved once per run: the `credentials` check and every client of every
+/// region share one resolution (a `credential_process`, an SSO token exchange or an assumed role
+/// runs once, not once per client), until the credentials come within [`REFRESH_BEFORE`] of
+/// their expiry. Failures are not kept: the next caller tries again.
+#[derive(Debug)]
+struct ResolveOnce {
+    chain: aws_credential_types::provider::SharedCredentialsProvider,
+    resolved: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+}
+
+/// Credentials this close to their expiry are resolved again (the SDK's identity cache uses the
+/// same margin).
+const REFRESH_BEFORE: Duration = Duration::from_secs(10);
+
+impl ResolveOnce {
+    fn new(chain: impl aws_credential_types::provider::ProvideCredentials + 'static) -> Self {
+        ResolveOnce {
+            chain: aws_credential_types::provider::SharedCredentialsProvider::new(chain),
+            resolved: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            // Held across the resolution: concurrent first callers wait for the one in progress.
+            let mut resolved = self.resolved.lock().await;
+            let fresh_enough = |c: &aws_credential_types::Credentials| {
+                c.expiry()
+                    .is_none_or(|at| at > SystemTime::now() + REFRESH_BEFORE)
+            };
+            if let Some(creds) = resolved.as_ref().filter(|c| fresh_enough(c)) {
+                return Ok(creds.clone());
+            }
+            let creds = self.chain.provide_credentials().await?;
+            *resolved = Some(creds.clone());
+            Ok(creds)
+        })
+    }
+}
+
 impl Facts {
     pub async fn load(settings: Settings) -> Facts {
         let profile_name = settings
@@ -188,7 +264,13 @@ impl Facts {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_string());
 
-        let region_chain = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
+        // A sweep loads its first region; the others are built from it (`for_region`).
+        let wanted = settings
+            .regions
+            .first()
+            .cloned()
+            .or_else(|| settings.region.clone());
+        let region_chain = RegionProviderChain::first_try(wanted.map(Region::new))
             .or_else(aws_config::environment::region::EnvironmentVariableRegionProvider::new())
             .or_else(
                 aws_config::profile::region::ProfileFileRegionProvider::builder()
@@ -237,7 +319,7 @@ impl Facts {
             .await;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(&profile_name)
-            .credentials_provider(credentials)
+            .credentials_provider(ResolveOnce::new(credentials))
             .token_provider(token)
             .retry_config(retry)
             .timeout_config(timeouts);
@@ -259,11 +341,43 @@ impl Facts {
             settings,
             profile_name,
             region_source,
-            credentials: OnceCell::new(),
-            identity: OnceCell::new(),
             anthropic_models: OnceCell::new(),
-            clock_samples: Mutex::new(Vec::new()),
+            shared: std::sync::Arc::new(Shared::default()),
+            home: None,
         }
+    }
+
+    /// The facts of another region of a sweep, built from these (the first region's): the same
+    /// configuration, credentials provider and identity cache (so the credentials are resolved
+    /// once for every client of every region), the same STS, IAM and Organizations clients, and
+    /// the same [`Shared`] account facts and limiter. Only the Bedrock clients and the regional
+    /// facts are new.
+    pub fn for_region(home: &std::sync::Arc<Facts>, region: &str) -> Facts {
+        let sdk = home
+            .sdk
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Facts {
+            settings: home.settings.clone(),
+            profile_name: home.profile_name.clone(),
+            region_source: Some(RegionSource::Sweep),
+            bedrock: aws_sdk_bedrock::Client::new(&sdk),
+            runtime: aws_sdk_bedrockruntime::Client::new(&sdk),
+            sts: home.sts.clone(),
+            iam: home.iam.clone(),
+            organizations: home.organizations.clone(),
+            sdk,
+            anthropic_models: OnceCell::new(),
+            memos: models::ModelMemos::default(),
+            shared: std::sync::Arc::clone(&home.shared),
+            home: Some(std::sync::Arc::clone(home)),
+        }
+    }
+
+    /// The first region's facts in a sweep, for a region built by [`Facts::for_region`].
+    pub fn home(&self) -> Option<&Facts> {
+        self.home.as_deref()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -307,7 +421,8 @@ impl Facts {
     }
 
     pub fn clock_samples(&self) -> Vec<ClockSample> {
-        self.clock_samples
+        self.shared
+            .clock_samples
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
@@ -337,8 +452,15 @@ impl Facts {
             + 'static,
     {
         let recorder = Recorder::new();
+        // The one place every AWS call goes through: here it waits its turn (see `limits`).
+        let permit = self
+            .shared
+            .limiter
+            .acquire(site.service, site.operation, site.region)
+            .await;
         let started = Instant::now();
         let result = send(recorder.clone()).await;
+        drop(permit);
         let observed = recorder.finish(site, started, result, request_id);
         self.observe(&observed, site.service);
         observed
@@ -352,13 +474,14 @@ impl Facts {
                 local: a.received_at,
             })
         });
-        if let Ok(mut all) = self.clock_samples.lock() {
+        if let Ok(mut all) = self.shared.clock_samples.lock() {
             all.extend(samples);
         }
     }
 
     pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
-        self.credentials
+        self.shared
+            .credentials
             .get_or_init(|| self.load_credentials())
             .await
             .clone()
@@ -403,7 +526,8 @@ impl Facts {
     }
 
     pub async fn caller_identity(&self) -> Result<Identity, FactError> {
-        self.identity
+        self.shared
+            .identity
             .get_or_init(|| self.load_identity())
             .await
             .clone()
@@ -411,10 +535,12 @@ impl Facts {
 
     async fn load_identity(&self) -> Result<Identity, FactError> {
         self.credentials().await.map_err(needs_credentials)?;
+        // Made once per run, by whichever region asks first, always with the first region's
+        // STS client: the evidence names the region the call went to.
         let site = CallSite {
             service: "sts",
             operation: "GetCallerIdentity",
-            region: self.region(),
+            region: self.sts.config().region().map(|r| r.as_ref()),
         };
         let observed = self
             .call(
@@ -496,6 +622,9 @@ impl Facts {
 }
 
 fn region_source(settings: &Settings) -> RegionSource {
+    if !settings.regions.is_empty() {
+        return RegionSource::Sweep;
+    }
     if settings.region.is_some() {
         return RegionSource::Flag;
     }
@@ -639,10 +768,9 @@ impl Facts {
             sdk,
             sts,
             bedrock,
-            credentials: OnceCell::new(),
-            identity: OnceCell::new(),
             anthropic_models: OnceCell::new(),
-            clock_samples: Mutex::new(Vec::new()),
+            shared: std::sync::Arc::new(Shared::default()),
+            home: None,
         }
     }
 }
@@ -762,12 +890,12 @@ impl Facts {
 
     /// The caller's identity if some check already asked for it; never makes a call.
     pub fn known_identity(&self) -> Option<&Identity> {
-        self.identity.get().and_then(|r| r.as_ref().ok())
+        self.shared.identity.get().and_then(|r| r.as_ref().ok())
     }
 
     /// The credentials if some check already resolved them; never resolves them.
     pub fn known_credentials(&self) -> Option<&CredentialsFact> {
-        self.credentials.get().and_then(|r| r.as_ref().ok())
+        self.shared.credentials.get().and_then(|r| r.as_ref().ok())
     }
 }
 

@@ -16,6 +16,7 @@ static META: CheckMeta = CheckMeta {
     title: "Credentials",
     category: Category::Credentials,
     per_model: false,
+    per_region: false,
     description: "The AWS provider chain yields credentials; their source, kind and expiry.",
     calls: &[],
 };
