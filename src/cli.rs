@@ -111,6 +111,10 @@ pub struct CheckArgs {
     /// AWS region (default: the SDK's chain: AWS_REGION, AWS_DEFAULT_REGION, profile, instance metadata).
     #[arg(long)]
     pub region: Option<String>,
+    /// Check every listed region at once (comma-separated; `all-bedrock`: every commercial Bedrock
+    /// region) and print a matrix, check × region. Account-wide checks run once, in the first.
+    #[arg(long, value_delimiter = ',', conflicts_with = "region")]
+    pub regions: Vec<String>,
     /// Named profile from the shared config/credentials files (default: AWS_PROFILE, else `default`).
     #[arg(long)]
     pub profile: Option<String>,
@@ -209,6 +213,7 @@ impl CheckArgs {
         if let Some(region) = &self.region {
             check_region_shape(region).context("--region")?;
         }
+        let regions = expand_regions(&self.regions)?;
         if let Some(url) = &self.endpoint_url {
             validate_url(url).with_context(|| format!("--endpoint-url {url:?}"))?;
         }
@@ -231,6 +236,7 @@ impl CheckArgs {
             .collect();
         let settings = checks::Settings {
             region: self.region,
+            regions,
             profile: self.profile,
             models: dedup(self.model),
             inference_profile: self.inference_profile,
@@ -257,14 +263,46 @@ impl CheckArgs {
 }
 
 fn check_region_shape(region: &str) -> Result<()> {
-    if region.is_empty()
-        || !region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
+    if !is_region_name(region) {
         bail!("{region:?} is not a region name (lower-case letters, digits and dashes, e.g. us-east-1)");
     }
     Ok(())
+}
+
+/// Shaped like a region name: the typo of a real one is the `region` check's to explain.
+fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The `--regions` list, each region once in the order given, `all-bedrock` expanded to the
+/// commercial Bedrock regions: us-east-1 first, then the others alphabetically. The account-wide
+/// checks run in the first region, and us-east-1 is enabled in every account, whereas the
+/// alphabetically first (af-south-1) is an opt-in region an account may not have enabled.
+fn expand_regions(given: &[String]) -> Result<Vec<String>> {
+    let mut regions: Vec<String> = Vec::new();
+    for item in given {
+        let expanded: Vec<String> = if item == "all-bedrock" {
+            let mut all: Vec<String> = checks::regions::COMMERCIAL_BEDROCK_REGIONS
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            all.sort_by_key(|r| r != "us-east-1");
+            all
+        } else if is_region_name(item) {
+            vec![item.clone()]
+        } else {
+            bail!("--regions {item:?} is not a region name (lower-case letters, digits and dashes, e.g. us-east-1,eu-west-1, or all-bedrock)");
+        };
+        for region in expanded {
+            if !regions.contains(&region) {
+                regions.push(region);
+            }
+        }
+    }
+    Ok(regions)
 }
 
 /// The models in the order given, each once.
@@ -393,5 +431,41 @@ mod tests {
             args(&["--region", "us-esat-1"]).is_ok(),
             "a well-formed typo is the region check's to explain"
         );
+    }
+
+    #[test]
+    fn regions_are_listed_once_each_and_all_bedrock_expands() {
+        let run = args(&["--regions", "eu-west-1,us-east-1,eu-west-1"]).unwrap();
+        assert_eq!(run.settings.regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(run.settings.region, None);
+        let all = args(&["--regions", "all-bedrock"]).unwrap();
+        let mut sorted = all.settings.regions.clone();
+        sorted.sort();
+        assert_eq!(sorted, checks::regions::COMMERCIAL_BEDROCK_REGIONS);
+        assert_eq!(
+            all.settings.regions[0], "us-east-1",
+            "enabled in every account"
+        );
+        assert_eq!(all.settings.regions[1], "af-south-1");
+        let more = args(&["--regions", "eu-west-1,all-bedrock"]).unwrap();
+        assert_eq!(more.settings.regions.len(), all.settings.regions.len());
+        assert_eq!(more.settings.regions[..2], ["eu-west-1", "us-east-1"]);
+    }
+
+    #[test]
+    fn rejects_malformed_regions_and_regions_with_region() {
+        for bad in [
+            "US-East-1",
+            "us-east-1,,eu-west-1",
+            "",
+            "us east 1",
+            "all-bedrock!",
+        ] {
+            let Err(err) = args(&["--regions", bad]) else {
+                panic!("accepted --regions {bad:?}")
+            };
+            assert!(err.to_string().contains("--regions"), "{err}");
+        }
+        assert!(args(&["--regions", "us-east-1", "--region", "eu-west-1"]).is_err());
     }
 }

@@ -114,11 +114,22 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
     let live = !matches!(run.format, Format::Json | Format::Junit)
         && !run.quiet
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let titles: Vec<String> = runner::jobs(&run.selected, &run.settings.models)
+    let sweep = &run.settings.regions;
+    let titles: Vec<String> = runner::jobs(&run.selected, &run.settings.models, sweep.len())
         .iter()
-        .map(|(check, subject)| match subject {
-            Some(model) => format!("{} · {model}", check.meta().title),
-            None => check.meta().title.to_string(),
+        .map(|job| {
+            let mut title = job.check.meta().title.to_string();
+            if let Some(model) = &job.subject {
+                title.push_str(&format!(" · {model}"));
+            }
+            if let Some(region) = job
+                .region
+                .and_then(|i| sweep.get(i))
+                .filter(|_| sweep.len() > 1)
+            {
+                title.push_str(&format!(" · {region}"));
+            }
+            title
         })
         .collect();
     let progress = live.then(|| progress::Progress::start(&titles));

@@ -28,7 +28,13 @@ pub struct Tool {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Target {
+    /// The region of a single-region run; the first region of a `--regions` sweep (where the
+    /// account-wide checks ran).
     pub region: Option<String>,
+    /// Every region checked, in order: the `--regions` list, or the one region of a
+    /// single-region run (empty when none was configured).
+    #[serde(default)]
+    pub regions: Vec<String>,
     pub profile: Option<String>,
     pub model_id: Option<String>,
     /// Every model under test, in the order given (`--model a,b`); the picked one without `--model`.
@@ -99,6 +105,10 @@ pub struct CheckResult {
     /// The model a per-model check is about; `null` for account-wide checks.
     #[serde(default)]
     pub subject: Option<String>,
+    /// The region a region-scoped check ran in; `null` for account-wide checks (credentials,
+    /// identity, clock, IAM permissions), which run once per run.
+    #[serde(default)]
+    pub region: Option<String>,
     pub title: String,
     pub category: String,
     pub status: Status,
@@ -155,6 +165,11 @@ pub enum FailOn {
 }
 
 impl Report {
+    /// Whether this is a `--regions` sweep over more than one region (rendered as a matrix).
+    pub fn is_sweep(&self) -> bool {
+        self.target.regions.len() > 1
+    }
+
     /// The exit code the contract gives this report: 1 when anything failed or could not be judged
     /// (or warned, with `--fail-on warn`).
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {

@@ -8,6 +8,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
 
+/// One check to run: for a model (per-model checks, several models) and in a region (per-region
+/// checks: an index into the run's regions; `None` for account-wide checks, which run once, with
+/// the first region's facts).
+#[derive(Clone)]
+pub struct Job {
+    pub check: &'static dyn Check,
+    pub subject: Option<String>,
+    pub region: Option<usize>,
+}
+
 /// Runs the checks; `on_done` hears of each check as it finishes (the live progress).
 pub async fn run(
     settings: Settings,
@@ -18,8 +28,10 @@ pub async fn run(
     let started = Instant::now();
     let generated_at = SystemTime::now();
     let stop_at = tokio::time::Instant::now() + deadline;
+    let sweep = settings.regions.clone();
     let target = Target {
-        region: settings.region.clone(),
+        region: sweep.first().cloned().or_else(|| settings.region.clone()),
+        regions: sweep.clone(),
         profile: settings.profile.clone(),
         model_id: settings.models.first().cloned(),
         model_ids: settings.models.clone(),
@@ -27,42 +39,59 @@ pub async fn run(
         endpoint_url: settings.endpoint_url.clone(),
         app: None,
     };
-    let jobs = jobs(selected, &settings.models);
+    let jobs = jobs(selected, &settings.models, sweep.len().max(1));
+    // The region a job's report names, known before any fact is loaded.
+    let job_region = |job: &Job| -> Option<String> {
+        job.region
+            .and_then(|i| sweep.get(i).cloned().or_else(|| settings.region.clone()))
+    };
 
     // Loading the configuration may consult instance metadata for the region: it is bounded by
-    // the same deadline as the checks.
-    let facts = match tokio::time::timeout_at(stop_at, Facts::load(settings)).await {
+    // the same deadline as the checks. The other regions of a sweep are built from the first.
+    let home = match tokio::time::timeout_at(stop_at, Facts::load(settings.clone())).await {
         Ok(facts) => Arc::new(facts),
         Err(_) => {
             let checks = jobs
                 .iter()
-                .map(|(c, subject)| timed_out(*c, subject.clone(), deadline))
+                .map(|job| timed_out(job, job_region(job), deadline))
                 .collect();
             return finish(target, None, checks, started, generated_at);
         }
     };
+    let mut regional = vec![Arc::clone(&home)];
+    regional.extend(
+        sweep
+            .iter()
+            .skip(1)
+            .map(|region| Arc::new(Facts::for_region(&home, region))),
+    );
 
     let mut tasks = JoinSet::new();
     let mut task_index = HashMap::new();
-    for (index, (check, subject)) in jobs.iter().cloned().enumerate() {
-        let facts = Arc::clone(&facts);
+    for (index, job) in jobs.iter().cloned().enumerate() {
+        let facts = match job.region {
+            Some(i) => Arc::clone(&regional[i.min(regional.len() - 1)]),
+            None => Arc::clone(&home),
+        };
         let handle = tasks.spawn(async move {
             let check_started = Instant::now();
-            let report = match subject.clone() {
+            let report = match job.subject.clone() {
                 Some(model) => {
                     checks::facts::models::SUBJECT
-                        .scope(model, check.run(&facts))
+                        .scope(model, job.check.run(&facts))
                         .await
                 }
-                None => check.run(&facts).await,
+                None => job.check.run(&facts).await,
             };
             // The subject of a per-model check is the model it tested, picked or given.
-            let subject = if check.meta().per_model {
-                subject.or_else(|| facts.known_target())
+            let subject = if job.check.meta().per_model {
+                job.subject.or_else(|| facts.known_target())
             } else {
                 None
             };
-            (index, report, check_started.elapsed(), subject)
+            let region = job.region.and(facts.region().map(str::to_string));
+            let report = report.with_default_var("region", facts.region());
+            (index, report, check_started.elapsed(), subject, region)
         });
         task_index.insert(handle.id(), index);
     }
@@ -70,18 +99,16 @@ pub async fn run(
     let mut results: Vec<Option<CheckResult>> = vec![None; jobs.len()];
     loop {
         match tokio::time::timeout_at(stop_at, tasks.join_next_with_id()).await {
-            Ok(Some(Ok((_, (index, report, elapsed, subject))))) => {
-                let report = report.with_default_var("region", facts.region());
-                let result = to_result(jobs[index].0, subject, report, elapsed);
+            Ok(Some(Ok((_, (index, report, elapsed, subject, region))))) => {
+                let result = to_result(jobs[index].check, subject, region, report, elapsed);
                 on_done(index, &result);
                 results[index] = Some(result);
             }
             Ok(Some(Err(join_error))) => {
                 // A panic inside a check is a bug, reported as that check's error; the run goes on.
                 if let Some(&index) = task_index.get(&join_error.id()) {
-                    let (check, subject) = &jobs[index];
-                    results[index] =
-                        Some(crashed(*check, subject.clone(), &panic_text(join_error)));
+                    let job = &jobs[index];
+                    results[index] = Some(crashed(job, job_region(job), &panic_text(join_error)));
                 }
             }
             Ok(None) => break,
@@ -95,41 +122,54 @@ pub async fn run(
         .into_iter()
         .enumerate()
         .map(|(index, result)| {
-            result.unwrap_or_else(|| timed_out(jobs[index].0, jobs[index].1.clone(), deadline))
+            result.unwrap_or_else(|| timed_out(&jobs[index], job_region(&jobs[index]), deadline))
         })
         .collect();
 
-    let identity = known_identity(&facts);
+    let identity = known_identity(&home);
     let mut report = finish(target, identity, checks, started, generated_at);
-    report.target.region = facts.region().map(str::to_string).or(report.target.region);
-    report.target.profile = Some(facts.profile_name().to_string());
+    report.target.region = home.region().map(str::to_string).or(report.target.region);
+    if report.target.regions.is_empty() {
+        report.target.regions.extend(report.target.region.clone());
+    }
+    report.target.profile = Some(home.profile_name().to_string());
     if report.target.model_ids.is_empty() {
         // No --model: the model the doctor picked is the target.
-        report.target.model_ids.extend(facts.known_target());
+        report.target.model_ids.extend(home.known_target());
         report.target.model_id = report.target.model_ids.first().cloned();
     }
     report
 }
 
-/// What to run: each check once, and each per-model check once per model when several are given,
-/// in registry order and the models' order.
-pub fn jobs(
-    selected: &[&'static dyn Check],
-    models: &[String],
-) -> Vec<(&'static dyn Check, Option<String>)> {
-    selected
-        .iter()
-        .flat_map(|check| {
-            if check.meta().per_model && models.len() > 1 {
-                models
-                    .iter()
-                    .map(|m| (*check, Some(m.clone())))
-                    .collect::<Vec<_>>()
+/// What to run, in report order: each check in registry order; a per-model check once per model
+/// when several are given; a per-region check once in each of `regions` regions (in their order,
+/// within each model).
+pub fn jobs(selected: &[&'static dyn Check], models: &[String], regions: usize) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for check in selected {
+        let meta = check.meta();
+        let subjects: Vec<Option<String>> = if meta.per_model && models.len() > 1 {
+            models.iter().cloned().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for subject in subjects {
+            if meta.per_region {
+                jobs.extend((0..regions.max(1)).map(|i| Job {
+                    check: *check,
+                    subject: subject.clone(),
+                    region: Some(i),
+                }));
             } else {
-                vec![(*check, None)]
+                jobs.push(Job {
+                    check: *check,
+                    subject,
+                    region: None,
+                });
             }
-        })
-        .collect()
+        }
+    }
+    jobs
 }
 
 fn finish(
@@ -186,6 +226,7 @@ fn known_identity(facts: &Facts) -> Option<report::Identity> {
 fn to_result(
     check: &dyn Check,
     subject: Option<String>,
+    region: Option<String>,
     report: checks::Report,
     elapsed: Duration,
 ) -> CheckResult {
@@ -216,6 +257,7 @@ fn to_result(
     CheckResult {
         id: meta.id.into(),
         subject,
+        region,
         title: meta.title.into(),
         category: meta.category.as_str().into(),
         status: report.status,
@@ -227,7 +269,7 @@ fn to_result(
     }
 }
 
-fn timed_out(check: &dyn Check, subject: Option<String>, deadline: Duration) -> CheckResult {
+fn timed_out(job: &Job, region: Option<String>, deadline: Duration) -> CheckResult {
     let report = checks::Report::error(
         dx::TIMEOUT,
         format!(
@@ -235,15 +277,21 @@ fn timed_out(check: &dyn Check, subject: Option<String>, deadline: Duration) -> 
             deadline.as_secs_f64()
         ),
     );
-    to_result(check, subject, report, deadline)
+    to_result(job.check, job.subject.clone(), region, report, deadline)
 }
 
-fn crashed(check: &dyn Check, subject: Option<String>, detail: &str) -> CheckResult {
+fn crashed(job: &Job, region: Option<String>, detail: &str) -> CheckResult {
     let report = checks::Report::error(
         dx::UNKNOWN,
         format!("internal error in this check: {detail}"),
     );
-    to_result(check, subject, report, Duration::ZERO)
+    to_result(
+        job.check,
+        job.subject.clone(),
+        region,
+        report,
+        Duration::ZERO,
+    )
 }
 
 fn panic_text(err: tokio::task::JoinError) -> String {
@@ -282,6 +330,7 @@ mod tests {
         title: "Test",
         category: Category::Other,
         per_model: false,
+        per_region: false,
         description: "test",
         calls: &[],
     };
@@ -356,7 +405,7 @@ mod tests {
             message: Some(quoted.clone()),
             ..checks::Evidence::default()
         }]);
-        let result = to_result(&Passes, None, report, Duration::ZERO);
+        let result = to_result(&Passes, None, None, report, Duration::ZERO);
         let all = serde_json::to_string(&result).unwrap();
         assert!(!all.contains("YmVkcm9jay5hbWF6"), "{all}");
         assert!(

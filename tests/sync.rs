@@ -160,6 +160,29 @@ fn region_lists_match_botocore() {
         ours, bedrock,
         "checks/src/regions.rs BEDROCK_REGIONS drifted from botocore endpoints.json"
     );
+
+    let commercial: BTreeSet<String> = endpoints["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["partition"] == "aws")
+        .filter_map(|p| p["services"]["bedrock"]["endpoints"].as_object())
+        .flat_map(|e| e.iter())
+        .filter(|(name, spec)| {
+            !name.starts_with("bedrock-")
+                && !name.contains("fips")
+                && spec.get("deprecated").is_none()
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let ours: BTreeSet<String> = checks::regions::COMMERCIAL_BEDROCK_REGIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        ours, commercial,
+        "checks/src/regions.rs COMMERCIAL_BEDROCK_REGIONS drifted from botocore endpoints.json"
+    );
 }
 
 #[test]

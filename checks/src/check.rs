@@ -62,6 +62,9 @@ pub struct CheckMeta {
     pub category: Category,
     /// Runs once per model under test (`--model a,b`), rather than once per account.
     pub per_model: bool,
+    /// Depends on the region: a `--regions` sweep runs it once in each region (and per model when
+    /// `per_model`). Account-wide checks (`false`) run once, in the first region.
+    pub per_region: bool,
     /// What the check verifies, in one sentence.
     pub description: &'static str,
     /// The IAM actions of every AWS call it may make, its shared facts' included; empty when it

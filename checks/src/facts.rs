@@ -30,6 +30,9 @@ use tokio::sync::OnceCell;
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub region: Option<String>,
+    /// The regions of a `--regions` sweep, in order (the first is where the account-wide checks
+    /// run); empty for a single-region run.
+    pub regions: Vec<String>,
     pub profile: Option<String>,
     pub models: Vec<String>,
     pub inference_profile: Option<String>,
@@ -43,6 +46,8 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionSource {
     Flag,
+    /// One region of a `--regions` sweep.
+    Sweep,
     Env(&'static str),
     ProfileOrImds,
 }
@@ -51,6 +56,7 @@ impl RegionSource {
     pub fn describe(&self, profile: &str) -> String {
         match self {
             RegionSource::Flag => "--region".into(),
+            RegionSource::Sweep => "--regions".into(),
             RegionSource::Env(var) => (*var).into(),
             RegionSource::ProfileOrImds => format!("profile `{profile}` (or instance metadata)"),
         }
@@ -117,6 +123,9 @@ impl FactError {
     }
 }
 
+/// The facts of one region. A `--regions` sweep has one per region, all built from the first
+/// region's (see [`Facts::for_region`]) and sharing [`Shared`]: the credentials, the caller, the
+/// Organization and the request limiter are the same whatever the region.
 pub struct Facts {
     settings: Settings,
     profile_name: String,
@@ -130,11 +139,31 @@ pub struct Facts {
     servicequotas: aws_sdk_servicequotas::Client,
     /// The Bedrock API key in the environment, if any (set but empty included).
     api_key: Option<api_key::ApiKey>,
+    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    memos: models::ModelMemos,
+    shared: std::sync::Arc<Shared>,
+    /// In a sweep, the first region's facts (`None` there and in a single-region run): without
+    /// `--model`, the model under test is picked there, so every region tests the same one.
+    home: Option<std::sync::Arc<Facts>>,
+}
+
+/// What the facts of every region of a run share: facts about the account, not the region, and
+/// what one region may learn for another (a model's catalog entry in a region, an authorization
+/// probe of a destination region), each fetched once per run.
+#[derive(Default)]
+pub(crate) struct Shared {
     credentials: OnceCell<Result<CredentialsFact, FactError>>,
     identity: OnceCell<Result<Identity, FactError>>,
-    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    /// `Date` headers of every region's answers: they all sample the one local clock.
     clock_samples: Mutex<Vec<ClockSample>>,
-    memos: models::ModelMemos,
+    pub(crate) membership: OnceCell<Result<(orgs::Membership, Evidence), FactError>>,
+    pub(crate) scp_path: Memo<Result<orgs::ScpPath, FactError>>,
+    /// `GetFoundationModel` per region and model, keyed `region model`.
+    pub(crate) details: Memo<Result<(models::ModelInfo, Evidence), FactError>>,
+    /// Authorization probes per destination region and model, keyed `region model`: the answer
+    /// does not depend on the region whose profile routes there.
+    pub(crate) probes: Memo<(profiles::Destination, Evidence)>,
+    limiter: crate::limits::Limiter,
 }
 
 /// One lazily computed value per key (a model id): the per-model facts.
@@ -189,6 +218,53 @@ fn imds_client(timeout: Duration) -> aws_config::imds::Client {
         .build()
 }
 
+/// The provider chain, resolved once per run: the `credentials` check and every client of every
+/// region share one resolution (a `credential_process`, an SSO token exchange or an assumed role
+/// runs once, not once per client), until the credentials come within [`REFRESH_BEFORE`] of
+/// their expiry. Failures are not kept: the next caller tries again.
+#[derive(Debug)]
+struct ResolveOnce {
+    chain: aws_credential_types::provider::SharedCredentialsProvider,
+    resolved: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+}
+
+/// Credentials this close to their expiry are resolved again (the SDK's identity cache uses the
+/// same margin).
+const REFRESH_BEFORE: Duration = Duration::from_secs(10);
+
+impl ResolveOnce {
+    fn new(chain: impl aws_credential_types::provider::ProvideCredentials + 'static) -> Self {
+        ResolveOnce {
+            chain: aws_credential_types::provider::SharedCredentialsProvider::new(chain),
+            resolved: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            // Held across the resolution: concurrent first callers wait for the one in progress.
+            let mut resolved = self.resolved.lock().await;
+            let fresh_enough = |c: &aws_credential_types::Credentials| {
+                c.expiry()
+                    .is_none_or(|at| at > SystemTime::now() + REFRESH_BEFORE)
+            };
+            if let Some(creds) = resolved.as_ref().filter(|c| fresh_enough(c)) {
+                return Ok(creds.clone());
+            }
+            let creds = self.chain.provide_credentials().await?;
+            *resolved = Some(creds.clone());
+            Ok(creds)
+        })
+    }
+}
+
 impl Facts {
     pub async fn load(settings: Settings) -> Facts {
         let profile_name = settings
@@ -197,7 +273,13 @@ impl Facts {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_string());
 
-        let region_chain = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
+        // A sweep loads its first region; the others are built from it (`for_region`).
+        let wanted = settings
+            .regions
+            .first()
+            .cloned()
+            .or_else(|| settings.region.clone());
+        let region_chain = RegionProviderChain::first_try(wanted.map(Region::new))
             .or_else(aws_config::environment::region::EnvironmentVariableRegionProvider::new())
             .or_else(
                 aws_config::profile::region::ProfileFileRegionProvider::builder()
@@ -246,7 +328,7 @@ impl Facts {
             .await;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(&profile_name)
-            .credentials_provider(credentials)
+            .credentials_provider(ResolveOnce::new(credentials))
             .token_provider(token)
             .retry_config(retry)
             .timeout_config(timeouts);
@@ -261,36 +343,11 @@ impl Facts {
         let api_key = found
             .as_ref()
             .map(|(variable, value)| api_key::ApiKey::parse(variable, value));
-        let mut bedrock_config = aws_sdk_bedrock::config::Builder::from(&sdk);
-        let mut runtime_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk);
-        match found {
-            // The SDK takes a set-but-empty AWS_BEARER_TOKEN_BEDROCK as a key and would send it
-            // empty instead of signing (aws-sdk-bedrock `config.rs`; botocore does the same).
-            // `credentials` reports that; the other checks sign with the provider chain's
-            // credentials, so the rest of the report says what works once the variable is gone.
-            Some((_, value)) if value.trim().is_empty() => {
-                let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
-                bedrock_config = bedrock_config.auth_scheme_preference([sigv4.clone()]);
-                runtime_config = runtime_config.auth_scheme_preference([sigv4]);
-            }
-            // What the SDK does with the variable, done here in so many words: the token provider
-            // set on the loader above counts as set in code, and the SDK then leaves the bearer
-            // identity to it (the SSO token chain) even with the variable set.
-            Some((_, value)) => {
-                let bearer = aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
-                bedrock_config = bedrock_config
-                    .bearer_token(aws_sdk_bedrock::config::Token::new(value.clone(), None))
-                    .auth_scheme_preference([bearer.clone()]);
-                runtime_config = runtime_config
-                    .bearer_token(aws_sdk_bedrockruntime::config::Token::new(value, None))
-                    .auth_scheme_preference([bearer]);
-            }
-            None => {}
-        }
+        let (bedrock, runtime) = bedrock_clients(&sdk, found);
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),
-            bedrock: aws_sdk_bedrock::Client::from_conf(bedrock_config.build()),
-            runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime_config.build()),
+            bedrock,
+            runtime,
             api_key,
             iam: aws_sdk_iam::Client::new(&sdk),
             organizations: aws_sdk_organizations::Client::new(&sdk),
@@ -300,10 +357,9 @@ impl Facts {
             settings,
             profile_name,
             region_source,
-            credentials: OnceCell::new(),
-            identity: OnceCell::new(),
             anthropic_models: OnceCell::new(),
-            clock_samples: Mutex::new(Vec::new()),
+            shared: std::sync::Arc::new(Shared::default()),
+            home: None,
         }
     }
 
@@ -347,6 +403,42 @@ impl Facts {
         }
     }
 
+    /// The facts of another region of a sweep, built from these (the first region's): the same
+    /// configuration, credentials provider and identity cache (so the credentials are resolved
+    /// once for every client of every region), the same STS, IAM and Organizations clients, and
+    /// the same [`Shared`] account facts and limiter. Only the Bedrock clients and the regional
+    /// facts are new.
+    pub fn for_region(home: &std::sync::Arc<Facts>, region: &str) -> Facts {
+        let sdk = home
+            .sdk
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        let (bedrock, runtime) = bedrock_clients(&sdk, api_key::value_from_env());
+        Facts {
+            settings: home.settings.clone(),
+            profile_name: home.profile_name.clone(),
+            region_source: Some(RegionSource::Sweep),
+            bedrock,
+            runtime,
+            servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
+            api_key: home.api_key.clone(),
+            sts: home.sts.clone(),
+            iam: home.iam.clone(),
+            organizations: home.organizations.clone(),
+            sdk,
+            anthropic_models: OnceCell::new(),
+            memos: models::ModelMemos::default(),
+            shared: std::sync::Arc::clone(&home.shared),
+            home: Some(std::sync::Arc::clone(home)),
+        }
+    }
+
+    /// The first region's facts in a sweep, for a region built by [`Facts::for_region`].
+    pub fn home(&self) -> Option<&Facts> {
+        self.home.as_deref()
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -388,7 +480,8 @@ impl Facts {
     }
 
     pub fn clock_samples(&self) -> Vec<ClockSample> {
-        self.clock_samples
+        self.shared
+            .clock_samples
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
@@ -418,8 +511,15 @@ impl Facts {
             + 'static,
     {
         let recorder = Recorder::new();
+        // The one place every AWS call goes through: here it waits its turn (see `limits`).
+        let permit = self
+            .shared
+            .limiter
+            .acquire(site.service, site.operation, site.region)
+            .await;
         let started = Instant::now();
         let result = send(recorder.clone()).await;
+        drop(permit);
         let mut observed = recorder.finish(site, started, result, request_id);
         self.observe(&observed, site.service);
         if let Err(err) = &mut observed.result {
@@ -451,13 +551,14 @@ impl Facts {
                 local: a.received_at,
             })
         });
-        if let Ok(mut all) = self.clock_samples.lock() {
+        if let Ok(mut all) = self.shared.clock_samples.lock() {
             all.extend(samples);
         }
     }
 
     pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
-        self.credentials
+        self.shared
+            .credentials
             .get_or_init(|| self.load_credentials())
             .await
             .clone()
@@ -502,7 +603,8 @@ impl Facts {
     }
 
     pub async fn caller_identity(&self) -> Result<Identity, FactError> {
-        self.identity
+        self.shared
+            .identity
             .get_or_init(|| self.load_identity())
             .await
             .clone()
@@ -510,10 +612,12 @@ impl Facts {
 
     async fn load_identity(&self) -> Result<Identity, FactError> {
         self.sigv4_ready("sts GetCallerIdentity").await?;
+        // Made once per run, by whichever region asks first, always with the first region's
+        // STS client: the evidence names the region the call went to.
         let site = CallSite {
             service: "sts",
             operation: "GetCallerIdentity",
-            region: self.region(),
+            region: self.sts.config().region().map(|r| r.as_ref()),
         };
         let observed = self
             .call(
@@ -594,7 +698,48 @@ impl Facts {
     }
 }
 
+/// The Bedrock clients, with the API key in the environment when one is set (`found`: the
+/// variable and its value).
+fn bedrock_clients(
+    sdk: &SdkConfig,
+    found: Option<(&'static str, String)>,
+) -> (aws_sdk_bedrock::Client, aws_sdk_bedrockruntime::Client) {
+    let mut bedrock_config = aws_sdk_bedrock::config::Builder::from(sdk);
+    let mut runtime_config = aws_sdk_bedrockruntime::config::Builder::from(sdk);
+    match found {
+        // The SDK takes a set-but-empty AWS_BEARER_TOKEN_BEDROCK as a key and would send it
+        // empty instead of signing (aws-sdk-bedrock `config.rs`; botocore does the same).
+        // `credentials` reports that; the other checks sign with the provider chain's
+        // credentials, so the rest of the report says what works once the variable is gone.
+        Some((_, value)) if value.trim().is_empty() => {
+            let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
+            bedrock_config = bedrock_config.auth_scheme_preference([sigv4.clone()]);
+            runtime_config = runtime_config.auth_scheme_preference([sigv4]);
+        }
+        // What the SDK does with the variable, done here in so many words: the token provider
+        // set on the loader in `Facts::load` counts as set in code, and the SDK then leaves the bearer
+        // identity to it (the SSO token chain) even with the variable set.
+        Some((_, value)) => {
+            let bearer = aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+            bedrock_config = bedrock_config
+                .bearer_token(aws_sdk_bedrock::config::Token::new(value.clone(), None))
+                .auth_scheme_preference([bearer.clone()]);
+            runtime_config = runtime_config
+                .bearer_token(aws_sdk_bedrockruntime::config::Token::new(value, None))
+                .auth_scheme_preference([bearer]);
+        }
+        None => {}
+    }
+    (
+        aws_sdk_bedrock::Client::from_conf(bedrock_config.build()),
+        aws_sdk_bedrockruntime::Client::from_conf(runtime_config.build()),
+    )
+}
+
 fn region_source(settings: &Settings) -> RegionSource {
+    if !settings.regions.is_empty() {
+        return RegionSource::Sweep;
+    }
     if settings.region.is_some() {
         return RegionSource::Flag;
     }
@@ -740,10 +885,9 @@ impl Facts {
             sdk,
             sts,
             bedrock,
-            credentials: OnceCell::new(),
-            identity: OnceCell::new(),
             anthropic_models: OnceCell::new(),
-            clock_samples: Mutex::new(Vec::new()),
+            shared: std::sync::Arc::new(Shared::default()),
+            home: None,
         }
     }
 }
@@ -875,12 +1019,12 @@ impl Facts {
 
     /// The caller's identity if some check already asked for it; never makes a call.
     pub fn known_identity(&self) -> Option<&Identity> {
-        self.identity.get().and_then(|r| r.as_ref().ok())
+        self.shared.identity.get().and_then(|r| r.as_ref().ok())
     }
 
     /// The credentials if some check already resolved them; never resolves them.
     pub fn known_credentials(&self) -> Option<&CredentialsFact> {
-        self.credentials.get().and_then(|r| r.as_ref().ok())
+        self.shared.credentials.get().and_then(|r| r.as_ref().ok())
     }
 }
 

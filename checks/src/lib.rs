@@ -7,6 +7,7 @@ pub mod catalogue;
 mod check;
 pub mod checks;
 pub mod facts;
+pub mod limits;
 pub mod policy;
 pub mod regions;
 mod report;
@@ -75,5 +76,24 @@ mod tests {
                 "quotas"
             ]
         );
+    }
+
+    #[test]
+    fn only_the_account_wide_checks_run_once_in_a_sweep() {
+        let once: Vec<&str> = registry()
+            .iter()
+            .map(|c| c.meta())
+            .filter(|m| !m.per_region)
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(
+            once,
+            ["credentials", "identity", "clock", "iam-permissions"]
+        );
+        // Every per-model check depends on the region: models are offered per region.
+        assert!(registry()
+            .iter()
+            .map(|c| c.meta())
+            .all(|m| m.per_region || !m.per_model));
     }
 }

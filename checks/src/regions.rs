@@ -100,6 +100,45 @@ pub const BEDROCK_REGIONS: &[&str] = &[
     "eusc-de-east-1",
 ];
 
+/// The Bedrock regions of the commercial (`aws`) partition: what `--regions all-bedrock` sweeps.
+/// GovCloud, the ISO partitions and the European Sovereign Cloud need credentials of their own
+/// partition, so a sweep with one set of credentials leaves them out.
+pub const COMMERCIAL_BEDROCK_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
 /// Regions an account must enable before use (those launched after 20 March 2019), per
 /// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
 pub const OPT_IN_REGIONS: &[&str] = &[
@@ -229,6 +268,14 @@ mod tests {
         );
         assert_eq!(judge("ap-east-1"), RegionVerdict::NoBedrock);
         assert_eq!(judge("cn-north-1"), RegionVerdict::NoBedrock);
+    }
+
+    #[test]
+    fn the_commercial_bedrock_regions_are_bedrock_regions() {
+        for region in COMMERCIAL_BEDROCK_REGIONS {
+            assert!(BEDROCK_REGIONS.contains(region), "{region}");
+        }
+        assert!(!COMMERCIAL_BEDROCK_REGIONS.contains(&"us-gov-west-1"));
     }
 
     #[test]

@@ -33,17 +33,25 @@ pub fn render(report: &Report) -> String {
     ));
     out.push_str(&format!(
         "  <testsuite name=\"bedrock-doctor {}\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\" timestamp=\"{}\">\n",
-        escape(report.target.region.as_deref().unwrap_or("no region")),
+        escape(&if report.is_sweep() {
+            report.target.regions.join(", ")
+        } else {
+            report.target.region.clone().unwrap_or_else(|| "no region".into())
+        }),
         s.fail,
         s.error,
         s.skip,
         escape(&report.generated_at)
     ));
     for check in &report.checks {
-        let name = match &check.subject {
+        let mut name = match &check.subject {
             Some(model) => format!("{} ({model})", check.id),
             None => check.id.clone(),
         };
+        // In a sweep the same check runs in every region: the region tells the cases apart.
+        if let Some(region) = check.region.as_deref().filter(|_| report.is_sweep()) {
+            name.push_str(&format!(" [{region}]"));
+        }
         let head = format!(
             "    <testcase classname=\"bedrock-doctor.{}\" name=\"{}\" time=\"{:.3}\"",
             escape(&check.category),

@@ -1,13 +1,16 @@
 //! A report for pasting into a support ticket: GitHub-flavoured Markdown, evidence folded away.
 
-use super::{evidence_line, symbol, tally};
-use crate::report::Report;
+use super::{cell_text, evidence_line, group, symbol, tally, title_with_model, REGION};
+use crate::report::{CheckResult, Report};
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
 pub fn render(report: &Report) -> String {
+    if report.is_sweep() {
+        return render_sweep(report);
+    }
     let mut out = String::from("## bedrock-doctor report\n\n");
     out.push_str(&format!("**{}**\n\n", tally(&report.summary)));
     let who = report
@@ -66,6 +69,163 @@ pub fn render(report: &Report) -> String {
         for evidence in &check.evidence {
             out.push_str(&format!(
                 "- `{}`: {}\n",
+                check.id,
+                cell(&evidence_line(evidence))
+            ));
+        }
+    }
+    out.push_str("\n</details>\n\n");
+    out.push_str(&format!(
+        "_{} {} · {} · {} ms_\n",
+        report.tool.name, report.tool.version, report.generated_at, report.duration_ms
+    ));
+    out
+}
+
+fn status_line(check: &CheckResult) -> String {
+    format!("{} {}", symbol(check.status), check.status.as_str())
+}
+
+/// A sweep: the account-wide checks as a list, the region-scoped ones as a matrix (one column per
+/// region), then each fix once with the regions it applies to.
+fn render_sweep(report: &Report) -> String {
+    let regions = &report.target.regions;
+    let mut out = String::from("## bedrock-doctor report\n\n");
+    out.push_str(&format!("**{}**\n\n", tally(&report.summary)));
+    let who = report
+        .identity
+        .as_ref()
+        .and_then(|i| i.arn.as_deref())
+        .unwrap_or("unknown");
+    let listed: Vec<String> = regions.iter().map(|r| format!("`{r}`")).collect();
+    out.push_str(&format!(
+        "- Caller: `{who}`\n- Regions ({}): {}\n- Model: `{}`\n\n",
+        regions.len(),
+        listed.join(", "),
+        report.target.model_id.as_deref().unwrap_or("none")
+    ));
+
+    let account: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| c.region.is_none())
+        .collect();
+    if !account.is_empty() {
+        out.push_str(&format!(
+            "### Account-wide (checked once, from `{}`)\n\n",
+            report.target.region.as_deref().unwrap_or("no region")
+        ));
+        out.push_str("| Status | Check | Diagnosis | Summary |\n|---|---|---|---|\n");
+        for check in account {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                status_line(check),
+                cell(&title_with_model(check, report)),
+                check
+                    .diagnosis
+                    .as_deref()
+                    .map(|d| format!("`{d}`"))
+                    .unwrap_or_default(),
+                cell(&check.summary)
+            ));
+        }
+        out.push('\n');
+    }
+
+    let mut rows: Vec<&CheckResult> = Vec::new();
+    for check in report.checks.iter().filter(|c| c.region.is_some()) {
+        if !rows
+            .iter()
+            .any(|r| r.id == check.id && r.subject == check.subject)
+        {
+            rows.push(check);
+        }
+    }
+    if !rows.is_empty() {
+        out.push_str("### In each region\n\n| Check |");
+        for region in regions {
+            out.push_str(&format!(" {region} |"));
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(regions.len()));
+        out.push('\n');
+        for row in rows {
+            out.push_str(&format!("| {} |", cell(&title_with_model(row, report))));
+            for region in regions {
+                let found = report.checks.iter().find(|c| {
+                    c.id == row.id
+                        && c.subject == row.subject
+                        && c.region.as_deref() == Some(region.as_str())
+                });
+                let text = match found {
+                    Some(check) => {
+                        let mut lines = cell_text(check)
+                            .lines()
+                            .map(str::to_string)
+                            .collect::<Vec<_>>();
+                        if lines.len() > 1 {
+                            lines[1] = format!("`{}`", lines[1]);
+                        }
+                        lines.join(" ")
+                    }
+                    None => "·".into(),
+                };
+                out.push_str(&format!(" {} |", cell(&text)));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+
+    let fixes = group(report, |c| c.fix.is_some());
+    if !fixes.is_empty() {
+        out.push_str("### How to fix\n\n");
+        for (n, g) in fixes.iter().enumerate() {
+            let place = match g.regions.len() {
+                0 => String::new(),
+                _ => {
+                    let named: Vec<String> = g.regions.iter().map(|r| format!("`{r}`")).collect();
+                    format!(" in {}", named.join(", "))
+                }
+            };
+            out.push_str(&format!(
+                "{}. **{}** (`{}`){place}\n\n",
+                n + 1,
+                title_with_model(g.first, report),
+                g.first.diagnosis.as_deref().unwrap_or("unknown")
+            ));
+            for summary in &g.summaries {
+                let text = cell(&summary.render());
+                if g.regions.len() > 1 {
+                    out.push_str(&format!("   - {}: {text}\n", summary.regions.join(", ")));
+                } else {
+                    out.push_str(&format!("   - {text}\n"));
+                }
+            }
+            out.push('\n');
+            let fix = g.fix.as_ref().map(|f| f.render()).unwrap_or_default();
+            for line in fix.lines() {
+                out.push_str(&format!("   {line}\n"));
+            }
+            if fix.contains(REGION) {
+                out.push_str(&format!(
+                    "\n   (`{REGION}`: each of the regions named above)\n"
+                ));
+            }
+            out.push('\n');
+        }
+    }
+
+    out.push_str("\n<details><summary>Evidence</summary>\n\n");
+    for check in &report.checks {
+        let place = check
+            .region
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        for evidence in &check.evidence {
+            out.push_str(&format!(
+                "- `{}`{place}: {}\n",
                 check.id,
                 cell(&evidence_line(evidence))
             ));

@@ -82,3 +82,284 @@ pub fn tally(summary: &crate::report::Summary) -> String {
         summary.pass, summary.warn, summary.fail, summary.error, summary.skip
     )
 }
+
+/// A check's title, with the model it is about when the run tests several.
+pub fn title_with_model(
+    check: &crate::report::CheckResult,
+    report: &crate::report::Report,
+) -> String {
+    match &check.subject {
+        Some(model) if report.target.model_ids.len() > 1 => format!("{} ({model})", check.title),
+        _ => check.title.clone(),
+    }
+}
+
+/// What several cells of a sweep have in common: one check (and model), one status and
+/// diagnosis, and one fix up to the region it names. A fix that reads the same in 16 regions is
+/// then printed once, naming them.
+#[derive(Debug)]
+pub struct Group<'a> {
+    pub first: &'a crate::report::CheckResult,
+    /// The regions of the cells, in the run's order; empty for an account-wide check.
+    pub regions: Vec<&'a str>,
+    pub fix: Option<Variant<'a>>,
+    /// The distinct summaries of the cells, each with the regions it is from.
+    pub summaries: Vec<Variant<'a>>,
+}
+
+/// How a grouped text stands for the region of each of its cells.
+pub const REGION: &str = "<region>";
+
+/// One text as several cells read it: the same words, or the same words but for the name of
+/// each cell's own region.
+#[derive(Debug)]
+pub struct Variant<'a> {
+    text: &'a str,
+    region: Option<&'a str>,
+    /// A cell whose text differs from `text` only by its region's name, if any did.
+    other: Option<(&'a str, &'a str)>,
+    pub regions: Vec<&'a str>,
+}
+
+impl<'a> Variant<'a> {
+    fn new(text: &'a str, region: Option<&'a str>) -> Variant<'a> {
+        Variant {
+            text,
+            region,
+            other: None,
+            regions: region.into_iter().collect(),
+        }
+    }
+
+    /// Whether `text`, read in `region`, says what this variant says in its own region. A
+    /// region named in the catalogue's own words (`e.g. us-east-1`) is not the cell's region: a
+    /// text is the same either verbatim, or once its region's name is replaced by ours.
+    fn matches(&self, text: &str, region: Option<&str>) -> bool {
+        text == self.text
+            || matches!((region, self.region), (Some(theirs), Some(ours))
+                if !theirs.is_empty() && text.replace(theirs, ours) == self.text)
+    }
+
+    fn add(&mut self, text: &'a str, region: Option<&'a str>) {
+        if text != self.text {
+            if let Some(r) = region {
+                self.other = Some((text, r));
+            }
+        }
+        self.regions.extend(region);
+    }
+
+    /// The text for display: verbatim when every cell says it alike; otherwise with
+    /// [`REGION`] where each cell names its own region. In a cell whose text differed from the
+    /// first, every mention of its region is one (the first's own text may also mention its
+    /// region in the catalogue's words), so that cell's text is the one generalised.
+    pub fn render(&self) -> String {
+        match self.other {
+            Some((text, region)) => text.replace(region, REGION),
+            None => self.text.to_string(),
+        }
+    }
+}
+
+impl Group<'_> {
+    /// `us-east-1, eu-west-1 (2 regions)`, or the one region.
+    pub fn region_list(&self) -> String {
+        match self.regions.len() {
+            0 => String::new(),
+            1 => self.regions[0].to_string(),
+            n => format!("{} ({n} regions)", self.regions.join(", ")),
+        }
+    }
+}
+
+/// The checks of a report that `keep` selects, grouped as [`Group`] in report order.
+pub fn group<'a>(
+    report: &'a crate::report::Report,
+    keep: impl Fn(&crate::report::CheckResult) -> bool,
+) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for check in report.checks.iter().filter(|c| keep(c)) {
+        let region = check.region.as_deref();
+        let fix = check.fix.as_deref();
+        let found = groups.iter_mut().find(|g| {
+            g.first.id == check.id
+                && g.first.subject == check.subject
+                && g.first.status == check.status
+                && g.first.diagnosis == check.diagnosis
+                // Account-wide checks are never merged with each other.
+                && region.is_some()
+                && !g.regions.is_empty()
+                && match (&g.fix, fix) {
+                    (Some(v), Some(f)) => v.matches(f, region),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        let group = match found {
+            Some(g) => {
+                if let (Some(v), Some(f)) = (g.fix.as_mut(), fix) {
+                    v.add(f, region);
+                }
+                g
+            }
+            None => {
+                groups.push(Group {
+                    first: check,
+                    regions: Vec::new(),
+                    fix: fix.map(|f| Variant::new(f, region)),
+                    summaries: Vec::new(),
+                });
+                let last = groups.len() - 1;
+                &mut groups[last]
+            }
+        };
+        group.regions.extend(region);
+        let summary = check.summary.as_str();
+        match group
+            .summaries
+            .iter_mut()
+            .find(|v| v.matches(summary, region))
+        {
+            Some(v) => v.add(summary, region),
+            None => group.summaries.push(Variant::new(summary, region)),
+        }
+    }
+    groups
+}
+
+/// A matrix cell: the status, and the diagnosis code when it is not a pass.
+pub fn cell_text(check: &crate::report::CheckResult) -> String {
+    let status = format!("{} {}", symbol(check.status), check.status.as_str());
+    match check
+        .diagnosis
+        .as_deref()
+        .filter(|_| check.status != Status::Pass)
+    {
+        Some(code) => format!("{status}\n{code}"),
+        None => status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckResult, Report, Summary, Target, Tool};
+
+    fn cell(id: &str, region: Option<&str>, status: Status, fix: Option<&str>) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            subject: None,
+            region: region.map(str::to_string),
+            title: id.into(),
+            category: "other".into(),
+            status,
+            diagnosis: fix.map(|_| "model-not-in-region".to_string()),
+            summary: format!("not offered in {}", region.unwrap_or("any")),
+            fix: fix.map(str::to_string),
+            evidence: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
+    fn report(checks: Vec<CheckResult>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: Tool {
+                name: "bedrock-doctor".into(),
+                version: "0".into(),
+            },
+            generated_at: String::new(),
+            duration_ms: 0,
+            target: Target {
+                region: Some("us-east-1".into()),
+                regions: vec!["us-east-1".into(), "eu-west-1".into(), "ap-south-1".into()],
+                profile: None,
+                model_id: None,
+                model_ids: Vec::new(),
+                inference_profile_id: None,
+                endpoint_url: None,
+                app: None,
+            },
+            identity: None,
+            summary: Summary::default(),
+            checks,
+        }
+    }
+
+    #[test]
+    fn a_fix_that_differs_only_by_region_is_one_group_naming_the_regions() {
+        let fix = |r: &str| {
+            format!("Open the console in {r} (e.g. us-east-1 or us-west-2) and run aws bedrock list-foundation-models --region {r}")
+        };
+        let r = report(vec![
+            cell("credentials", None, Status::Pass, None),
+            cell(
+                "model-catalog",
+                Some("us-east-1"),
+                Status::Fail,
+                Some(&fix("us-east-1")),
+            ),
+            cell("model-catalog", Some("eu-west-1"), Status::Pass, None),
+            cell(
+                "model-catalog",
+                Some("ap-south-1"),
+                Status::Fail,
+                Some(&fix("ap-south-1")),
+            ),
+        ]);
+        let groups = group(&r, |c| c.fix.is_some());
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        let g = &groups[0];
+        assert_eq!(g.regions, ["us-east-1", "ap-south-1"]);
+        // The catalogue's own example (us-east-1) stays; the cells' regions become <region>.
+        assert_eq!(
+            g.fix.as_ref().unwrap().render(),
+            "Open the console in <region> (e.g. us-east-1 or us-west-2) and run aws bedrock list-foundation-models --region <region>"
+        );
+        assert_eq!(g.summaries.len(), 1);
+        assert_eq!(g.summaries[0].render(), "not offered in <region>");
+        assert_eq!(g.summaries[0].regions, ["us-east-1", "ap-south-1"]);
+        // One region alone reads as it was.
+        let alone = group(&r, |c| {
+            c.region.as_deref() == Some("ap-south-1") && c.fix.is_some()
+        });
+        assert_eq!(alone[0].fix.as_ref().unwrap().render(), fix("ap-south-1"));
+    }
+
+    #[test]
+    fn a_fix_that_names_no_region_groups_verbatim_even_if_it_mentions_one() {
+        let same = "Select your region (e.g. `us-east-1`, `us-west-2`) in the console.";
+        let r = report(vec![
+            cell("use-case", Some("us-east-1"), Status::Fail, Some(same)),
+            cell("use-case", Some("us-west-2"), Status::Fail, Some(same)),
+            cell("use-case", Some("eu-west-1"), Status::Fail, Some(same)),
+        ]);
+        let groups = group(&r, |c| c.fix.is_some());
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        assert_eq!(groups[0].fix.as_ref().unwrap().render(), same);
+        assert_eq!(groups[0].regions.len(), 3);
+    }
+
+    #[test]
+    fn different_fixes_and_account_wide_checks_stay_apart() {
+        let r = report(vec![
+            cell(
+                "model-catalog",
+                Some("us-east-1"),
+                Status::Fail,
+                Some("fix A"),
+            ),
+            cell(
+                "model-catalog",
+                Some("eu-west-1"),
+                Status::Fail,
+                Some("fix B"),
+            ),
+            cell("credentials", None, Status::Fail, Some("fix C")),
+        ]);
+        let groups = group(&r, |c| c.fix.is_some());
+        assert_eq!(groups.len(), 3);
+        assert!(groups[2].regions.is_empty());
+        assert_eq!(cell_text(&r.checks[0]), "✗ fail\nmodel-not-in-region");
+    }
+}

@@ -1,12 +1,15 @@
 //! The terminal table: a row per check, then a numbered "How to fix" list for everything not passing.
+//! A `--regions` sweep reads as the account-wide checks, then a matrix (check × region), then the
+//! fixes, each printed once for all the regions it applies to.
 
-use super::{evidence_line, symbol, tally};
-use crate::report::Report;
+use super::{cell_text, evidence_line, group, symbol, tally, title_with_model, Group, REGION};
+use crate::report::{CheckResult, Report};
 use checks::catalogue::catalogue;
 use checks::Status;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
-pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
+/// A table in the house style, as wide as the terminal (or `COLUMNS`, or 100 columns).
+fn new_table(colour: bool) -> (Table, u16) {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -21,14 +24,26 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     let measured = std::io::IsTerminal::is_terminal(&std::io::stdout())
         .then(|| table.width())
         .flatten();
-    if measured.is_none_or(|w| w < 40) {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .filter(|w| *w >= 40)
-            .unwrap_or(100);
-        table.set_width(width);
+    let width = match measured.filter(|w| *w >= 40) {
+        Some(w) => w,
+        None => {
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .filter(|w| *w >= 40)
+                .unwrap_or(100);
+            table.set_width(width);
+            width
+        }
+    };
+    (table, width)
+}
+
+pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
+    if report.is_sweep() {
+        return render_sweep(report, verbose, colour);
     }
+    let (mut table, _) = new_table(colour);
     table.set_header(["Status", "Check", "Summary"]);
     let waiting = waiting_on(report);
     let mut grouped_shown = false;
@@ -118,13 +133,7 @@ fn status_cell(status: Status, colour: bool) -> Cell {
     if !colour {
         return cell;
     }
-    cell.fg(match status {
-        Status::Pass => Color::Green,
-        Status::Warn => Color::Yellow,
-        Status::Fail => Color::Red,
-        Status::Error => Color::Magenta,
-        Status::Skip => Color::DarkGrey,
-    })
+    cell.fg(status_colour(status))
 }
 
 /// The check most skips wait on, with the titles of those skips, when there are at least three.
@@ -151,5 +160,214 @@ fn title_of(check: &crate::report::CheckResult, report: &Report) -> String {
     match &check.subject {
         Some(model) if report.target.model_ids.len() > 1 => format!("{}\n  {model}", check.title),
         _ => check.title.clone(),
+    }
+}
+
+fn render_sweep(report: &Report, verbose: u8, colour: bool) -> String {
+    let regions = &report.target.regions;
+    let mut out = String::new();
+    if let Some(identity) = &report.identity {
+        let who = identity.arn.as_deref().unwrap_or("unknown caller");
+        out.push_str(&format!(
+            "bedrock-doctor {} · {who} · {} regions\n",
+            report.tool.version,
+            regions.len()
+        ));
+    }
+
+    let account: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| c.region.is_none())
+        .collect();
+    if !account.is_empty() {
+        out.push_str(&format!(
+            "\nAccount-wide, checked once (from {})\n",
+            report.target.region.as_deref().unwrap_or("no region")
+        ));
+        let (mut table, _) = new_table(colour);
+        table.set_header(["Status", "Check", "Summary"]);
+        for check in &account {
+            table.add_row(vec![
+                status_cell(check.status, colour),
+                Cell::new(title_of(check, report)),
+                Cell::new(&check.summary),
+            ]);
+            if verbose > 0 {
+                for evidence in &check.evidence {
+                    table.add_row(vec![
+                        Cell::new(""),
+                        Cell::new("  evidence"),
+                        Cell::new(evidence_line(evidence)),
+                    ]);
+                }
+            }
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+
+    // One row per region-scoped check (and model), one column per region.
+    let mut rows: Vec<(&str, Option<&str>, String)> = Vec::new();
+    for check in report.checks.iter().filter(|c| c.region.is_some()) {
+        let key = (check.id.as_str(), check.subject.as_deref());
+        if !rows.iter().any(|(id, subject, _)| (*id, *subject) == key) {
+            rows.push((key.0, key.1, title_of(check, report)));
+        }
+    }
+    let cell_of = |id: &str, subject: Option<&str>, region: &str| {
+        report.checks.iter().find(|c| {
+            c.id == id && c.subject.as_deref() == subject && c.region.as_deref() == Some(region)
+        })
+    };
+    if !rows.is_empty() {
+        out.push_str("\nIn each region\n");
+        let (_, width) = new_table(colour);
+        for chunk in columns_that_fit(report, &rows, usize::from(width)) {
+            let (mut table, _) = new_table(colour);
+            let mut header = vec![Cell::new("Check")];
+            header.extend(chunk.iter().map(Cell::new));
+            table.set_header(header);
+            for (id, subject, label) in &rows {
+                let mut line = vec![Cell::new(label)];
+                for region in &chunk {
+                    line.push(match cell_of(id, *subject, region) {
+                        Some(check) => coloured(Cell::new(cell_text(check)), check.status, colour),
+                        None => Cell::new("·"),
+                    });
+                }
+                table.add_row(line);
+            }
+            out.push_str(&table.to_string());
+            out.push('\n');
+        }
+    }
+    if verbose > 0 {
+        out.push_str("\nEvidence\n");
+        for check in report.checks.iter().filter(|c| c.region.is_some()) {
+            for evidence in &check.evidence {
+                out.push_str(&format!(
+                    "  {} · {}: {}\n",
+                    title_with_model(check, report),
+                    check.region.as_deref().unwrap_or_default(),
+                    evidence_line(evidence)
+                ));
+            }
+        }
+    }
+
+    let fixes = group(report, |c| c.fix.is_some());
+    if !fixes.is_empty() {
+        out.push_str("\nHow to fix\n");
+        for (n, g) in fixes.iter().enumerate() {
+            let code = g.first.diagnosis.as_deref().unwrap_or("unknown");
+            let title = catalogue()
+                .get(code)
+                .map(|d| d.title.as_str())
+                .unwrap_or_default();
+            let place = match g.regions.len() {
+                0 => String::new(),
+                _ => format!(" in {}", g.region_list()),
+            };
+            out.push_str(&format!(
+                "{:>2}. {} [{code}]{place}: {title}\n",
+                n + 1,
+                title_with_model(g.first, report)
+            ));
+            push_summaries(&mut out, g);
+            let fix = g.fix.as_ref().map(|f| f.render()).unwrap_or_default();
+            for line in fix.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+            if fix.contains(REGION) {
+                out.push_str(&format!(
+                    "    ({REGION}: each of the regions named above)\n"
+                ));
+            }
+        }
+    }
+    let skipped = group(report, |c| c.status == Status::Skip && c.region.is_some());
+    if !skipped.is_empty() {
+        out.push_str("\nSkipped\n");
+        for g in &skipped {
+            out.push_str(&format!(
+                " - {} in {}\n",
+                title_with_model(g.first, report),
+                g.region_list()
+            ));
+            push_summaries(&mut out, g);
+        }
+    }
+    out.push_str(&format!("\n{}\n", tally(&report.summary)));
+    out
+}
+
+/// What each cell of a group said, once per distinct wording, naming its regions when the
+/// group has several.
+fn push_summaries(out: &mut String, g: &Group<'_>) {
+    for summary in &g.summaries {
+        let text = summary.render();
+        if g.regions.len() > 1 {
+            out.push_str(&format!("    {}: {text}\n", summary.regions.join(", ")));
+        } else {
+            out.push_str(&format!("    {text}\n"));
+        }
+    }
+}
+
+/// The regions, in the run's order, cut into runs of columns that fit the width beside the
+/// check column: 16 regions do not fit one terminal, so the matrix continues below itself.
+fn columns_that_fit<'a>(
+    report: &'a Report,
+    rows: &[(&str, Option<&str>, String)],
+    width: usize,
+) -> Vec<Vec<&'a str>> {
+    let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let label = rows
+        .iter()
+        .map(|(_, _, l)| widest(l))
+        .max()
+        .unwrap_or(5)
+        .min(40)
+        + 3;
+    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut used = label + 1;
+    for region in &report.target.regions {
+        let cells = report
+            .checks
+            .iter()
+            .filter(|c| c.region.as_deref() == Some(region.as_str()))
+            .map(|c| widest(&cell_text(c)))
+            .max()
+            .unwrap_or(0);
+        let column = widest(region).max(cells) + 3;
+        if !current.is_empty() && used + column > width {
+            chunks.push(std::mem::take(&mut current));
+            used = label + 1;
+        }
+        current.push(region.as_str());
+        used += column;
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+fn coloured(cell: Cell, status: Status, colour: bool) -> Cell {
+    if !colour {
+        return cell;
+    }
+    cell.fg(status_colour(status))
+}
+
+fn status_colour(status: Status) -> Color {
+    match status {
+        Status::Pass => Color::Green,
+        Status::Warn => Color::Yellow,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+        Status::Skip => Color::DarkGrey,
     }
 }

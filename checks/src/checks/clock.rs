@@ -21,6 +21,7 @@ static META: CheckMeta = CheckMeta {
     title: "System clock",
     category: Category::Clock,
     per_model: false,
+    per_region: false,
     description: "The local clock agrees with AWS within SigV4's 5-minute window.",
     calls: &["bedrock:ListFoundationModels", "sts:GetCallerIdentity"],
 };

@@ -24,6 +24,7 @@ static META: CheckMeta = CheckMeta {
     title: "Credentials",
     category: Category::Credentials,
     per_model: false,
+    per_region: false,
     description: "The AWS provider chain yields credentials, or a Bedrock API key is set; their source, kind and expiry.",
     calls: &["bedrock:ListFoundationModels"],
 };

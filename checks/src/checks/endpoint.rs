@@ -22,6 +22,7 @@ static META: CheckMeta = CheckMeta {
     title: "Bedrock endpoints",
     category: Category::Network,
     per_model: false,
+    per_region: true,
     description: "The bedrock and bedrock-runtime endpoints resolve and accept a (TLS) connection.",
     calls: &[],
 };

@@ -22,6 +22,7 @@ static META: CheckMeta = CheckMeta {
     title: "IAM permissions",
     category: Category::IamPermission,
     per_model: false,
+    per_region: false,
     description:
         "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
     calls: &[

@@ -15,6 +15,7 @@ static META: CheckMeta = CheckMeta {
     title: "Caller identity",
     category: Category::Identity,
     per_model: false,
+    per_region: false,
     description:
         "sts:GetCallerIdentity accepts the credentials; the account, ARN and principal type.",
     calls: &["sts:GetCallerIdentity"],

@@ -26,6 +26,7 @@ static META: CheckMeta = CheckMeta {
     title: "Inference profiles",
     category: Category::InferenceProfile,
     per_model: true,
+    per_region: true,
     description: "Cross-region inference profiles containing the model are reachable in every destination region.",
     calls: &[
         "bedrock:GetInferenceProfile",

@@ -19,6 +19,7 @@ static META: CheckMeta = CheckMeta {
     title: "Model invocation",
     category: Category::ModelAccess,
     per_model: true,
+    per_region: true,
     description:
         "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
     calls: &[

@@ -19,6 +19,7 @@ static META: CheckMeta = CheckMeta {
     title: "Marketplace subscription",
     category: Category::Marketplace,
     per_model: true,
+    per_region: true,
     description:
         "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
     calls: &[

@@ -22,6 +22,7 @@ static META: CheckMeta = CheckMeta {
     title: "Model access",
     category: Category::ModelAccess,
     per_model: true,
+    per_region: true,
     description:
         "Bedrock reports the model as available, authorized and entitled for this account.",
     calls: &[

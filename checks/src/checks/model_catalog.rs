@@ -20,6 +20,7 @@ static META: CheckMeta = CheckMeta {
     title: "Model catalog",
     category: Category::ModelId,
     per_model: true,
+    per_region: true,
     description:
         "The model exists in the region; its lifecycle, inference types and streaming support.",
     calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],

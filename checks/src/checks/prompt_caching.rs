@@ -19,6 +19,7 @@ static META: CheckMeta = CheckMeta {
     title: "Prompt caching",
     category: Category::PromptCaching,
     per_model: true,
+    per_region: true,
     description: "Prompt caching works for the model in this region.",
     calls: &[
         "bedrock:InvokeModel",

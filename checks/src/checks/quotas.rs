@@ -52,6 +52,7 @@ static META: CheckMeta = CheckMeta {
     title: "Service quotas",
     category: Category::QuotaThrottling,
     per_model: true,
+    per_region: true,
     description:
         "The applied Service Quotas values that govern the model are not below the AWS defaults.",
     calls: &[

@@ -17,6 +17,7 @@ static META: CheckMeta = CheckMeta {
     title: "Region",
     category: Category::Region,
     per_model: false,
+    per_region: true,
     description: "A region is configured, is a known AWS region, and offers Bedrock.",
     calls: &[],
 };

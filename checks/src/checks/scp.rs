@@ -27,6 +27,7 @@ static META: CheckMeta = CheckMeta {
     title: "Service control policies",
     category: Category::Scp,
     per_model: false,
+    per_region: true,
     description: "No service control policy of the Organization denies what this setup needs.",
     calls: &[
         "organizations:DescribeOrganization",

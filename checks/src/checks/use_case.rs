@@ -19,6 +19,7 @@ static META: CheckMeta = CheckMeta {
     title: "Anthropic use-case form",
     category: Category::UseCaseForm,
     per_model: false,
+    per_region: true,
     description: "The Anthropic use-case form was submitted for the account.",
     calls: &[
         "bedrock:GetUseCaseForModelAccess",

@@ -198,7 +198,6 @@ pub struct UseCaseForm {
 #[derive(Default)]
 pub struct ModelMemos {
     target: Memo<Result<TargetModel, FactError>>,
-    pub(crate) details: Memo<Result<(ModelInfo, Evidence), FactError>>,
     availability: Memo<Result<Availability, FactError>>,
     offers: Memo<Result<(usize, Evidence), FactError>>,
     use_case: OnceCell<Result<UseCaseForm, FactError>>,
@@ -209,8 +208,6 @@ pub struct ModelMemos {
     pub(crate) reachability: Memo<Result<Vec<super::profiles::ProfileProbe>, FactError>>,
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
     elsewhere: Memo<Vec<(String, bool)>>,
-    pub(crate) membership: OnceCell<Result<(super::orgs::Membership, Evidence), FactError>>,
-    pub(crate) scp_path: Memo<Result<super::orgs::ScpPath, FactError>>,
     pub(crate) quotas: OnceCell<Result<super::quotas::QuotaLists, FactError>>,
 }
 
@@ -226,12 +223,16 @@ tokio::task_local! {
 
 impl Facts {
     /// The model under test: this task's [`SUBJECT`], else the first `--model` (validated), else the
-    /// newest ACTIVE Claude Sonnet listed.
+    /// newest ACTIVE Claude Sonnet listed (in a sweep, listed in the first region, so that every
+    /// region tests the same model).
     pub async fn target_model(&self) -> Result<TargetModel, FactError> {
         let given = SUBJECT
             .try_with(|s| s.clone())
             .ok()
             .or_else(|| self.settings().models.first().cloned());
+        if let (None, Some(home)) = (&given, self.home()) {
+            return Box::pin(home.target_model()).await;
+        }
         let key = given.clone().unwrap_or_default();
         self.memos
             .target
@@ -245,6 +246,9 @@ impl Facts {
             .try_with(|s| s.clone())
             .ok()
             .or_else(|| self.settings().models.first().cloned());
+        if let (None, Some(home)) = (&given, self.home()) {
+            return home.known_target();
+        }
         self.memos
             .target
             .get(&given.unwrap_or_default())
@@ -298,13 +302,29 @@ impl Facts {
 
     /// `bedrock:GetFoundationModel` for the model in the configured region.
     pub async fn model_details(&self, model_id: &str) -> Result<(ModelInfo, Evidence), FactError> {
-        self.memos
+        self.details_in(None, model_id).await
+    }
+
+    /// `bedrock:GetFoundationModel` for the model in a region (`None`: this one), once per run
+    /// for each region and model: in a sweep, the region's own lookup and another region's
+    /// search for where the model is offered are the same call.
+    async fn details_in(
+        &self,
+        region: Option<&str>,
+        model_id: &str,
+    ) -> Result<(ModelInfo, Evidence), FactError> {
+        let region = region.filter(|r| Some(*r) != self.region());
+        let key = format!(
+            "{} {model_id}",
+            region.or(self.region()).unwrap_or_default()
+        );
+        self.shared
             .details
-            .get_or_init(model_id, || self.load_details(model_id, None))
+            .get_or_init(&key, || self.load_details(model_id, region))
             .await
     }
 
-    pub(crate) async fn load_details(
+    async fn load_details(
         &self,
         model_id: &str,
         region: Option<&str>,
@@ -388,7 +408,7 @@ impl Facts {
                     .iter()
                     .filter(|r| **r != here)
                     .map(|region| async move {
-                        let found = self.load_details(model_id, Some(region)).await.ok();
+                        let found = self.details_in(Some(region), model_id).await.ok();
                         found.map(|(info, _)| (region.to_string(), info.on_demand()))
                     });
                 futures::future::join_all(lookups)

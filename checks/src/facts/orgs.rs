@@ -33,8 +33,14 @@ fn request_id<T: RequestId>(o: &T) -> Option<String> {
 }
 
 impl Facts {
+    /// The region of the Organizations client (the first region's in a sweep): Organizations is
+    /// one global service, read once per run whichever region asks.
+    fn organizations_region(&self) -> Option<&str> {
+        self.organizations.config().region().map(|r| r.as_ref())
+    }
+
     pub async fn membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.memos
+        self.shared
             .membership
             .get_or_init(|| self.load_membership())
             .await
@@ -47,7 +53,7 @@ impl Facts {
         let site = CallSite {
             service: "organizations",
             operation: "DescribeOrganization",
-            region: self.region(),
+            region: self.organizations_region(),
         };
         let observed = self
             .call(
@@ -89,7 +95,7 @@ impl Facts {
 
     /// Walks `ListParents` from the account to the root, then reads the SCPs attached at each level.
     pub async fn scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
-        self.memos
+        self.shared
             .scp_path
             .get_or_init(account_id, || self.load_scp_path(account_id))
             .await
@@ -105,7 +111,7 @@ impl Facts {
             let site = CallSite {
                 service: "organizations",
                 operation: "ListParents",
-                region: self.region(),
+                region: self.organizations_region(),
             };
             let observed = self
                 .call(
@@ -143,7 +149,7 @@ impl Facts {
                 let site = CallSite {
                     service: "organizations",
                     operation: "ListPoliciesForTarget",
-                    region: self.region(),
+                    region: self.organizations_region(),
                 };
                 let request = self
                     .organizations
@@ -195,7 +201,7 @@ impl Facts {
         let site = CallSite {
             service: "organizations",
             operation: "DescribePolicy",
-            region: self.region(),
+            region: self.organizations_region(),
         };
         let observed = self
             .call(

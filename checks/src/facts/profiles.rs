@@ -331,8 +331,19 @@ impl Facts {
         Ok(futures::future::join_all(probes).await)
     }
 
-    /// An InvokeModel of the base model in one destination region with [`PROBE_BODY`].
+    /// An InvokeModel of the base model in one destination region with [`PROBE_BODY`], once per
+    /// run for each destination and model: in a sweep, several regions' profiles route to the same
+    /// destinations, and the answer does not depend on which asked.
     async fn probe_destination(&self, region: &str, model_id: &str) -> (Destination, Evidence) {
+        self.shared
+            .probes
+            .get_or_init(&format!("{region} {model_id}"), || {
+                self.send_probe(region, model_id)
+            })
+            .await
+    }
+
+    async fn send_probe(&self, region: &str, model_id: &str) -> (Destination, Evidence) {
         let config = aws_sdk_bedrockruntime::config::Builder::from(self.sdk_config())
             .region(aws_types::region::Region::new(region.to_string()))
             .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))

@@ -35,7 +35,7 @@ pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
     is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    Scenario, DEFAULT_REGION,
+    RateLimit, RateScope, Scenario, DEFAULT_REGION,
 };
 pub use server::STUB_ACCOUNT;
 
@@ -62,6 +62,8 @@ pub struct Call {
     pub sigv4_signed: bool,
     /// HTTP status sent; 0 when a fault (hang, reset) sent none.
     pub status: u16,
+    /// Refused by the scenario's `[rate_limit]` (a `ThrottlingException`).
+    pub throttled: bool,
 }
 
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the
@@ -120,6 +122,13 @@ impl Stub {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Requests refused so far by the scenario's `[rate_limit]`.
+    pub fn throttled(&self) -> u64 {
+        self.state
+            .throttled
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn scenario(&self) -> &Scenario {

@@ -48,7 +48,11 @@ fn main() {
         println!("export AWS_ACCESS_KEY_ID={TEST_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={TEST_SECRET_ACCESS_KEY} AWS_REGION=us-east-1 NO_PROXY=127.0.0.1");
         eprintln!("testbed: serving scenario {name:?}; Ctrl-C to stop");
         let _ = tokio::signal::ctrl_c().await;
-        eprintln!("testbed: {} requests served", stub.calls().len());
+        eprintln!(
+            "testbed: {} requests served, {} throttled",
+            stub.calls().len(),
+            stub.throttled()
+        );
     });
 }
 

@@ -21,6 +21,10 @@ pub struct Scenario {
     /// Added before every response, so benchmarks can model network round trips.
     #[serde(default)]
     pub latency_ms: u64,
+    /// A request-rate limit like AWS's: a token bucket per account and region (and operation or
+    /// service); requests beyond it get `ThrottlingException`.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
     #[serde(default, rename = "override")]
     pub overrides: Vec<Override>,
     /// The account's applied Service Quotas values, where they differ from the AWS defaults.
@@ -69,6 +73,32 @@ pub struct ApiKey {
     /// The only Region it works in (a short-term key's); none: every Region.
     #[serde(default)]
     pub region: Option<String>,
+}
+
+/// AWS throttles API requests per account and Region with token buckets: each request takes a
+/// token, a bucket holds at most `burst` and regains `requests_per_second` every second (EC2
+/// developer guide, "Request throttling for the Amazon EC2 API"; Service Quotas publishes its own
+/// rates the same way, as requests per second plus a burst).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Tokens each bucket regains per second.
+    pub requests_per_second: f64,
+    /// Tokens a bucket holds when full: requests it allows at once.
+    pub burst: u32,
+    /// What one bucket counts, within one account (access key) and region.
+    #[serde(default)]
+    pub per: RateScope,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateScope {
+    /// One bucket per operation, as EC2 and Service Quotas count.
+    #[default]
+    Operation,
+    /// One bucket for all the operations of a service.
+    Service,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -285,6 +315,14 @@ impl Scenario {
                 ));
             }
         }
+        if let Some(limit) = &self.rate_limit {
+            if !(limit.requests_per_second.is_finite() && limit.requests_per_second > 0.0) {
+                return Err("[rate_limit] requests_per_second must be a positive number".into());
+            }
+            if limit.burst == 0 {
+                return Err("[rate_limit] burst must be at least 1".into());
+            }
+        }
         for (i, o) in self.overrides.iter().enumerate() {
             let at = format!("override #{} ({})", i + 1, o.operation);
             let quotas = crate::quotas::OPERATIONS.contains(&o.operation.as_str());
@@ -450,6 +488,22 @@ mod tests {
             .unwrap_err()
             .contains("unknown operation"));
         assert!(Scenario::from_toml("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn rate_limits_parse_and_must_allow_something() {
+        let s = Scenario::from_toml("[rate_limit]\nrequests_per_second = 5\nburst = 10").unwrap();
+        let limit = s.rate_limit.unwrap();
+        assert_eq!((limit.requests_per_second, limit.burst), (5.0, 10));
+        assert_eq!(limit.per, RateScope::Operation);
+        let per_service = Scenario::from_toml(
+            "[rate_limit]\nrequests_per_second = 0.5\nburst = 1\nper = 'service'",
+        )
+        .unwrap();
+        assert_eq!(per_service.rate_limit.unwrap().per, RateScope::Service);
+        assert!(Scenario::from_toml("[rate_limit]\nrequests_per_second = 0\nburst = 1").is_err());
+        assert!(Scenario::from_toml("[rate_limit]\nrequests_per_second = 1\nburst = 0").is_err());
+        assert!(Scenario::from_toml("[rate_limit]\nrequests_per_second = 1").is_err());
     }
 
     #[test]

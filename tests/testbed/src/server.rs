@@ -1,8 +1,10 @@
 //! Turns one HTTP request into one answer: route, authenticate, apply scenario overrides, then
 //! the default handler; records every call for the tests.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -14,7 +16,7 @@ use crate::http::{self, ReadError, Request};
 use crate::ops::{self, Reply};
 use crate::quotas;
 use crate::router;
-use crate::scenario::{Fault, Override, Scenario, DEFAULT_REGION};
+use crate::scenario::{Fault, Override, RateScope, Scenario, DEFAULT_REGION};
 use crate::sigv4;
 use crate::Call;
 
@@ -23,7 +25,15 @@ pub struct State {
     pub calls: Mutex<Vec<Call>>,
     /// How often each override has fired, for `times`.
     used: Mutex<Vec<u32>>,
+    /// The `[rate_limit]` buckets: tokens left and when they were counted, per account, region
+    /// and operation (or service).
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Requests answered with a throttling error because a bucket was empty.
+    pub throttled: AtomicU64,
 }
+
+/// What Bedrock says when a request exceeds a rate (facts §8; minorun365/agent-book#29).
+pub const THROTTLED_MESSAGE: &str = "Too many requests, please wait before trying again.";
 
 impl State {
     pub fn new(scenario: Scenario) -> State {
@@ -32,6 +42,45 @@ impl State {
             scenario,
             calls: Mutex::new(Vec::new()),
             used: Mutex::new(used),
+            buckets: Mutex::new(HashMap::new()),
+            throttled: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes a token from the request's bucket; `false` when it is empty (the request is
+    /// throttled, and counted). Always `true` without a `[rate_limit]`.
+    pub fn take_token(
+        &self,
+        account: Option<&str>,
+        region: Option<&str>,
+        service: &str,
+        operation: &str,
+    ) -> bool {
+        let Some(limit) = &self.scenario.rate_limit else {
+            return true;
+        };
+        let what = match limit.per {
+            RateScope::Operation => operation,
+            RateScope::Service => service,
+        };
+        let key = format!(
+            "{} {} {service} {what}",
+            account.unwrap_or_default(),
+            region.unwrap_or(DEFAULT_REGION)
+        );
+        let burst = f64::from(limit.burst);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, counted) = buckets.entry(key).or_insert((burst, now));
+        let refilled = now.duration_since(*counted).as_secs_f64() * limit.requests_per_second;
+        *tokens = (*tokens + refilled).min(burst);
+        *counted = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            false
         }
     }
 
@@ -226,6 +275,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
     };
     let region = claimed.region.as_deref();
     let mut delay = 0;
+    let mut throttled = false;
     let outcome = match (routed.operation, auth) {
         // AWS rejects unknown operations at the front door, before looking at the signature.
         (None, _) => Outcome::Respond(Reply::error(404, "UnknownOperationException", None)),
@@ -237,6 +287,21 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
             e.code,
             Some(&e.message),
         )),
+        (Some(operation), Ok(()))
+            if !state.take_token(
+                claimed.access_key_id.as_deref(),
+                region,
+                routed.service,
+                operation,
+            ) =>
+        {
+            throttled = true;
+            Outcome::Respond(Reply::error(
+                429,
+                "ThrottlingException",
+                Some(THROTTLED_MESSAGE),
+            ))
+        }
         (Some(operation), Ok(())) => {
             match state.take_override(operation, region, routed.param.as_deref(), &request.body) {
                 Some(o) => {
@@ -264,6 +329,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         auth: scheme.0.to_string(),
         sigv4_signed: scheme.1,
         status,
+        throttled,
     };
     state
         .calls
@@ -344,6 +410,7 @@ fn quotas_answer(
         auth: auth_kind.into(),
         sigv4_signed,
         status,
+        throttled: false,
     };
     state
         .calls
@@ -433,6 +500,7 @@ fn sts_answer(
     auth: Result<(), sigv4::AuthError>,
     scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
+    let mut throttled = false;
     let reply = match (action.as_str(), auth) {
         (_, Err(e)) => {
             let code = match e.code {
@@ -444,6 +512,21 @@ fn sts_answer(
             sts_xml(403, &format!(
                 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
                 xml_escape(&e.message), crate::request_id()
+            ))
+        }
+        // STS and IAM say it this way (AWS Knowledge Center, "iam-sts-throttling-error").
+        (_, Ok(()))
+            if !state.take_token(
+                claimed.access_key_id.as_deref(),
+                claimed.region.as_deref(),
+                "sts",
+                &action,
+            ) =>
+        {
+            throttled = true;
+            sts_xml(400, &format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                crate::request_id()
             ))
         }
         ("GetCallerIdentity", Ok(())) => sts_xml(200, &format!(
@@ -460,6 +543,7 @@ fn sts_answer(
         auth: scheme.0.to_string(),
         sigv4_signed: scheme.1,
         status: reply.status,
+        throttled,
     };
     state
         .calls
@@ -631,6 +715,50 @@ mod tests {
             .is_some());
         assert!(contains(b"abc", b""));
         assert!(!contains(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn an_empty_bucket_throttles_until_it_refills() {
+        // Next to no refill: a bucket of two allows two requests, then refuses.
+        let state = State::new(
+            Scenario::from_toml("[rate_limit]\nrequests_per_second = 0.001\nburst = 2").unwrap(),
+        );
+        let take = |region, op| state.take_token(Some("AKID"), Some(region), "bedrock", op);
+        assert!(take("us-east-1", "ListFoundationModels"));
+        assert!(take("us-east-1", "ListFoundationModels"));
+        assert!(!take("us-east-1", "ListFoundationModels"));
+        // Other operations, regions and accounts have buckets of their own.
+        assert!(take("eu-west-1", "ListFoundationModels"));
+        assert!(take("us-east-1", "GetFoundationModel"));
+        assert!(state.take_token(
+            Some("OTHER"),
+            Some("us-east-1"),
+            "bedrock",
+            "ListFoundationModels"
+        ));
+        assert_eq!(state.throttled.load(Ordering::Relaxed), 1);
+
+        // A thousand tokens a second: an emptied bucket holds one again within a few ms.
+        let fast = State::new(
+            Scenario::from_toml("[rate_limit]\nrequests_per_second = 1000\nburst = 1").unwrap(),
+        );
+        assert!(fast.take_token(None, None, "bedrock", "X"));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(fast.take_token(None, None, "bedrock", "X"), "refilled");
+
+        let per_service = State::new(
+            Scenario::from_toml(
+                "[rate_limit]\nrequests_per_second = 0.001\nburst = 1\nper = 'service'",
+            )
+            .unwrap(),
+        );
+        assert!(per_service.take_token(None, None, "bedrock", "ListFoundationModels"));
+        assert!(!per_service.take_token(None, None, "bedrock", "GetFoundationModel"));
+        assert!(per_service.take_token(None, None, "bedrock-runtime", "InvokeModel"));
+        assert_eq!(per_service.throttled.load(Ordering::Relaxed), 1);
+
+        let unlimited = State::new(Scenario::default());
+        assert!((0..100).all(|_| unlimited.take_token(None, None, "bedrock", "X")));
     }
 
     #[test]

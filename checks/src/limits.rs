@@ -1,0 +1,258 @@
+//! How hard the doctor may press one AWS service: a bound on the requests in flight and a token
+//! bucket on the requests sent, so a `--regions` sweep (dozens of regions, several models) cannot
+//! throttle itself.
+//!
+//! Every AWS call goes through [`crate::Facts`]'s one call path, which takes a [`Permit`] here
+//! before sending. Regional services (Bedrock, Bedrock Runtime) get one lane per region, as AWS
+//! counts their quotas per account and region; global services (IAM, Organizations, STS, whose
+//! quotas are per account) get one lane for all regions.
+//!
+//! The numbers. AWS publishes no request-rate quota for the Bedrock control-plane reads, IAM, STS
+//! or Organizations (IAM and STS: an account-wide rate that cannot be raised, value unpublished —
+//! AWS Knowledge Center "iam-sts-throttling-error"); Bedrock Runtime is governed by per-model token
+//! quotas (Bedrock user guide, "Quotas for the bedrock-runtime endpoint"). Where AWS does publish
+//! control-plane API rates, they are per account, Region and operation, in token buckets: Service
+//! Quotas' reads are 5 to 10 requests per second plus as many again in one burst (Service Quotas
+//! user guide, "Service quotas for Service Quotas"); EC2's non-mutating describes refill at 20 per
+//! second (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The doctor keeps to
+//! the lowest of those for every operation: a bucket of [`BURST`] refilled at [`PER_SECOND`] per
+//! second, per service, region and operation. A single-region run never waits on it (its busiest
+//! operation sends five requests); a sweep waits only where it would otherwise exceed it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// Requests one operation may send at once, per region (the bucket's size).
+pub const BURST: u32 = 10;
+/// Requests per second one operation's bucket refills, per region.
+pub const PER_SECOND: f64 = 5.0;
+/// Requests in flight to one regional service in one region.
+pub const REGIONAL_IN_FLIGHT: usize = 16;
+/// Requests in flight to one global service, all regions together.
+pub const GLOBAL_IN_FLIGHT: usize = 4;
+
+/// The bounds of one lane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// Requests in flight to the service (per region for a regional one).
+    pub in_flight: usize,
+    /// Bucket size of each operation: requests it may send at once.
+    pub burst: u32,
+    /// Tokens each operation's bucket regains per second.
+    pub per_second: f64,
+}
+
+impl Limit {
+    pub const REGIONAL: Limit = Limit {
+        in_flight: REGIONAL_IN_FLIGHT,
+        burst: BURST,
+        per_second: PER_SECOND,
+    };
+    pub const GLOBAL: Limit = Limit {
+        in_flight: GLOBAL_IN_FLIGHT,
+        burst: BURST,
+        per_second: PER_SECOND,
+    };
+}
+
+/// Services with one endpoint and one quota for all regions (STS's regional endpoints still
+/// count against the account's one rate).
+pub fn is_global(service: &str) -> bool {
+    matches!(service, "iam" | "organizations" | "sts")
+}
+
+/// The lanes of one run, shared by the `Facts` of every region.
+#[derive(Debug)]
+pub struct Limiter {
+    regional: Limit,
+    global: Limit,
+    lanes: Mutex<HashMap<String, Arc<Semaphore>>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+/// Held while a request is in flight; dropping it frees its place in the lane.
+#[derive(Debug)]
+pub struct Permit {
+    _in_flight: Option<OwnedSemaphorePermit>,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Limiter::new(Limit::REGIONAL, Limit::GLOBAL)
+    }
+}
+
+impl Limiter {
+    pub fn new(regional: Limit, global: Limit) -> Limiter {
+        Limiter {
+            regional,
+            global,
+            lanes: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bounds that apply to a service.
+    pub fn limit(&self, service: &str) -> Limit {
+        if is_global(service) {
+            self.global
+        } else {
+            self.regional
+        }
+    }
+
+    /// Waits for a place in the service's lane, then for a token of the operation's bucket.
+    ///
+    /// The place is taken first: a token taken while waiting for a place would be spent later
+    /// than granted, and several such late requests arriving together can exceed the very bucket
+    /// the tokens came from.
+    pub async fn acquire(&self, service: &str, operation: &str, region: Option<&str>) -> Permit {
+        let limit = self.limit(service);
+        let lane_key = if is_global(service) {
+            service.to_string()
+        } else {
+            format!("{service} {}", region.unwrap_or_default())
+        };
+        let lane = {
+            let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+            lanes
+                .entry(lane_key.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(limit.in_flight.max(1))))
+                .clone()
+        };
+        // The semaphore is never closed; were it, the request would go out unbounded rather than
+        // not at all.
+        let in_flight = lane.acquire_owned().await.ok();
+        let bucket_key = format!("{lane_key} {operation}");
+        loop {
+            let wait = {
+                let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                let bucket = buckets.entry(bucket_key.clone()).or_insert(Bucket {
+                    tokens: f64::from(limit.burst.max(1)),
+                    updated: now,
+                });
+                let refilled = now.duration_since(bucket.updated).as_secs_f64() * limit.per_second;
+                bucket.tokens = (bucket.tokens + refilled).min(f64::from(limit.burst.max(1)));
+                bucket.updated = now;
+                if bucket.tokens >= 1.0 {
+                    bucket.tokens -= 1.0;
+                    None
+                } else {
+                    let missing = 1.0 - bucket.tokens;
+                    Some(Duration::from_secs_f64(
+                        missing / limit.per_second.max(f64::MIN_POSITIVE),
+                    ))
+                }
+            };
+            match wait {
+                None => break,
+                Some(pause) => tokio::time::sleep(pause).await,
+            }
+        }
+        Permit {
+            _in_flight: in_flight,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn limit(in_flight: usize, burst: u32, per_second: f64) -> Limit {
+        Limit {
+            in_flight,
+            burst,
+            per_second,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_bound_in_flight() {
+        let limiter = Arc::new(Limiter::new(limit(3, 100, 100.0), Limit::GLOBAL));
+        let now = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
+            tasks.push(tokio::spawn(async move {
+                // Different operations: only the lane bounds them, not a bucket.
+                let op = format!("Op{n}");
+                let _permit = limiter.acquire("bedrock", &op, Some("us-east-1")).await;
+                let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(inside, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_operation_sends_its_burst_then_at_its_rate() {
+        let limiter = Limiter::new(limit(100, 3, 2.0), Limit::GLOBAL);
+        let started = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..6 {
+            let _permit = limiter
+                .acquire("bedrock-runtime", "InvokeModel", Some("us-east-1"))
+                .await;
+            at.push(started.elapsed().as_millis());
+        }
+        assert_eq!(at, [0, 0, 0, 500, 1000, 1500]);
+        // Another operation, or the same one in another region, has a bucket of its own.
+        let other = Instant::now();
+        limiter
+            .acquire("bedrock-runtime", "InvokeModel", Some("eu-west-1"))
+            .await;
+        limiter
+            .acquire(
+                "bedrock-runtime",
+                "InvokeModelWithResponseStream",
+                Some("us-east-1"),
+            )
+            .await;
+        assert_eq!(other.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn global_services_share_one_lane_across_regions() {
+        let limiter = Limiter::new(limit(1, 100, 100.0), limit(1, 100, 100.0));
+        let held = limiter
+            .acquire("iam", "SimulatePrincipalPolicy", Some("us-east-1"))
+            .await;
+        let blocked = tokio::time::timeout(
+            Duration::from_secs(5),
+            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1")),
+        )
+        .await;
+        assert!(blocked.is_err(), "IAM is one lane whatever the region");
+        let regional = tokio::time::timeout(
+            Duration::from_secs(5),
+            limiter.acquire("bedrock", "ListFoundationModels", Some("eu-west-1")),
+        )
+        .await;
+        assert!(regional.is_ok(), "Bedrock in eu-west-1 is not IAM's lane");
+        drop(held);
+        let freed = tokio::time::timeout(
+            Duration::from_secs(5),
+            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1")),
+        )
+        .await;
+        assert!(freed.is_ok(), "a dropped permit frees its place");
+    }
+}
