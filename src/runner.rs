@@ -58,22 +58,29 @@ pub async fn run(
             return finish(target, None, checks, started, generated_at);
         }
     };
-    let mut regional = vec![Arc::clone(&home)];
-    regional.extend(
-        sweep
-            .iter()
-            .skip(1)
-            .map(|region| Arc::new(Facts::for_region(&home, region))),
+    // The other regions' facts are built by their first check, in its task: the first region's
+    // checks need not wait for fifteen regions' clients to be built before their first call.
+    let regional: Arc<Vec<tokio::sync::OnceCell<Arc<Facts>>>> = Arc::new(
+        (0..sweep.len().max(1))
+            .map(|_| tokio::sync::OnceCell::new())
+            .collect(),
     );
+    let names = Arc::new(sweep.clone());
 
     let mut tasks = JoinSet::new();
     let mut task_index = HashMap::new();
     for (index, job) in jobs.iter().cloned().enumerate() {
-        let facts = match job.region {
-            Some(i) => Arc::clone(&regional[i.min(regional.len() - 1)]),
-            None => Arc::clone(&home),
-        };
+        let (home, regional, names) =
+            (Arc::clone(&home), Arc::clone(&regional), Arc::clone(&names));
         let handle = tasks.spawn(async move {
+            let facts = match (job.region, job.region.and_then(|i| names.get(i))) {
+                (Some(i), Some(region)) if i > 0 => Arc::clone(
+                    regional[i]
+                        .get_or_init(|| async { Arc::new(Facts::for_region(&home, region)) })
+                        .await,
+                ),
+                _ => home,
+            };
             let check_started = Instant::now();
             let report = match job.subject.clone() {
                 Some(model) => {

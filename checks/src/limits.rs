@@ -17,7 +17,8 @@
 //! second (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The doctor keeps to
 //! the lowest of those for every operation: a bucket of [`BURST`] refilled at [`PER_SECOND`] per
 //! second, per service, region and operation. A single-region run never waits on it (its busiest
-//! operation sends five requests); a sweep waits only where it would otherwise exceed it.
+//! operation, `InvokeModel`, sends four requests); a sweep waits only where it would otherwise
+//! exceed it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -113,6 +113,21 @@ impl Check for Scp {
 /// AccessDenied errors of this run's calls that an SCP caused (a shared fact each; nothing new is
 /// sent except what other checks send anyway).
 async fn observed_denies(facts: &Facts, model_id: &str) -> Vec<CallError> {
+    // The model list needs none of the invocations: read while they are in flight, it is not one
+    // more round trip after them (in a sweep, where the model is picked in the first region, it is
+    // the other regions' only ListFoundationModels).
+    let (mut errors, listed) =
+        tokio::join!(invocation_errors(facts, model_id), facts.anthropic_models());
+    if let Err(FactError::Call(e)) = listed {
+        errors.push(e);
+    }
+    errors.retain(|e| e.diagnosis == dx::SCP_EXPLICIT_DENY);
+    errors
+}
+
+/// The errors of this run's invocations of the model: the plain and streaming calls, the
+/// invocations through its profiles and the destination probes.
+async fn invocation_errors(facts: &Facts, model_id: &str) -> Vec<CallError> {
     let mut errors: Vec<CallError> = Vec::new();
     if let Some(invoke) = facts.invoke_if_allowed(model_id).await {
         errors.extend(invoke.result.err());
@@ -128,10 +143,6 @@ async fn observed_denies(facts: &Facts, model_id: &str) -> Vec<CallError> {
             }
         }
     }
-    if let Err(FactError::Call(e)) = facts.anthropic_models().await {
-        errors.push(e);
-    }
-    errors.retain(|e| e.diagnosis == dx::SCP_EXPLICIT_DENY);
     errors
 }
 
