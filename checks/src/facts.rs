@@ -265,6 +265,27 @@ impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
     }
 }
 
+/// One HTTP client for every service client of every region. Left unset, each service client
+/// (five per run, two more per region of a sweep, one per destination probe) builds its own: its
+/// own TLS trust store, parsed from the system's certificates, and its own connection pool. Built
+/// as the SDK builds its default (aws-smithy-runtime `default_https_client`): rustls with aws-lc,
+/// and the proxy settings of the environment (`HTTPS_PROXY`, `NO_PROXY`…).
+fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
 impl Facts {
     pub async fn load(settings: Settings) -> Facts {
         let profile_name = settings
@@ -328,6 +349,7 @@ impl Facts {
             .await;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(&profile_name)
+            .http_client(shared_http_client())
             .credentials_provider(ResolveOnce::new(credentials))
             .token_provider(token)
             .retry_config(retry)
