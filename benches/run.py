@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bedrock-doctor benchmark: wall time against the critical path, the sequential AWS CLI, start-up,
-the no-credentials/no-IMDS case and the release binary's size.
+the no-credentials/no-IMDS case, the `--regions` sweep at 1, 4 and 16 regions behind AWS-like rate
+limits, and the release binary's size.
 
     python3 benches/run.py            # full run, prints the results (Markdown) and saves them
     python3 benches/run.py --write    # same, and replaces the results section of BENCHMARKS.md
@@ -53,6 +54,21 @@ SCENARIO_RUNS = [
     ("use_case_missing", "use_case_missing", []),
 ]
 LATENCIES_MS = [100, 300]
+
+# The `--regions` sweep: the first 1, 4 and 16 of these (us-east-1 first, then one per geography
+# before the rest), on the scenario with AWS-like request-rate limits in the stub.
+SWEEP_REGIONS = [
+    "us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2",
+    "us-east-2", "us-west-1", "ca-central-1", "eu-central-1",
+    "eu-west-2", "eu-west-3", "eu-north-1", "ap-northeast-2",
+    "ap-south-1", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
+]
+SWEEP_SIZES = [1, 4, 16]
+SWEEP_SCENARIO = "healthy_rate_limited"
+# More repetitions than the single-region runs: every run ends with moto's failed
+# SimulatePrincipalPolicy retried after a jittered backoff of 0 to 200 ms, which is most of the
+# spread between runs, and the sweep compares sizes against each other.
+SWEEP_REPS = 5
 EXPLAIN_LINE = (
     "An error occurred (AccessDeniedException) when calling the InvokeModel operation: "
     "You don't have access to the model with the specified model ID."
@@ -67,6 +83,7 @@ TARGETS = {
     "no_imds_s": 2.0,
     "startup_ms": 20.0,
     "rss_mb": 40.0,
+    "sweep_ratio": 1.3,
 }
 
 CHILDREN = []  # every process this script starts, stopped at exit
@@ -272,13 +289,16 @@ class Stub:
         )
         wait_listening(self.port, self.proc, 30)
         self.requests = None
+        self.throttled = None
 
     def close(self):
-        # Ctrl-C is the binary's way out; it then prints how many requests it served.
+        # Ctrl-C is the binary's way out; it then prints how many requests it served, and how
+        # many of them the scenario's rate limit refused.
         stop(self.proc, signal.SIGINT)
         err = self.proc.stderr.read() if self.proc.stderr else ""
-        m = re.search(r"(\d+) requests served", err or "")
+        m = re.search(r"(\d+) requests served(?:, (\d+) throttled)?", err or "")
         self.requests = int(m.group(1)) if m else None
+        self.throttled = int(m.group(2)) if m and m.group(2) else None
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
@@ -499,9 +519,11 @@ def profile_base(model_id):
     return model_id
 
 
-def critical_path(calls, latency_s, model_given):
+def critical_path(calls, latency_s, model_given, regions=(HOME_REGION,)):
     """Earliest possible finish of each call if every call took `latency_s` and started as soon as
-    the calls it depends on had answered (rules: benches/README.md). Returns (bound seconds, chain)."""
+    the calls it depends on had answered (rules: BENCHMARKS.md). `regions` are the regions checked
+    (a sweep's; the first is where the model is picked). Returns (bound seconds, chain)."""
+    home = regions[0]
     finish = {}  # index -> earliest finish (s)
     parent = {}  # index -> index of the dependency that set its start
     by_op = {}
@@ -514,7 +536,7 @@ def critical_path(calls, latency_s, model_given):
                     best = i
         return best
 
-    lfm = None
+    lfm = None  # the first region's ListFoundationModels: the model is picked from it
     # The model's own invocation id: what the prompt-caching call and the streaming call use.
     own_ids = set(
         c["param"]
@@ -551,8 +573,14 @@ def critical_path(calls, latency_s, model_given):
             deps = [latest("ListPoliciesForTarget")]
         elif op == "ListInferenceProfiles" and c["next_token"]:
             deps = [latest("ListInferenceProfiles")]
-        elif op in ("GetFoundationModel",) and c["region"] not in (None, HOME_REGION):
-            deps = [latest("GetFoundationModel", where=lambda d: d["region"] in (None, HOME_REGION))]
+        elif op in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas") and json.loads(
+            c["body"] or b"{}"
+        ).get("NextToken"):
+            # A page needs the previous page's token (JSON 1.1: the token is in the body).
+            deps = [latest(op, where=lambda d: d["region"] == c["region"])]
+        elif op in ("GetFoundationModel",) and c["region"] not in (None,) + tuple(regions):
+            # Where else the model is offered: asked after a checked region's lookup failed.
+            deps = [latest("GetFoundationModel", where=lambda d: d["region"] in (None,) + tuple(regions))]
         elif op in (
             "GetFoundationModel",
             "GetFoundationModelAvailability",
@@ -566,7 +594,9 @@ def critical_path(calls, latency_s, model_given):
                 deps = [
                     latest(
                         "InvokeModel",
-                        where=lambda d: d["param"] == c["param"] and d["kind"] == "minimal",
+                        where=lambda d: d["param"] == c["param"]
+                        and d["kind"] == "minimal"
+                        and d["region"] == c["region"],
                     )
                 ]
             elif c["kind"] == "minimal" and (
@@ -578,11 +608,13 @@ def critical_path(calls, latency_s, model_given):
                 deps = [
                     latest(
                         "GetFoundationModel",
-                        where=lambda d: d["param"] == base and d["region"] in (None, HOME_REGION),
+                        where=lambda d: d["param"] == base and d["region"] in (None, c["region"]),
                     )
                 ]
                 if base != c["param"]:
-                    deps.append(latest("ListInferenceProfiles"))
+                    deps.append(
+                        latest("ListInferenceProfiles", where=lambda d: d["region"] in (None, c["region"]))
+                    )
                 if not deps[0] and not model_given:
                     deps.append(lfm)
             else:
@@ -600,7 +632,7 @@ def critical_path(calls, latency_s, model_given):
         if deps:
             parent[i] = max(deps, key=lambda d: finish[d])
         by_op.setdefault(op, []).append(i)
-        if op == "ListFoundationModels" and lfm is None:
+        if op == "ListFoundationModels" and lfm is None and c["region"] in (None, home):
             lfm = i
     if not finish:
         return 0.0, []
@@ -651,6 +683,7 @@ def bed_env(home, stub, proxy, imds_port):
         AWS_ENDPOINT_URL_STS=f"http://127.0.0.1:{stub.port}",
         AWS_ENDPOINT_URL_BEDROCK=f"http://127.0.0.1:{stub.port}",
         AWS_ENDPOINT_URL_BEDROCK_RUNTIME=f"http://127.0.0.1:{stub.port}",
+        AWS_ENDPOINT_URL_SERVICE_QUOTAS=f"http://127.0.0.1:{stub.port}",
         AWS_ENDPOINT_URL_IAM=proxy["moto"].url(),
         AWS_ENDPOINT_URL_ORGANIZATIONS=proxy["moto"].url(),
     )
@@ -736,6 +769,102 @@ def doctor_run(name, scenario, args, latency_ms, proxies, imds_port, home):
     }
 
 
+def sweep_run(n, latency_ms, proxies, imds_port, home):
+    """One `--regions` run over the first `n` of SWEEP_REGIONS on a fresh rate-limited stub."""
+    regions = SWEEP_REGIONS[:n]
+    stub_proxy = None
+    stub = Stub(scenario_file(SWEEP_SCENARIO, latency_ms))
+    try:
+        stub_proxy = Proxy("stub", stub.port)
+        proxies["moto"].delay_s = latency_ms / 1000
+        proxies["moto"].take_calls()
+        env = bed_env(home, stub_proxy, proxies, imds_port)
+        args = ["--regions", ",".join(regions)]
+        spawned = []
+        wall, rss, code, out = timed(
+            [DOCTOR, "--format", "json", "--quiet"] + args, env, spawned=spawned
+        )
+        calls = stub_proxy.take_calls() + proxies["moto"].take_calls()
+    finally:
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    calls.sort(key=lambda c: c["t_request"])
+    for c in calls:
+        describe(c)
+    report = json.loads(out)
+    statuses = {}
+    for check in report["checks"]:
+        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    bound, chain = critical_path(calls, latency_ms / 1000, False, tuple(regions))
+    # The same run again without the recording proxy in front of the stub: one Python thread
+    # relaying a hundred requests released together delays them, which is the test bed's time,
+    # not the doctor's.
+    direct = Stub(scenario_file(SWEEP_SCENARIO, latency_ms))
+    try:
+
+        class Direct:
+            port = direct.port
+
+        env = bed_env(home, Direct, proxies, imds_port)
+        direct_wall, _, direct_code, _ = timed([DOCTOR, "--format", "json", "--quiet"] + args, env)
+    finally:
+        direct.close()
+    # Requests per bucket of the stub's rate limit (account, region, operation).
+    per_bucket = {}
+    for c in calls:
+        if c["proxy"] == "stub":
+            key = (c["region"], c["operation"])
+            per_bucket[key] = per_bucket.get(key, 0) + 1
+    busiest = max(per_bucket.items(), key=lambda kv: kv[1]) if per_bucket else (("-", "-"), 0)
+    t0 = spawned[0]
+    answered = [c["t_response"] for c in calls if c["t_response"]]
+    return {
+        "regions": n,
+        "latency_ms": latency_ms,
+        "wall_s": wall,
+        "bound_s": bound,
+        "chain": chain,
+        "calls": len(calls),
+        "stub_requests": stub.requests,
+        "throttled": stub.throttled,
+        "direct_wall_s": direct_wall,
+        "direct_exit": direct_code,
+        "direct_throttled": direct.throttled,
+        "status_429": sum(1 for c in calls if c["status"] == 429),
+        "busiest": {"region": busiest[0][0], "operation": busiest[0][1], "requests": busiest[1]},
+        "rss_mb": rss,
+        "exit": code,
+        "statuses": statuses,
+        "checks": len(report["checks"]),
+        "first_call_ms": (calls[0]["t_request"] - t0) * 1000 if calls else None,
+        "last_answer_ms": (max(answered) - t0) * 1000 if answered else None,
+        "after_last_answer_ms": (t0 + wall - max(answered)) * 1000 if answered else None,
+        "schedule": [
+            (
+                round((c["t_request"] - t0) * 1000),
+                round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
+                label(c),
+                c["region"],
+                c["status"],
+            )
+            for c in calls
+        ],
+    }
+
+
+def rate_limit_of(scenario):
+    text = (SCENARIOS / f"{scenario}.toml").read_text()
+    rate = re.search(r"(?m)^requests_per_second\s*=\s*([\d.]+)", text)
+    burst = re.search(r"(?m)^burst\s*=\s*(\d+)", text)
+    per = re.search(r'(?m)^per\s*=\s*"(\w+)"', text)
+    return {
+        "requests_per_second": float(rate.group(1)) if rate else None,
+        "burst": int(burst.group(1)) if burst else None,
+        "per": per.group(1) if per else "operation",
+    }
+
+
 def count_ops(calls):
     counts = {}
     for c in calls:
@@ -775,6 +904,17 @@ def cli_commands(calls, workdir):
             cmds.append(
                 ["bedrock", "get-inference-profile", "--inference-profile-identifier", c["param"]] + r
             )
+        elif op in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
+            # One page per command, as the doctor asked for it (the CLI would otherwise fetch
+            # every page in each command).
+            page = json.loads(c["body"] or b"{}")
+            cmd = "list-service-quotas" if op == "ListServiceQuotas" else "list-aws-default-service-quotas"
+            args = ["service-quotas", cmd, "--service-code", page.get("ServiceCode", "bedrock"), "--no-paginate"]
+            if page.get("MaxResults"):
+                args += ["--max-results", str(page["MaxResults"])]
+            if page.get("NextToken"):
+                args += ["--next-token", page["NextToken"]]
+            cmds.append(args + r)
         elif op == "DescribeOrganization":
             cmds.append(["organizations", "describe-organization"] + r)
         elif op == "SimulatePrincipalPolicy":
@@ -1016,6 +1156,43 @@ def markdown(res):
                 out.append(f"| {sent} | {answered} | {name} | {status} |")
             out.append(f"| | {r['wall_s']*1000:.0f} | process exited | |")
             out.append("")
+    if res.get("sweeps"):
+        limit = res["sweep_limit"]
+        out.append("### `--regions` sweep")
+        out.append("")
+        out.append(
+            f"Medians of {res['sweep_reps']} runs of "
+            f"`bedrock-doctor --format json --quiet --regions R1,…,RN` over the first N of "
+            f"{', '.join(SWEEP_REGIONS)}, on `tests/scenarios/{SWEEP_SCENARIO}.toml`: the stub's "
+            f"rate limit is {limit['requests_per_second']:g} requests per second and a burst of "
+            f"{limit['burst']}, per account, region and {limit['per']}."
+        )
+        out.append("")
+        out.append(
+            "| regions | latency | wall | critical path | ratio | wall without the recording proxy | first call sent | last answer | exit after last answer | AWS calls | throttled (every run) | busiest bucket | peak RSS | checks (pass/warn/fail/skip/error) |"
+        )
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+        for r in res["sweeps"]:
+            s = r["statuses"]
+            checks = "/".join(str(s.get(k, 0)) for k in ("pass", "warn", "fail", "skip", "error"))
+            b = r["busiest"]
+            counts = r["throttled_all_runs"]
+            throttled = (
+                f"{sum(counts)} in {len(counts)} runs" if None not in counts else "unknown"
+            )
+            out.append(
+                f"| {r['regions']} | {r['latency_ms']} ms | {r['wall_s']*1000:.0f} ms | "
+                f"{r['bound_s']*1000:.0f} ms ({round(r['bound_s']*1000/r['latency_ms'])} × {r['latency_ms']} ms) | "
+                f"{r['wall_s']/r['bound_s']:.2f}× | {r['direct_wall_s']*1000:.0f} ms | "
+                f"{r['first_call_ms']:.0f} ms | {r['last_answer_ms']:.0f} ms | "
+                f"{r['after_last_answer_ms']:.0f} ms | {r['calls']} | {throttled} | "
+                f"{b['requests']} × {b['operation']} in {b['region']} | {r['rss_mb']:.1f} MB | {checks} |"
+            )
+        out.append("")
+        out.append("Longest dependent chain at 16 regions: " + " → ".join(
+            next(r["chain"] for r in res["sweeps"] if r["regions"] == max(SWEEP_SIZES))
+        ))
+        out.append("")
     out.append("### The same calls, one after another, with the AWS CLI")
     out.append("")
     out.append(
@@ -1065,9 +1242,34 @@ def markdown(res):
     )
     no_imds = max(n["median_s"] for n in res["no_credentials"])
     start_ms = max(res["startup"][k]["median_ms"] for k in ("--version", "explain"))
-    rss = max(r["rss_mb"] for r in res["runs"])
+    rss = max(r["rss_mb"] for r in res["runs"] + res.get("sweeps", []))
     out.append("| target | measured | |")
     out.append("|---|---:|---|")
+    if res.get("sweeps"):
+        biggest = [r for r in res["sweeps"] if r["regions"] == max(SWEEP_SIZES)]
+        worst = max(r["wall_s"] / r["bound_s"] for r in biggest)
+        worst_direct = max(r["direct_wall_s"] / r["bound_s"] for r in biggest)
+        one = {r["latency_ms"]: r for r in res["sweeps"] if r["regions"] == 1}
+        growth = max(r["wall_s"] / one[r["latency_ms"]]["wall_s"] for r in biggest)
+        growth_direct = max(
+            r["direct_wall_s"] / one[r["latency_ms"]]["direct_wall_s"] for r in biggest
+        )
+        counts = [t for r in res["sweeps"] for t in r["throttled_all_runs"]]
+        unknown = None in counts
+        throttled = sum(t for t in counts if t is not None)
+        out.append(
+            f"| `--regions`, 16 regions: wall ≤ 1.3 × the slowest region's critical path | {worst:.2f}× "
+            f"through the recording proxy, {worst_direct:.2f}× without | "
+            f"{yes(worst <= TARGETS['sweep_ratio'])} (through the proxy) |"
+        )
+        out.append(
+            f"| `--regions`: wall grows with the slowest region, not the count (16 regions against 1) | "
+            f"{growth:.2f}× through the recording proxy, {growth_direct:.2f}× without | |"
+        )
+        out.append(
+            f"| `--regions`: no throttled request under the stub's rate limit | "
+            f"{'unknown' if unknown else throttled} | {yes(not unknown and throttled == 0)} |"
+        )
     out.append(f"| healthy wall ≤ 1.3 × critical path | {worst_healthy:.2f}× (all scenarios: ≤ {worst_all:.2f}×) | {yes(worst_healthy <= TARGETS['ratio'])} |")
     out.append(f"| ≥ 10 × faster than the sequential AWS CLI | {speedup:.1f}× | {yes(speedup >= TARGETS['cli_speedup'])} |")
     out.append(f"| no credentials, no IMDS: report < 2 s | {no_imds*1000:.0f} ms (worst case) | {yes(no_imds < TARGETS['no_imds_s'])} |")
@@ -1094,8 +1296,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as built")
     parser.add_argument(
         "--parts",
-        default="runs,cli,startup,nocreds",
-        help="comma-separated subset of runs,cli,startup,nocreds (a partial run prints raw JSON)",
+        default="runs,cli,sweep,startup,nocreds",
+        help="comma-separated subset of runs,cli,sweep,startup,nocreds (a partial run prints raw JSON)",
     )
     opts = parser.parse_args()
     parts = set(opts.parts.split(","))
@@ -1117,6 +1319,9 @@ def main():
         "reps": reps,
         "runs": [],
         "cli": [],
+        "sweeps": [],
+        "sweep_limit": rate_limit_of(SWEEP_SCENARIO),
+        "sweep_reps": 1 if opts.quick else SWEEP_REPS,
     }
     try:
         log("starting moto")
@@ -1149,6 +1354,26 @@ def main():
             res["cli"].append(c)
             del healthy
 
+        for latency in LATENCIES_MS if "sweep" in parts else []:
+            for n in SWEEP_SIZES:
+                runs = []
+                for _ in range((1 if opts.quick else SWEEP_REPS) + 1):  # the first is a warm-up
+                    runs.append(sweep_run(n, latency, proxies, imds_refused, home))
+                runs = runs[1:]
+                runs.sort(key=lambda r: r["wall_s"])
+                median = runs[len(runs) // 2]
+                log(
+                    f"--regions × {n} @ {latency} ms: wall {median['wall_s']*1000:.0f} ms, bound "
+                    f"{median['bound_s']*1000:.0f} ms, {median['calls']} calls, "
+                    f"throttled {[r['throttled'] for r in runs]}"
+                )
+                # Throttling is reported for every repetition, not only the median's.
+                median["throttled_all_runs"] = [r["throttled"] for r in runs] + [
+                    r["direct_throttled"] for r in runs
+                ]
+                median["direct_wall_s"] = statistics.median(r["direct_wall_s"] for r in runs)
+                res["sweeps"].append(median)
+
         if "startup" in parts:
             log("start-up")
             res["startup"] = startup(hyperfine, 10 if opts.quick else 50, home)
@@ -1172,7 +1397,7 @@ def main():
     res["binary_bytes"] = DOCTOR.stat().st_size
     res["profile"] = release_profile()
     (WORK / "results.json").write_text(json.dumps(res, indent=2, default=str))
-    if parts != {"runs", "cli", "startup", "nocreds"}:
+    if parts != {"runs", "cli", "sweep", "startup", "nocreds"}:
         print(json.dumps(res, indent=2, default=str))
         return
     text = markdown(res)

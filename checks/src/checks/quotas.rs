@@ -71,12 +71,17 @@ impl Check for Quotas {
 
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
+            // The quota lists do not depend on the model: they are paged (one round trip per
+            // page, each needing the previous page's token), so they are read while the model,
+            // its catalog entry and its route are worked out, not after.
+            let model = async {
+                let id = model_or_skip(facts).await?;
+                let info = catalog_info(facts, &id).await;
+                let (route, via) = route_of(facts, &id, info.as_ref()).await?;
+                Ok::<_, Report>((id, info, route, via))
             };
-            let info = catalog_info(facts, &id).await;
-            let (route, via) = match route_of(facts, &id, info.as_ref()).await {
+            let (lists, model) = tokio::join!(facts.bedrock_quotas(), model);
+            let (id, info, route, via) = match model {
                 Ok(found) => found,
                 Err(report) => return report,
             };
@@ -84,7 +89,7 @@ impl Check for Quotas {
                 .as_ref()
                 .and_then(|i| i.model_name.clone())
                 .unwrap_or_else(|| id.clone());
-            let lists = match facts.bedrock_quotas().await {
+            let lists = match lists {
                 Ok(lists) => lists,
                 Err(err) => return not_read(err, &label),
             };
