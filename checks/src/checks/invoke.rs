@@ -216,7 +216,9 @@ mod tests {
     fn ok_answer() -> HttpResponse {
         HttpResponse::new(
             StatusCode::try_from(200).unwrap(),
-            SdkBody::from(r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#),
+            SdkBody::from(
+                r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
+            ),
         )
     }
 
