@@ -162,6 +162,8 @@ pub(crate) struct Shared {
     /// Whether the credentials work in a default region, asked only after a rejection in an
     /// opt-in region (see `opt_in`): the evidence of the call that proved it.
     pub(crate) keys_work_elsewhere: OnceCell<Option<Evidence>>,
+    /// The caller as policies see it (`aws:PrincipalArn`), from `iam:GetRole` for a role.
+    pub(crate) principal: OnceCell<Result<iam::Principal, FactError>>,
     /// `GetFoundationModel` per region and model, keyed `region model`.
     pub(crate) details: Memo<Result<(models::ModelInfo, Evidence), FactError>>,
     /// Authorization probes per destination region and model, keyed `region model`: the answer

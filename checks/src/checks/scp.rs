@@ -2,6 +2,7 @@
 
 use super::model_support::model_or_skip;
 use crate::calls::CallError;
+use crate::facts::iam::{Principal, PrincipalSource};
 use crate::facts::orgs::Membership;
 use crate::facts::FactError;
 use crate::policy::{evaluate_scps, Request, ScpDecision};
@@ -17,7 +18,9 @@ use std::collections::BTreeMap;
 /// `DescribePolicy`), evaluated for every request this setup makes: the direct model in this
 /// region, each profile's destination regions (with `bedrock:InferenceProfileArn`), a global
 /// profile's region-less ARN with `aws:RequestedRegion = unspecified`, streaming, and the
-/// Marketplace actions. Reports the policy and the statement that denies.
+/// Marketplace actions, each judged with the caller's `aws:PrincipalArn`: the role's ARN with
+/// its path (`iam:GetRole`; for a refused IAM Identity Center role, its documented path, said to
+/// be inferred). Reports every denied request, with the policy and the statement that denies.
 /// **Says what it could not verify:** with neither path seeing an SCP, it skips rather than passes.
 /// SCPs never apply to the management account's own principals.
 pub struct Scp;
@@ -35,6 +38,7 @@ static META: CheckMeta = CheckMeta {
         "organizations:ListPoliciesForTarget",
         "organizations:DescribePolicy",
         "sts:GetCallerIdentity",
+        "iam:GetRole",
         "bedrock:GetInferenceProfile",
         "bedrock:InvokeModel",
         "bedrock:InvokeModelWithResponseStream",
@@ -78,34 +82,10 @@ impl Check for Scp {
             // for: asked meanwhile, it is not one more round trip after them (and goes unused when
             // a deny is observed).
             let (observed, _) = tokio::join!(observed, facts.membership());
-            if let Some(deny) = observed.first() {
-                let (action, resource, region) =
-                    parse_deny(deny.evidence.message.as_deref().unwrap_or_default());
-                let summary = format!(
-                    "an SCP denied {} on {} ({}){}",
-                    action.as_deref().unwrap_or("the call"),
-                    resource.as_deref().unwrap_or("the resource"),
-                    region.as_deref().unwrap_or("region unknown"),
-                    if observed.len() > 1 {
-                        format!("; {} denies observed in all", observed.len())
-                    } else {
-                        String::new()
-                    }
-                );
-                let mut report = Report::fail(dx::SCP_EXPLICIT_DENY, summary)
-                    .evidence(observed.iter().map(|e| e.evidence.clone()));
-                for (name, value) in [
-                    ("action", action),
-                    ("resource", resource),
-                    ("region", region),
-                ] {
-                    if let Some(v) = value {
-                        report = report.var(name, v);
-                    }
-                }
-                return report;
+            if !observed.is_empty() {
+                return observed_report(&observed);
             }
-            analytical(facts, &identity.account_id, &identity.arn, model.as_deref()).await
+            analytical(facts, &identity.account_id, model.as_deref()).await
         })
     }
 }
@@ -146,6 +126,46 @@ async fn invocation_errors(facts: &Facts, model_id: &str) -> Vec<CallError> {
     errors
 }
 
+/// Every distinct leg an SCP was seen denying (each destination region, streaming, the
+/// Marketplace), named in the summary; the first leg's action, resource and region fill the fix.
+fn observed_report(observed: &[CallError]) -> Report {
+    let mut legs: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
+    for deny in observed {
+        let leg = parse_deny(deny.evidence.message.as_deref().unwrap_or_default());
+        if !legs.contains(&leg) {
+            legs.push(leg);
+        }
+    }
+    let named: Vec<String> = legs
+        .iter()
+        .map(|(action, resource, region)| {
+            format!(
+                "{} on {} ({})",
+                action.as_deref().unwrap_or("the call"),
+                resource.as_deref().unwrap_or("the resource"),
+                region.as_deref().unwrap_or("region unknown"),
+            )
+        })
+        .collect();
+    let summary = match named.as_slice() {
+        [one] => format!("an SCP denied {one}"),
+        many => format!("an SCP denied {} requests: {}", many.len(), many.join("; ")),
+    };
+    let mut report = Report::fail(dx::SCP_EXPLICIT_DENY, summary)
+        .evidence(observed.iter().map(|e| e.evidence.clone()));
+    let (action, resource, region) = legs.swap_remove(0);
+    for (name, value) in [
+        ("action", action),
+        ("resource", resource),
+        ("region", region),
+    ] {
+        if let Some(v) = value {
+            report = report.var(name, v);
+        }
+    }
+    report
+}
+
 /// The action, resource and region an AccessDenied message names
 /// (`… is not authorized to perform: ACTION on resource: ARN with an explicit deny …`).
 fn parse_deny(message: &str) -> (Option<String>, Option<String>, Option<String>) {
@@ -175,12 +195,7 @@ fn parse_deny(message: &str) -> (Option<String>, Option<String>, Option<String>)
     (action, resource, region)
 }
 
-async fn analytical(
-    facts: &Facts,
-    account_id: &str,
-    caller_arn: &str,
-    model: Option<&str>,
-) -> Report {
+async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Report {
     let no_deny_seen = "no SCP deny was observed in this run's calls";
     let (membership, membership_evidence) = match facts.membership().await {
         Ok(found) => found,
@@ -209,13 +224,19 @@ async fn analytical(
         )
         .evidence([membership_evidence]);
     }
+    let principal = match facts.principal().await {
+        Ok(p) => p,
+        Err(err) => return err.to_report(),
+    };
     let path = match facts.scp_path(account_id).await {
         Ok(path) => path,
         Err(FactError::Call(e)) => {
             return Report::skip(format!(
-                "{no_deny_seen}; this account cannot read the Organization's SCPs ({}: needs the management account or a delegated administrator), so they are not verified",
-                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string())
+                "{no_deny_seen}; this account cannot read the Organization's SCPs ({}: needs the management account or a delegated administrator), so they are not verified for {}",
+                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string()),
+                principal.arn
             ))
+            .var("principal_arn", principal.arn.clone())
             .evidence([membership_evidence, e.evidence])
         }
         Err(err) => return err.to_report(),
@@ -225,13 +246,17 @@ async fn analytical(
             "read the SCPs, but there is no model under test to evaluate them for",
         );
     };
-    let plan = plan_requests(facts, model, account_id, caller_arn).await;
+    let plan = plan_requests(facts, model, account_id).await;
     let mut evidence = vec![membership_evidence];
+    evidence.extend(principal.evidence.iter().cloned());
     evidence.extend(path.evidence.iter().cloned());
     let mut unknown = Vec::new();
+    let mut denied: Vec<String> = Vec::new();
+    let mut first_denied: Option<&Planned> = None;
     for planned in &plan {
-        match evaluate_scps(&path.levels, &planned.request) {
-            ScpDecision::Allowed => {}
+        let decision = decide(&path.levels, &planned.request, &principal);
+        let why = match decision {
+            ScpDecision::Allowed => continue,
             ScpDecision::ExplicitDeny {
                 target_id,
                 policy_id,
@@ -242,30 +267,54 @@ async fn analytical(
                     .sid
                     .clone()
                     .unwrap_or_else(|| format!("statement {}", statement.index));
-                return Report::fail(
-                    dx::SCP_EXPLICIT_DENY,
-                    format!(
-                        "{}: denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
-                        planned.label, statement.text
-                    ),
+                format!(
+                    "{}: denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
+                    planned.label, statement.text
                 )
-                .var("action", planned.request.action.clone())
-                .var("resource", planned.request.resource.clone())
-                .var("region", planned.request.context.get("aws:RequestedRegion").and_then(|v| v.first()).cloned().unwrap_or_default())
-                .evidence(evidence);
             }
-            ScpDecision::NotAllowedAt { target_id } => {
-                return Report::fail(
-                    dx::SCP_EXPLICIT_DENY,
-                    format!("{}: no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)", planned.label),
-                )
-                .var("action", planned.request.action.clone())
-                .evidence(evidence);
-            }
+            ScpDecision::NotAllowedAt { target_id } => format!(
+                "{}: no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)",
+                planned.label
+            ),
             ScpDecision::Unknown {
                 policy_id, reason, ..
-            } => unknown.push(format!("{} ({policy_id}: {reason})", planned.label)),
-        }
+            } => {
+                unknown.push(format!("{} ({policy_id}: {reason})", planned.label));
+                continue;
+            }
+        };
+        first_denied.get_or_insert(planned);
+        denied.push(why);
+    }
+    let caveat = principal.caveat();
+    let caveat = if caveat.is_empty() {
+        String::new()
+    } else {
+        format!("; {caveat}")
+    };
+    if let Some(first) = first_denied {
+        let summary = match denied.as_slice() {
+            [one] => one.clone(),
+            many => format!(
+                "{} of {} requests denied: {}",
+                many.len(),
+                plan.len(),
+                many.join("; ")
+            ),
+        };
+        let region = first
+            .request
+            .context
+            .get("aws:RequestedRegion")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default();
+        return Report::fail(dx::SCP_EXPLICIT_DENY, format!("{summary}{caveat}"))
+            .var("action", first.request.action.clone())
+            .var("resource", first.request.resource.clone())
+            .var("region", region)
+            .var("principal_arn", principal.arn.clone())
+            .evidence(evidence);
     }
     let policies: usize = path.levels.iter().map(|l| l.policies.len()).sum();
     let scope = format!(
@@ -273,6 +322,23 @@ async fn analytical(
         plan.len(),
         path.levels.len()
     );
+    if principal.source == PrincipalSource::PathUnknown {
+        // The path-less ARN is a guess: a condition on aws:PrincipalArn may match the real one
+        // differently, in either direction.
+        for level in &path.levels {
+            for attached in &level.policies {
+                for statement in attached.policy.statements_using("aws:PrincipalArn") {
+                    let which = statement
+                        .sid
+                        .unwrap_or_else(|| format!("statement {}", statement.index));
+                    unknown.push(format!(
+                        "the aws:PrincipalArn condition of {} ({}), {which}, could not be evaluated exactly",
+                        attached.name, attached.id
+                    ));
+                }
+            }
+        }
+    }
     if !unknown.is_empty() || !path.unreadable.is_empty() {
         let unreadable: Vec<String> = path
             .unreadable
@@ -280,35 +346,66 @@ async fn analytical(
             .map(|(id, why)| format!("{id}: {why}"))
             .collect();
         return Report::skip(format!(
-            "no deny found in {scope}, but not all could be evaluated: {}",
+            "no deny found in {scope}, but not all could be evaluated: {}{caveat}",
             unknown
                 .into_iter()
                 .chain(unreadable)
                 .collect::<Vec<_>>()
                 .join("; ")
         ))
+        .var("principal_arn", principal.arn.clone())
         .evidence(evidence);
     }
-    Report::pass(format!("the SCPs allow all {scope}")).evidence(evidence)
+    Report::pass(format!(
+        "the SCPs allow all {scope} for {}{caveat}",
+        principal.arn
+    ))
+    .var("principal_arn", principal.arn.clone())
+    .evidence(evidence)
+}
+
+/// The SCPs' decision for the request made by the principal: with every ARN it may have (the two
+/// forms of an inferred Identity Center path), a decision only where they all agree.
+fn decide(
+    levels: &[crate::policy::Level],
+    request: &Request,
+    principal: &Principal,
+) -> ScpDecision {
+    let mut decisions = principal.candidates.iter().map(|arn| {
+        let mut request = request.clone();
+        request
+            .context
+            .insert("aws:PrincipalArn".to_string(), vec![arn.clone()]);
+        evaluate_scps(levels, &request)
+    });
+    let first = decisions.next().unwrap_or(ScpDecision::Allowed);
+    if decisions.all(|d| d == first) {
+        return first;
+    }
+    let target_id = levels
+        .first()
+        .map(|l| l.target_id.clone())
+        .unwrap_or_default();
+    ScpDecision::Unknown {
+        target_id,
+        policy_id: "aws:PrincipalArn".into(),
+        reason: format!(
+            "the decision depends on the role's Identity Center path ({})",
+            principal.candidates.join(" or ")
+        ),
+    }
 }
 
 /// Every request this setup makes, as SCPs see it (facts §7.2).
-async fn plan_requests(
-    facts: &Facts,
-    model: &str,
-    account_id: &str,
-    caller_arn: &str,
-) -> Vec<Planned> {
+/// `aws:PrincipalArn` is set per request by [`decide`].
+async fn plan_requests(facts: &Facts, model: &str, account_id: &str) -> Vec<Planned> {
     let region = facts.region().unwrap_or("us-east-1").to_string();
-    let principal =
-        crate::facts::iam::policy_source_arn(caller_arn).unwrap_or_else(|| caller_arn.to_string());
     let context = |requested: &str, profile: Option<&str>| {
         let mut c = BTreeMap::new();
         c.insert(
             "aws:RequestedRegion".to_string(),
             vec![requested.to_string()],
         );
-        c.insert("aws:PrincipalArn".to_string(), vec![principal.clone()]);
         c.insert(
             "aws:PrincipalAccount".to_string(),
             vec![account_id.to_string()],
