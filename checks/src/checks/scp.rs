@@ -250,12 +250,13 @@ async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Rep
     let mut evidence = vec![membership_evidence];
     evidence.extend(principal.evidence.iter().cloned());
     evidence.extend(path.evidence.iter().cloned());
-    let mut unknown = Vec::new();
-    let mut denied: Vec<String> = Vec::new();
+    let mut unknown_legs: Vec<(String, Vec<&str>)> = Vec::new();
+    // Denied legs grouped by what denies them (a statement, or a level without an Allow), in
+    // plan order: (cause, its legs).
+    let mut denied: Vec<(String, Vec<&str>)> = Vec::new();
     let mut first_denied: Option<&Planned> = None;
     for planned in &plan {
-        let decision = decide(&path.levels, &planned.request, &principal);
-        let why = match decision {
+        let cause = match decide(&path.levels, &planned.request, &principal) {
             ScpDecision::Allowed => continue,
             ScpDecision::ExplicitDeny {
                 target_id,
@@ -268,23 +269,29 @@ async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Rep
                     .clone()
                     .unwrap_or_else(|| format!("statement {}", statement.index));
                 format!(
-                    "{}: denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
-                    planned.label, statement.text
+                    "denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
+                    statement.text
                 )
             }
             ScpDecision::NotAllowedAt { target_id } => format!(
-                "{}: no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)",
-                planned.label
+                "no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)"
             ),
             ScpDecision::Unknown {
                 policy_id, reason, ..
             } => {
-                unknown.push(format!("{} ({policy_id}: {reason})", planned.label));
+                let why = format!("{policy_id}: {reason}");
+                match unknown_legs.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, legs)) => legs.push(&planned.label),
+                    None => unknown_legs.push((why, vec![&planned.label])),
+                }
                 continue;
             }
         };
         first_denied.get_or_insert(planned);
-        denied.push(why);
+        match denied.iter_mut().find(|(c, _)| *c == cause) {
+            Some((_, legs)) => legs.push(&planned.label),
+            None => denied.push((cause, vec![&planned.label])),
+        }
     }
     let caveat = principal.caveat();
     let caveat = if caveat.is_empty() {
@@ -293,13 +300,17 @@ async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Rep
         format!("; {caveat}")
     };
     if let Some(first) = first_denied {
+        let count: usize = denied.iter().map(|(_, legs)| legs.len()).sum();
         let summary = match denied.as_slice() {
-            [one] => one.clone(),
-            many => format!(
-                "{} of {} requests denied: {}",
-                many.len(),
+            [(cause, legs)] if legs.len() == 1 => format!("{}: {cause}", legs[0]),
+            groups => format!(
+                "{count} of {} requests denied. {}",
                 plan.len(),
-                many.join("; ")
+                groups
+                    .iter()
+                    .map(|(cause, legs)| format!("{}: {cause}", legs.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(". ")
             ),
         };
         let region = first
@@ -316,6 +327,10 @@ async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Rep
             .var("principal_arn", principal.arn.clone())
             .evidence(evidence);
     }
+    let mut unknown: Vec<String> = unknown_legs
+        .iter()
+        .map(|(why, legs)| format!("{} ({why})", legs.join(", ")))
+        .collect();
     let policies: usize = path.levels.iter().map(|l| l.policies.len()).sum();
     let scope = format!(
         "{} requests against {policies} SCPs on {} levels",
@@ -379,6 +394,39 @@ fn decide(
         evaluate_scps(levels, &request)
     });
     let first = decisions.next().unwrap_or(ScpDecision::Allowed);
+    if principal.source == PrincipalSource::PathUnknown {
+        if let ScpDecision::ExplicitDeny {
+            target_id,
+            policy_id,
+            statement,
+            ..
+        } = &first
+        {
+            let on_principal = levels
+                .iter()
+                .filter(|l| l.target_id == *target_id)
+                .flat_map(|l| &l.policies)
+                .filter(|p| p.id == *policy_id)
+                .any(|p| {
+                    p.policy
+                        .statements_using("aws:PrincipalArn")
+                        .iter()
+                        .any(|s| s.index == statement.index)
+                });
+            if on_principal {
+                // Decided by a condition on the role's ARN, whose path is not known.
+                return ScpDecision::Unknown {
+                    target_id: target_id.clone(),
+                    policy_id: policy_id.clone(),
+                    reason: format!(
+                        "its aws:PrincipalArn condition decides, and the role's path is unknown ({} assumed)",
+                        principal.arn
+                    ),
+                };
+            }
+        }
+        return first;
+    }
     if decisions.all(|d| d == first) {
         return first;
     }
@@ -695,6 +743,235 @@ mod analytical_tests {
             report
                 .summary
                 .contains("no SCP attached to ou-ab12-workload1 allows it"),
+            "{}",
+            report.summary
+        );
+    }
+
+    /// Organizations answering for a path root → OU → account where the OU holds `ou` (id, name,
+    /// content) and the root and the account hold FullAWSAccess.
+    fn organization_with(ou: Vec<(&'static str, &'static str, String)>) -> Vec<Rule> {
+        let listed: Vec<(&'static str, &'static str)> =
+            ou.iter().map(|(i, n, _)| (*i, *n)).collect();
+        let mut rules = vec![
+            mock!(aws_sdk_organizations::Client::describe_organization).then_http_response(|| {
+                json(r#"{"Organization":{"Id":"o-exampleorgid","FeatureSet":"ALL","MasterAccountId":"999988887777"}}"#.into())
+            }),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(MEMBER))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{OU}","Type":"ORGANIZATIONAL_UNIT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(OU))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{ROOT}","Type":"ROOT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() == Some(OU))
+                .then_http_response(move || json(policies(&listed))),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() != Some(OU))
+                .then_http_response(|| json(policies(&[("p-FullAWSAccess", "FullAWSAccess")]))),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-FullAWSAccess"))
+                .then_http_response(|| json(described("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS))),
+        ];
+        for (id, name, content) in ou {
+            rules.push(
+                mock!(aws_sdk_organizations::Client::describe_policy)
+                    .match_requests(move |i| i.policy_id() == Some(id))
+                    .then_http_response(move || json(described(id, name, &content))),
+            );
+        }
+        rules
+    }
+
+    /// The scp check for a member-account caller `session` (an assumed-role ARN) whose
+    /// `iam:GetRole` answers `role` (its ARN with the path) or is denied (`None`).
+    async fn scp_as(
+        session: &str,
+        role: Option<&'static str>,
+        ou: Vec<(&'static str, &'static str, String)>,
+    ) -> crate::Report {
+        let identity = format!(
+            r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>{session}</Arn><UserId>AROA:alice</UserId><Account>{MEMBER}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#
+        );
+        let sts_rule =
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(identity.clone()),
+                )
+            });
+        let get_role = mock!(aws_sdk_iam::Client::get_role).then_http_response(move || match role {
+            Some(arn) => {
+                let name = arn.rsplit('/').next().unwrap_or_default();
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(format!("<GetRoleResponse><GetRoleResult><Role><Path>/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate></Role></GetRoleResult></GetRoleResponse>")),
+                )
+            }
+            None => {
+                let mut r = HttpResponse::new(
+                    StatusCode::try_from(403).unwrap(),
+                    SdkBody::from("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: iam:GetRole</Message></Error></ErrorResponse>"),
+                );
+                r.headers_mut().insert("Content-Type", "text/xml");
+                r
+            }
+        });
+        let org_rules = organization_with(ou);
+        let bedrock = bedrock_rules();
+        let refs: Vec<&Rule> = bedrock.iter().collect();
+        let s = Settings {
+            models: vec!["anthropic.claude-sonnet-4-5-20250929-v1:0".into()],
+            no_invoke: true,
+            ..settings()
+        };
+        let facts = facts_with_bedrock_settings(s, &refs)
+            .with_organizations(mock_client!(
+                aws_sdk_organizations,
+                RuleMode::MatchAny,
+                org_rules.iter()
+            ))
+            .with_sts(mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]))
+            .with_iam(mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&get_role]));
+        Scp.run(&facts).await
+    }
+
+    const SSO_SESSION: &str =
+        "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_BedrockUsers_0123456789abcdef/alice";
+    const SSO_ROLE: &str = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+    const OPS_SESSION: &str = "arn:aws:sts::111122223333:assumed-role/BedrockOps/alice";
+    const OPS_ROLE: &str = "arn:aws:iam::111122223333:role/ops/BedrockOps";
+
+    /// Shaped like Landing Zone Accelerator's guardrails: Bedrock denied to every principal but
+    /// the Identity Center roles (`aws-reserved/`) and a break-glass path.
+    fn path_exempt_deny() -> (&'static str, &'static str, String) {
+        (
+            "p-platform1",
+            "DenyBedrockExceptPlatformRoles",
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyBedrockExceptPlatformRoles","Effect":"Deny","Action":["bedrock:*","aws-marketplace:Subscribe"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalARN":["arn:aws:iam::*:role/aws-reserved/*","arn:aws:iam::*:role/breakglass/*"]}}}]}"#.into(),
+        )
+    }
+
+    fn full_access() -> (&'static str, &'static str, String) {
+        ("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS.into())
+    }
+
+    #[tokio::test]
+    async fn an_identity_center_role_exempt_by_its_path_passes() {
+        let report = scp_as(
+            SSO_SESSION,
+            Some(SSO_ROLE),
+            vec![full_access(), path_exempt_deny()],
+        )
+        .await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert_eq!(
+            report.vars.get("principal_arn").map(String::as_str),
+            Some(SSO_ROLE)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
+        let report = scp_as(
+            OPS_SESSION,
+            Some(OPS_ROLE),
+            vec![full_access(), path_exempt_deny()],
+        )
+        .await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
+            "{report:?}"
+        );
+        // Every leg is named: the direct model, the streaming call, each profile's destinations,
+        // and Marketplace's Subscribe; ViewSubscriptions is not denied.
+        for leg in [
+            "bedrock:InvokeModel on anthropic.claude-sonnet-4-5-20250929-v1:0 in us-east-1",
+            "bedrock:InvokeModelWithResponseStream on anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "routed to us-east-2",
+            "routed to us-west-2",
+            "aws-marketplace:Subscribe in us-east-1",
+        ] {
+            assert!(report.summary.contains(leg), "{leg}: {}", report.summary);
+        }
+        assert!(
+            !report.summary.contains("aws-marketplace:ViewSubscriptions"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("requests denied"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
+        let report = scp_as(SSO_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(report.summary.contains("inferred"), "{}", report.summary);
+        assert!(
+            report.summary.contains(
+                "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef"
+            ),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_role_path_names_the_principal_conditions_not_evaluated_exactly() {
+        let report = scp_as(OPS_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+        assert_eq!(report.status, Status::Skip, "{report:?}");
+        assert!(
+            report.summary.contains(
+                "aws:PrincipalArn condition of DenyBedrockExceptPlatformRoles (p-platform1)"
+            ),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("path is unknown"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn a_level_without_an_allow_and_an_explicit_deny_are_both_named() {
+        // The OU allows only the plain invocation (no FullAWSAccess), and denies Marketplace.
+        let ou = vec![
+            (
+                "p-invokeonly",
+                "AllowInvokeOnly",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["bedrock:InvokeModel","aws-marketplace:ViewSubscriptions"],"Resource":"*"}]}"#.to_string(),
+            ),
+            (
+                "p-nomarket",
+                "DenyMarketplace",
+                r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenySubscribe","Effect":"Deny","Action":"aws-marketplace:Subscribe","Resource":"*"}]}"#.to_string(),
+            ),
+        ];
+        let report = scp_as(OPS_SESSION, Some(OPS_ROLE), ou).await;
+        assert_eq!(report.diagnosis, Some(dx::SCP_EXPLICIT_DENY), "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("no SCP attached to ou-ab12-workload1 allows it"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("DenySubscribe"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report
+                .summary
+                .contains("bedrock:InvokeModelWithResponseStream"),
             "{}",
             report.summary
         );
