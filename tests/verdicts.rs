@@ -42,7 +42,8 @@ fn keys_refused_in_a_disabled_opt_in_region_are_region_disabled_not_invalid() {
         );
     }
     assert!(
-        text(&report, "region", "fix").contains("aws account enable-region --region-name me-central-1"),
+        text(&report, "region", "fix")
+            .contains("aws account enable-region --region-name me-central-1"),
         "{report:#}"
     );
     assert!(
@@ -104,7 +105,11 @@ fn a_used_up_service_quota_is_quota_exceeded() {
         .iter()
         .filter(|e| e["operation"] == "InvokeModel")
         .collect();
-    assert_eq!(refused.len(), 1, "a quota verdict is not retried\n{report:#}");
+    assert_eq!(
+        refused.len(),
+        1,
+        "a quota verdict is not retried\n{report:#}"
+    );
     assert_eq!(refused[0]["error_code"], "ServiceQuotaExceededException");
     assert_eq!(refused[0]["http_status"], 400);
     assert!(
@@ -136,7 +141,8 @@ fn one_internal_error_is_retried_and_both_attempts_are_shown() {
 #[test]
 fn without_credentials_every_check_that_needs_them_skips() {
     let mut bed = Bed::new("healthy");
-    bed.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
+    bed.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
     let (run, report) = bed.report(&["--model", "anthropic.claude-sonnet-4-5-20250929-v1:0"]);
     run.assert_code(1);
     assert_check(&report, "credentials", "fail", Some("no-credentials"));
