@@ -87,6 +87,43 @@ fn the_same_keys_in_an_enabled_region_pass() {
 }
 
 #[test]
+fn a_sweep_names_the_one_region_the_account_has_not_enabled() {
+    let mut bed = disabled_region_bed();
+    bed.set("AWS_REGION", "us-east-1");
+    let args = [
+        "--regions",
+        "us-east-1,me-central-1",
+        "--model",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "--only",
+        "region,identity,model-catalog",
+    ];
+    let (run, report) = bed.report(&args);
+    run.assert_code(1);
+    let entry = |id: &str, region: Option<&str>| {
+        let want = region.map_or(Value::Null, |r| r.into());
+        report["checks"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["id"] == id && c["region"] == want))
+            .map(|c| (c["status"].clone(), c["diagnosis"].clone()))
+            .unwrap_or_else(|| panic!("no `{id}` in {region:?}\n{report:#}"))
+    };
+    assert_eq!(
+        entry("identity", None),
+        ("pass".into(), Value::Null),
+        "{report:#}"
+    );
+    for id in ["region", "model-catalog"] {
+        assert_eq!(entry(id, Some("us-east-1")).0, "pass", "{report:#}");
+        assert_eq!(
+            entry(id, Some("me-central-1")),
+            ("fail".into(), "region-disabled".into()),
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
 fn keys_refused_everywhere_stay_invalid_in_an_opt_in_region() {
     let mut bed = disabled_region_bed();
     bed.set("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE");

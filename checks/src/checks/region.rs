@@ -10,8 +10,8 @@ use futures::future::BoxFuture;
 /// **Calls:** nothing; the region lists come from botocore's endpoint data (see `regions.rs`).
 /// **Why offline:** the Bedrock endpoint rules accept any region-shaped string, so a typo would only
 /// surface later as a DNS failure; this check names the typo and the region that was meant.
-/// **Opt-in regions:** enabled per account; the run's first Bedrock call (`ListFoundationModels`,
-/// shared) tells whether this account enabled it: keys rejected there that work in us-east-1 fail
+/// **Opt-in regions:** enabled per account; the region's probe of the model under test
+/// (`GetFoundationModel`, shared with `model-catalog`) tells whether this account enabled it: keys rejected there that work in us-east-1 fail
 /// `region-disabled` (see `facts::opt_in`).
 /// **False positives:** a region launched after this build reads as unknown.
 pub struct Region;
@@ -23,7 +23,7 @@ static META: CheckMeta = CheckMeta {
     per_model: false,
     per_region: true,
     description: "A region is configured, is a known AWS region, offers Bedrock, and (opt-in regions) is enabled for the account.",
-    calls: &["bedrock:ListFoundationModels"],
+    calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],
 };
 
 impl Check for Region {
@@ -53,10 +53,15 @@ impl Check for Region {
     }
 }
 
-/// An opt-in region passes only when the account enabled it: its first Bedrock call answers, or
-/// fails for another reason (which the checks that need the call report).
+/// An opt-in region passes only when the account enabled it: the region's own probe of the model
+/// under test (the `model-catalog` check's, shared: no call of its own) answers, or fails for
+/// another reason (which the checks that need the call report).
 async fn opt_in_enabled(facts: &Facts, passed: Report) -> Report {
-    match facts.anthropic_models().await {
+    let probe = match facts.target_model().await {
+        Ok(target) => facts.model_details(&target.model_id).await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match probe {
         Err(FactError::Call(e)) if e.diagnosis == dx::REGION_DISABLED => {
             let mut report = e.to_report();
             report.evidence.splice(0..0, passed.evidence);
