@@ -66,6 +66,8 @@ mod tests {
         assert!(
             actions.contains("bedrock:GetFoundationModelAvailability")
                 && actions.contains("organizations:ListParents")
+                // scp and iam-permissions read the caller's role for its path.
+                && actions.contains("iam:GetRole")
         );
         let no_invoke = policy(true).to_string();
         assert!(!no_invoke.contains("InvokeModel"), "{no_invoke}");

@@ -92,3 +92,13 @@ fn the_printed_policy_covers_every_call_of_a_full_run() {
         }
     }
 }
+
+#[test]
+fn the_printed_policy_lets_the_doctor_read_the_callers_role() {
+    // `scp` and `iam-permissions` read an assumed role's path with iam:GetRole (the calls go to
+    // IAM, which the stub does not record, so the loop above cannot see them).
+    for no_invoke in [false, true] {
+        let actions = policy_actions(no_invoke);
+        assert!(actions.iter().any(|a| a == "iam:GetRole"), "{actions:?}");
+    }
+}

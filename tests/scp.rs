@@ -37,8 +37,11 @@ fn a_member_sees_scp_denials_in_two_of_three_destinations() {
         "{blocked}"
     );
     assert_check(&report, "scp", "fail", Some("scp-explicit-deny"));
+    let scp = summary(&report, "scp");
+    assert!(scp.contains("bedrock:InvokeModel"), "{report:#}");
+    // Every denied leg is named, not only the first.
     assert!(
-        summary(&report, "scp").contains("bedrock:InvokeModel"),
+        scp.contains("(us-east-2)") && scp.contains("(us-west-2)"),
         "{report:#}"
     );
     assert_eq!(
@@ -60,6 +63,37 @@ fn a_member_sees_scp_denials_in_two_of_three_destinations() {
     assert!(
         probes.iter().all(|c| c.status == 400 || c.status == 403),
         "{probes:#?}"
+    );
+}
+
+#[test]
+fn a_role_with_a_path_is_judged_by_its_full_arn() {
+    // moto's IAM answers GetRole with the role's path; the session ARN does not show it.
+    let org = organization();
+    let mut bed = Bed::with_credentials(
+        testbed::Moto::open(),
+        "healthy",
+        &org.path_role_access_key_id,
+        &org.path_role_secret_access_key,
+        Some(org.path_role_session_token.as_str()),
+    );
+    bed.set("AWS_SESSION_TOKEN", org.path_role_session_token.clone());
+    let (_, report) = bed.report(&["--model", SONNET_45]);
+    assert_eq!(
+        org.path_role_arn,
+        format!("arn:aws:iam::{}:role/ops/BedrockOps", org.member_account)
+    );
+    assert!(
+        report["identity"]["arn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with(":assumed-role/BedrockOps/doctor")),
+        "{report:#}"
+    );
+    assert_check(&report, "scp", "skip", None);
+    let scp = summary(&report, "scp");
+    assert!(
+        scp.contains(&format!("not verified for {}", org.path_role_arn)),
+        "{report:#}"
     );
 }
 

@@ -199,6 +199,9 @@ impl CallError {
         let report = match self.status {
             Status::Fail => Report::fail(self.diagnosis, &self.summary),
             Status::Warn => Report::warn(self.diagnosis, &self.summary),
+            // A call that could not be made because a precondition is missing (no credentials):
+            // the check skips, naming the precondition, as every check does for a missing fact.
+            Status::Skip => Report::skip(&self.summary),
             _ => Report::error(self.diagnosis, &self.summary),
         };
         let mut report = report.evidence([self.evidence.clone()]);

@@ -9,6 +9,7 @@ use crate::calls::{CallError, CallSite, Observed, Recorder};
 pub mod api_key;
 pub mod iam;
 pub mod models;
+pub mod opt_in;
 pub mod orgs;
 pub mod profiles;
 pub mod quotas;
@@ -158,6 +159,11 @@ pub(crate) struct Shared {
     clock_samples: Mutex<Vec<ClockSample>>,
     pub(crate) membership: OnceCell<Result<(orgs::Membership, Evidence), FactError>>,
     pub(crate) scp_path: Memo<Result<orgs::ScpPath, FactError>>,
+    /// Whether the credentials work in a default region, asked only after a rejection in an
+    /// opt-in region (see `opt_in`): the evidence of the call that proved it.
+    pub(crate) keys_work_elsewhere: OnceCell<Option<Evidence>>,
+    /// The caller as policies see it (`aws:PrincipalArn`), from `iam:GetRole` for a role.
+    pub(crate) principal: OnceCell<Result<iam::Principal, FactError>>,
     /// `GetFoundationModel` per region and model, keyed `region model`.
     pub(crate) details: Memo<Result<(models::ModelInfo, Evidence), FactError>>,
     /// Authorization probes per destination region and model, keyed `region model`: the answer
@@ -546,6 +552,13 @@ impl Facts {
         self.observe(&observed, site.service);
         if let Err(err) = &mut observed.result {
             self.refine_key_rejection(err, site.service);
+            if let Some(region) = site
+                .region
+                .filter(|_| opt_in::may_be_disabled(err, site.region))
+            {
+                self.judge_opt_in_rejection(err, region).await;
+                observed.evidence = err.evidence.clone();
+            }
         }
         observed
     }

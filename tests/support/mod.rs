@@ -294,6 +294,11 @@ pub struct Organization {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub session_token: String,
+    /// A role of the member account with the path `/ops/`, and a session of it.
+    pub path_role_arn: String,
+    pub path_role_access_key_id: String,
+    pub path_role_secret_access_key: String,
+    pub path_role_session_token: String,
 }
 
 /// Built once per test binary by `tests/support/moto_org.py` (boto3 against moto).

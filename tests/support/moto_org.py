@@ -39,6 +39,22 @@ org.attach_policy(PolicyId=scp, TargetId=ou)
 creds = boto3.client("sts", **kw).assume_role(
     RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="doctor"
 )["Credentials"]
+# A role with a path in the member account, as platform teams make them (`/ops/`): its sessions'
+# ARN (assumed-role/BedrockOps/doctor) does not show the path that aws:PrincipalArn carries.
+member_kw = dict(
+    kw,
+    aws_access_key_id=creds["AccessKeyId"],
+    aws_secret_access_key=creds["SecretAccessKey"],
+    aws_session_token=creds["SessionToken"],
+)
+trust = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{member}:root"}, "Action": "sts:AssumeRole"}],
+}
+path_role = boto3.client("iam", **member_kw).create_role(
+    RoleName="BedrockOps", Path="/ops/", AssumeRolePolicyDocument=json.dumps(trust)
+)["Role"]["Arn"]
+path_creds = boto3.client("sts", **member_kw).assume_role(RoleArn=path_role, RoleSessionName="doctor")["Credentials"]
 print(
     json.dumps(
         {
@@ -50,6 +66,10 @@ print(
             "access_key_id": creds["AccessKeyId"],
             "secret_access_key": creds["SecretAccessKey"],
             "session_token": creds["SessionToken"],
+            "path_role_arn": path_role,
+            "path_role_access_key_id": path_creds["AccessKeyId"],
+            "path_role_secret_access_key": path_creds["SecretAccessKey"],
+            "path_role_session_token": path_creds["SessionToken"],
         }
     )
 )

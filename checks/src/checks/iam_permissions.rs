@@ -10,7 +10,8 @@ use futures::future::BoxFuture;
 /// `bedrock:ListFoundationModels`, `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions`
 /// and `aws-marketplace:Subscribe`.
 /// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session is
-/// mapped to its role), with `aws:RequestedRegion` set. When the simulator may not be asked, the
+/// mapped to its role's ARN with its path, read with `iam:GetRole`, or for an IAM Identity Center
+/// role inferred from its path convention), with `aws:RequestedRegion` set. When the simulator may not be asked, the
 /// answer comes from what the other checks' calls showed, and the summary says which actions were
 /// proven and which are unknown.
 /// **False positives:** the simulator does not see session policies; resource policies and
@@ -27,6 +28,7 @@ static META: CheckMeta = CheckMeta {
         "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
     calls: &[
         "iam:SimulatePrincipalPolicy",
+        "iam:GetRole",
         "sts:GetCallerIdentity",
         "bedrock:InvokeModel",
         "bedrock:InvokeModelWithResponseStream",
@@ -239,17 +241,56 @@ mod tests {
     fn facts(
         decisions: &'static [(&'static str, &'static str)],
     ) -> (Facts, aws_smithy_mocks::Rule) {
-        let sts = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
-            HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(IDENTITY))
+        facts_as(
+            IDENTITY.to_string(),
+            None,
+            decisions,
+            "arn:aws:iam::123456789012:role/BedrockUsers",
+        )
+    }
+
+    /// IAM's answer to GetRole: the role's ARN (`Some`), or AccessDenied (`None`).
+    fn get_role(role_arn: Option<&'static str>) -> HttpResponse {
+        let Some(arn) = role_arn else {
+            let mut r = HttpResponse::new(
+                StatusCode::try_from(403).unwrap(),
+                SdkBody::from("<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:GetRole</Message></Error></ErrorResponse>"),
+            );
+            r.headers_mut().insert("Content-Type", "text/xml");
+            return r;
+        };
+        let (path, name) = arn.split_once(":role").unwrap().1.rsplit_once('/').unwrap();
+        HttpResponse::new(
+            StatusCode::try_from(200).unwrap(),
+            SdkBody::from(format!("<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult><Role><Path>{path}/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%7B%7D</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>")),
+        )
+    }
+
+    /// Facts whose caller is `identity`, whose GetRole answers `role_arn` (or is denied), and whose
+    /// simulator answers only when asked about `expected_source`.
+    fn facts_as(
+        identity: String,
+        role_arn: Option<&'static str>,
+        decisions: &'static [(&'static str, &'static str)],
+        expected_source: &'static str,
+    ) -> (Facts, aws_smithy_mocks::Rule) {
+        let sts = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+            HttpResponse::new(
+                StatusCode::try_from(200).unwrap(),
+                SdkBody::from(identity.clone()),
+            )
         });
-        let simulate =
-            mock!(aws_sdk_iam::Client::simulate_principal_policy).then_http_response(move || {
+        let simulate = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+            .match_requests(move |i| i.policy_source_arn() == Some(expected_source))
+            .then_http_response(move || {
                 HttpResponse::new(
                     StatusCode::try_from(200).unwrap(),
                     SdkBody::from(simulation(decisions)),
                 )
             });
-        let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&simulate]);
+        let read =
+            mock!(aws_sdk_iam::Client::get_role).then_http_response(move || get_role(role_arn));
+        let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&simulate, &read]);
         let s = Settings {
             models: vec!["anthropic.claude-3-haiku-20240307-v1:0".into()],
             ..settings()
@@ -323,5 +364,33 @@ mod tests {
             report.vars.get("action").map(String::as_str),
             Some("bedrock:InvokeModelWithResponseStream")
         );
+    }
+
+    fn sso_identity() -> String {
+        IDENTITY.replace(
+            "assumed-role/BedrockUsers/alice",
+            "assumed-role/AWSReservedSSO_BedrockUsers_0123456789abcdef/alice",
+        )
+    }
+
+    #[tokio::test]
+    async fn simulates_the_role_with_its_path_as_get_role_reads_it() {
+        // An IAM Identity Center role of an instance outside us-east-1: its path carries the
+        // instance's Region (aws-bedrock-facts §9.1), which the session ARN does not show.
+        const ROLE: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+        let (facts, simulate) = facts_as(sso_identity(), Some(ROLE), ALL_ALLOWED, ROLE);
+        let report = IamPermissions.run(&facts).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(report.summary.contains(ROLE), "{}", report.summary);
+        assert_eq!(simulate.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn infers_the_identity_center_path_when_get_role_is_denied() {
+        const INFERRED: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+        let (facts, simulate) = facts_as(sso_identity(), None, ALL_ALLOWED, INFERRED);
+        let report = IamPermissions.run(&facts).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert_eq!(simulate.num_calls(), 2, "asked about the inferred ARN");
     }
 }

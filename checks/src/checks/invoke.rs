@@ -212,4 +212,82 @@ mod tests {
             .count();
         assert_eq!(throttled, 3);
     }
+
+    fn ok_answer() -> HttpResponse {
+        HttpResponse::new(
+            StatusCode::try_from(200).unwrap(),
+            SdkBody::from(
+                r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
+            ),
+        )
+    }
+
+    #[tokio::test]
+    async fn one_internal_error_is_retried_and_stays_in_the_evidence() {
+        // bedrock-runtime's InvokeModel models InternalServerException as HTTP 500 (botocore
+        // service-2.json); its documented text: "An internal server error occurred. Retry your request."
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .sequence()
+            .http_response(|| {
+                error(
+                    500,
+                    "InternalServerException",
+                    "An internal server error occurred. Retry your request.",
+                )
+            })
+            .http_response(ok_answer)
+            .build();
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(|| error(500, "InternalServerException", "x"));
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let outcome = facts.invoke(HAIKU).await;
+        assert!(outcome.result.is_ok(), "{outcome:?}");
+        assert_eq!(invoke.num_calls(), 2);
+        let statuses: Vec<_> = outcome.evidence.iter().map(|e| e.http_status).collect();
+        assert_eq!(statuses, [Some(500), Some(200)], "{outcome:?}");
+        assert_eq!(
+            outcome.evidence[0].error_code.as_deref(),
+            Some("InternalServerException")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_service_quota_exceeded_is_a_quota_verdict_not_retried() {
+        // The text bedrock-runtime's model documents for the exception (botocore reference,
+        // BedrockRuntime.Client.exceptions.ServiceQuotaExceededException).
+        let message = "Your request exceeds the service quota for your account. You can view your quotas at Viewing service quotas. You can resubmit your request later.";
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let report = Invoke.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::QUOTA_EXCEEDED)),
+            "{report:?}"
+        );
+        assert_eq!(invoke.num_calls(), 1, "a quota verdict is not retried");
+    }
+
+    #[tokio::test]
+    async fn skips_without_credentials() {
+        let mut facts = crate::facts::test_support::facts_with_credentials(None);
+        facts.replace_settings(settings(false));
+        let report = Invoke.run(&facts).await;
+        assert_eq!(report.status, Status::Skip, "{report:?}");
+        assert!(report.summary.contains("credentials"), "{report:?}");
+    }
 }

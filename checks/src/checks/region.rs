@@ -1,5 +1,6 @@
 //! A region must be configured, exist, and offer Bedrock.
 
+use crate::facts::FactError;
 use crate::regions::{self, RegionVerdict};
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
@@ -9,6 +10,9 @@ use futures::future::BoxFuture;
 /// **Calls:** nothing; the region lists come from botocore's endpoint data (see `regions.rs`).
 /// **Why offline:** the Bedrock endpoint rules accept any region-shaped string, so a typo would only
 /// surface later as a DNS failure; this check names the typo and the region that was meant.
+/// **Opt-in regions:** enabled per account; the region's probe of the model under test
+/// (`GetFoundationModel`, shared with `model-catalog`) tells whether this account enabled it: keys rejected there that work in us-east-1 fail
+/// `region-disabled` (see `facts::opt_in`).
 /// **False positives:** a region launched after this build reads as unknown.
 pub struct Region;
 
@@ -18,8 +22,8 @@ static META: CheckMeta = CheckMeta {
     category: Category::Region,
     per_model: false,
     per_region: true,
-    description: "A region is configured, is a known AWS region, and offers Bedrock.",
-    calls: &[],
+    description: "A region is configured, is a known AWS region, offers Bedrock, and (opt-in regions) is enabled for the account.",
+    calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],
 };
 
 impl Check for Region {
@@ -40,8 +44,30 @@ impl Check for Region {
                 .region_source()
                 .map(|s| s.describe(facts.profile_name()))
                 .unwrap_or_default();
-            judge(region, &source)
+            let report = judge(region, &source);
+            if report.status == crate::Status::Pass && regions::OPT_IN_REGIONS.contains(&region) {
+                return opt_in_enabled(facts, report).await;
+            }
+            report
         })
+    }
+}
+
+/// An opt-in region passes only when the account enabled it: the region's own probe of the model
+/// under test (the `model-catalog` check's, shared: no call of its own) answers, or fails for
+/// another reason (which the checks that need the call report).
+async fn opt_in_enabled(facts: &Facts, passed: Report) -> Report {
+    let probe = match facts.target_model().await {
+        Ok(target) => facts.model_details(&target.model_id).await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match probe {
+        Err(FactError::Call(e)) if e.diagnosis == dx::REGION_DISABLED => {
+            let mut report = e.to_report();
+            report.evidence.splice(0..0, passed.evidence);
+            report
+        }
+        _ => passed,
     }
 }
 
@@ -140,5 +166,50 @@ mod tests {
             Region.run(&facts_with_credentials(None)).await.status,
             Status::Pass
         );
+    }
+
+    #[tokio::test]
+    async fn fails_an_opt_in_region_the_account_has_not_enabled() {
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        // Bedrock's answer to keys it does not accept (facts §3.5), as a disabled region sends it.
+        let rejected = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
+            let mut r = HttpResponse::new(
+                StatusCode::try_from(403).unwrap(),
+                SdkBody::from(r#"{"message":"The security token included in the request is invalid."}"#),
+            );
+            r.headers_mut().insert("x-amzn-ErrorType", "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/");
+            r
+        });
+        let works = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(200).unwrap(),
+                SdkBody::from("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"),
+            )
+        });
+        let sdk = sdk_config(Some(test_credentials()), Some("me-central-1"));
+        let s = crate::Settings {
+            region: Some("me-central-1".into()),
+            ..settings()
+        };
+        let facts = Facts::from_parts(
+            s,
+            sdk,
+            mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&works]),
+            mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, [&rejected]),
+        );
+        let report = Region.run(&facts).await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::REGION_DISABLED)),
+            "{report:?}"
+        );
+        assert_eq!(
+            report.vars.get("region").map(String::as_str),
+            Some("me-central-1")
+        );
+        assert_eq!(works.num_calls(), 1, "confirmed once outside the region");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::model_support::model_or_skip;
 use crate::calls::CallError;
+use crate::facts::iam::{Principal, PrincipalSource};
 use crate::facts::orgs::Membership;
 use crate::facts::FactError;
 use crate::policy::{evaluate_scps, Request, ScpDecision};
@@ -17,7 +18,9 @@ use std::collections::BTreeMap;
 /// `DescribePolicy`), evaluated for every request this setup makes: the direct model in this
 /// region, each profile's destination regions (with `bedrock:InferenceProfileArn`), a global
 /// profile's region-less ARN with `aws:RequestedRegion = unspecified`, streaming, and the
-/// Marketplace actions. Reports the policy and the statement that denies.
+/// Marketplace actions, each judged with the caller's `aws:PrincipalArn`: the role's ARN with
+/// its path (`iam:GetRole`; for a refused IAM Identity Center role, its documented path, said to
+/// be inferred). Reports every denied request, with the policy and the statement that denies.
 /// **Says what it could not verify:** with neither path seeing an SCP, it skips rather than passes.
 /// SCPs never apply to the management account's own principals.
 pub struct Scp;
@@ -35,6 +38,7 @@ static META: CheckMeta = CheckMeta {
         "organizations:ListPoliciesForTarget",
         "organizations:DescribePolicy",
         "sts:GetCallerIdentity",
+        "iam:GetRole",
         "bedrock:GetInferenceProfile",
         "bedrock:InvokeModel",
         "bedrock:InvokeModelWithResponseStream",
@@ -78,34 +82,10 @@ impl Check for Scp {
             // for: asked meanwhile, it is not one more round trip after them (and goes unused when
             // a deny is observed).
             let (observed, _) = tokio::join!(observed, facts.membership());
-            if let Some(deny) = observed.first() {
-                let (action, resource, region) =
-                    parse_deny(deny.evidence.message.as_deref().unwrap_or_default());
-                let summary = format!(
-                    "an SCP denied {} on {} ({}){}",
-                    action.as_deref().unwrap_or("the call"),
-                    resource.as_deref().unwrap_or("the resource"),
-                    region.as_deref().unwrap_or("region unknown"),
-                    if observed.len() > 1 {
-                        format!("; {} denies observed in all", observed.len())
-                    } else {
-                        String::new()
-                    }
-                );
-                let mut report = Report::fail(dx::SCP_EXPLICIT_DENY, summary)
-                    .evidence(observed.iter().map(|e| e.evidence.clone()));
-                for (name, value) in [
-                    ("action", action),
-                    ("resource", resource),
-                    ("region", region),
-                ] {
-                    if let Some(v) = value {
-                        report = report.var(name, v);
-                    }
-                }
-                return report;
+            if !observed.is_empty() {
+                return observed_report(&observed);
             }
-            analytical(facts, &identity.account_id, &identity.arn, model.as_deref()).await
+            analytical(facts, &identity.account_id, model.as_deref()).await
         })
     }
 }
@@ -146,6 +126,46 @@ async fn invocation_errors(facts: &Facts, model_id: &str) -> Vec<CallError> {
     errors
 }
 
+/// Every distinct leg an SCP was seen denying (each destination region, streaming, the
+/// Marketplace), named in the summary; the first leg's action, resource and region fill the fix.
+fn observed_report(observed: &[CallError]) -> Report {
+    let mut legs: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
+    for deny in observed {
+        let leg = parse_deny(deny.evidence.message.as_deref().unwrap_or_default());
+        if !legs.contains(&leg) {
+            legs.push(leg);
+        }
+    }
+    let named: Vec<String> = legs
+        .iter()
+        .map(|(action, resource, region)| {
+            format!(
+                "{} on {} ({})",
+                action.as_deref().unwrap_or("the call"),
+                resource.as_deref().unwrap_or("the resource"),
+                region.as_deref().unwrap_or("region unknown"),
+            )
+        })
+        .collect();
+    let summary = match named.as_slice() {
+        [one] => format!("an SCP denied {one}"),
+        many => format!("an SCP denied {} requests: {}", many.len(), many.join("; ")),
+    };
+    let mut report = Report::fail(dx::SCP_EXPLICIT_DENY, summary)
+        .evidence(observed.iter().map(|e| e.evidence.clone()));
+    let (action, resource, region) = legs.swap_remove(0);
+    for (name, value) in [
+        ("action", action),
+        ("resource", resource),
+        ("region", region),
+    ] {
+        if let Some(v) = value {
+            report = report.var(name, v);
+        }
+    }
+    report
+}
+
 /// The action, resource and region an AccessDenied message names
 /// (`… is not authorized to perform: ACTION on resource: ARN with an explicit deny …`).
 fn parse_deny(message: &str) -> (Option<String>, Option<String>, Option<String>) {
@@ -175,12 +195,7 @@ fn parse_deny(message: &str) -> (Option<String>, Option<String>, Option<String>)
     (action, resource, region)
 }
 
-async fn analytical(
-    facts: &Facts,
-    account_id: &str,
-    caller_arn: &str,
-    model: Option<&str>,
-) -> Report {
+async fn analytical(facts: &Facts, account_id: &str, model: Option<&str>) -> Report {
     let no_deny_seen = "no SCP deny was observed in this run's calls";
     let (membership, membership_evidence) = match facts.membership().await {
         Ok(found) => found,
@@ -209,13 +224,19 @@ async fn analytical(
         )
         .evidence([membership_evidence]);
     }
+    let principal = match facts.principal().await {
+        Ok(p) => p,
+        Err(err) => return err.to_report(),
+    };
     let path = match facts.scp_path(account_id).await {
         Ok(path) => path,
         Err(FactError::Call(e)) => {
             return Report::skip(format!(
-                "{no_deny_seen}; this account cannot read the Organization's SCPs ({}: needs the management account or a delegated administrator), so they are not verified",
-                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string())
+                "{no_deny_seen}; this account cannot read the Organization's SCPs ({}: needs the management account or a delegated administrator), so they are not verified for {}",
+                e.evidence.error_code.clone().unwrap_or_else(|| e.diagnosis.to_string()),
+                principal.arn
             ))
+            .var("principal_arn", principal.arn.clone())
             .evidence([membership_evidence, e.evidence])
         }
         Err(err) => return err.to_report(),
@@ -225,13 +246,18 @@ async fn analytical(
             "read the SCPs, but there is no model under test to evaluate them for",
         );
     };
-    let plan = plan_requests(facts, model, account_id, caller_arn).await;
+    let plan = plan_requests(facts, model, account_id).await;
     let mut evidence = vec![membership_evidence];
+    evidence.extend(principal.evidence.iter().cloned());
     evidence.extend(path.evidence.iter().cloned());
-    let mut unknown = Vec::new();
+    let mut unknown_legs: Vec<(String, Vec<&str>)> = Vec::new();
+    // Denied legs grouped by what denies them (a statement, or a level without an Allow), in
+    // plan order: (cause, its legs).
+    let mut denied: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut first_denied: Option<&Planned> = None;
     for planned in &plan {
-        match evaluate_scps(&path.levels, &planned.request) {
-            ScpDecision::Allowed => {}
+        let cause = match decide(&path.levels, &planned.request, &principal) {
+            ScpDecision::Allowed => continue,
             ScpDecision::ExplicitDeny {
                 target_id,
                 policy_id,
@@ -242,37 +268,92 @@ async fn analytical(
                     .sid
                     .clone()
                     .unwrap_or_else(|| format!("statement {}", statement.index));
-                return Report::fail(
-                    dx::SCP_EXPLICIT_DENY,
-                    format!(
-                        "{}: denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
-                        planned.label, statement.text
-                    ),
+                format!(
+                    "denied by SCP {policy_name} ({policy_id}, attached to {target_id}), {which}: {}",
+                    statement.text
                 )
-                .var("action", planned.request.action.clone())
-                .var("resource", planned.request.resource.clone())
-                .var("region", planned.request.context.get("aws:RequestedRegion").and_then(|v| v.first()).cloned().unwrap_or_default())
-                .evidence(evidence);
             }
-            ScpDecision::NotAllowedAt { target_id } => {
-                return Report::fail(
-                    dx::SCP_EXPLICIT_DENY,
-                    format!("{}: no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)", planned.label),
-                )
-                .var("action", planned.request.action.clone())
-                .evidence(evidence);
-            }
+            ScpDecision::NotAllowedAt { target_id } => format!(
+                "no SCP attached to {target_id} allows it (FullAWSAccess removed without a replacement?)"
+            ),
             ScpDecision::Unknown {
                 policy_id, reason, ..
-            } => unknown.push(format!("{} ({policy_id}: {reason})", planned.label)),
+            } => {
+                let why = format!("{policy_id}: {reason}");
+                match unknown_legs.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, legs)) => legs.push(&planned.label),
+                    None => unknown_legs.push((why, vec![&planned.label])),
+                }
+                continue;
+            }
+        };
+        first_denied.get_or_insert(planned);
+        match denied.iter_mut().find(|(c, _)| *c == cause) {
+            Some((_, legs)) => legs.push(&planned.label),
+            None => denied.push((cause, vec![&planned.label])),
         }
     }
+    let caveat = principal.caveat();
+    let caveat = if caveat.is_empty() {
+        String::new()
+    } else {
+        format!("; {caveat}")
+    };
+    if let Some(first) = first_denied {
+        let count: usize = denied.iter().map(|(_, legs)| legs.len()).sum();
+        let summary = match denied.as_slice() {
+            [(cause, legs)] if legs.len() == 1 => format!("{}: {cause}", legs[0]),
+            groups => format!(
+                "{count} of {} requests denied. {}",
+                plan.len(),
+                groups
+                    .iter()
+                    .map(|(cause, legs)| format!("{}: {cause}", legs.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(". ")
+            ),
+        };
+        let region = first
+            .request
+            .context
+            .get("aws:RequestedRegion")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default();
+        return Report::fail(dx::SCP_EXPLICIT_DENY, format!("{summary}{caveat}"))
+            .var("action", first.request.action.clone())
+            .var("resource", first.request.resource.clone())
+            .var("region", region)
+            .var("principal_arn", principal.arn.clone())
+            .evidence(evidence);
+    }
+    let mut unknown: Vec<String> = unknown_legs
+        .iter()
+        .map(|(why, legs)| format!("{} ({why})", legs.join(", ")))
+        .collect();
     let policies: usize = path.levels.iter().map(|l| l.policies.len()).sum();
     let scope = format!(
         "{} requests against {policies} SCPs on {} levels",
         plan.len(),
         path.levels.len()
     );
+    if principal.source == PrincipalSource::PathUnknown {
+        // The path-less ARN is a guess: a condition on aws:PrincipalArn may match the real one
+        // differently, in either direction.
+        for level in &path.levels {
+            for attached in &level.policies {
+                for statement in attached.policy.statements_using("aws:PrincipalArn") {
+                    let which = statement
+                        .sid
+                        .unwrap_or_else(|| format!("statement {}", statement.index));
+                    unknown.push(format!(
+                        "the aws:PrincipalArn condition of {} ({}), {which}, could not be evaluated exactly",
+                        attached.name, attached.id
+                    ));
+                }
+            }
+        }
+    }
     if !unknown.is_empty() || !path.unreadable.is_empty() {
         let unreadable: Vec<String> = path
             .unreadable
@@ -280,35 +361,99 @@ async fn analytical(
             .map(|(id, why)| format!("{id}: {why}"))
             .collect();
         return Report::skip(format!(
-            "no deny found in {scope}, but not all could be evaluated: {}",
+            "no deny found in {scope}, but not all could be evaluated: {}{caveat}",
             unknown
                 .into_iter()
                 .chain(unreadable)
                 .collect::<Vec<_>>()
                 .join("; ")
         ))
+        .var("principal_arn", principal.arn.clone())
         .evidence(evidence);
     }
-    Report::pass(format!("the SCPs allow all {scope}")).evidence(evidence)
+    Report::pass(format!(
+        "the SCPs allow all {scope} for {}{caveat}",
+        principal.arn
+    ))
+    .var("principal_arn", principal.arn.clone())
+    .evidence(evidence)
+}
+
+/// The SCPs' decision for the request made by the principal: with every ARN it may have (the two
+/// forms of an inferred Identity Center path), a decision only where they all agree.
+fn decide(
+    levels: &[crate::policy::Level],
+    request: &Request,
+    principal: &Principal,
+) -> ScpDecision {
+    let mut decisions = principal.candidates.iter().map(|arn| {
+        let mut request = request.clone();
+        request
+            .context
+            .insert("aws:PrincipalArn".to_string(), vec![arn.clone()]);
+        evaluate_scps(levels, &request)
+    });
+    let first = decisions.next().unwrap_or(ScpDecision::Allowed);
+    if principal.source == PrincipalSource::PathUnknown {
+        if let ScpDecision::ExplicitDeny {
+            target_id,
+            policy_id,
+            statement,
+            ..
+        } = &first
+        {
+            let on_principal = levels
+                .iter()
+                .filter(|l| l.target_id == *target_id)
+                .flat_map(|l| &l.policies)
+                .filter(|p| p.id == *policy_id)
+                .any(|p| {
+                    p.policy
+                        .statements_using("aws:PrincipalArn")
+                        .iter()
+                        .any(|s| s.index == statement.index)
+                });
+            if on_principal {
+                // Decided by a condition on the role's ARN, whose path is not known.
+                return ScpDecision::Unknown {
+                    target_id: target_id.clone(),
+                    policy_id: policy_id.clone(),
+                    reason: format!(
+                        "its aws:PrincipalArn condition decides, and the role's path is unknown ({} assumed)",
+                        principal.arn
+                    ),
+                };
+            }
+        }
+        return first;
+    }
+    if decisions.all(|d| d == first) {
+        return first;
+    }
+    let target_id = levels
+        .first()
+        .map(|l| l.target_id.clone())
+        .unwrap_or_default();
+    ScpDecision::Unknown {
+        target_id,
+        policy_id: "aws:PrincipalArn".into(),
+        reason: format!(
+            "the decision depends on the role's Identity Center path ({})",
+            principal.candidates.join(" or ")
+        ),
+    }
 }
 
 /// Every request this setup makes, as SCPs see it (facts §7.2).
-async fn plan_requests(
-    facts: &Facts,
-    model: &str,
-    account_id: &str,
-    caller_arn: &str,
-) -> Vec<Planned> {
+/// `aws:PrincipalArn` is set per request by [`decide`].
+async fn plan_requests(facts: &Facts, model: &str, account_id: &str) -> Vec<Planned> {
     let region = facts.region().unwrap_or("us-east-1").to_string();
-    let principal =
-        crate::facts::iam::policy_source_arn(caller_arn).unwrap_or_else(|| caller_arn.to_string());
     let context = |requested: &str, profile: Option<&str>| {
         let mut c = BTreeMap::new();
         c.insert(
             "aws:RequestedRegion".to_string(),
             vec![requested.to_string()],
         );
-        c.insert("aws:PrincipalArn".to_string(), vec![principal.clone()]);
         c.insert(
             "aws:PrincipalAccount".to_string(),
             vec![account_id.to_string()],
@@ -598,6 +743,235 @@ mod analytical_tests {
             report
                 .summary
                 .contains("no SCP attached to ou-ab12-workload1 allows it"),
+            "{}",
+            report.summary
+        );
+    }
+
+    /// Organizations answering for a path root → OU → account where the OU holds `ou` (id, name,
+    /// content) and the root and the account hold FullAWSAccess.
+    fn organization_with(ou: Vec<(&'static str, &'static str, String)>) -> Vec<Rule> {
+        let listed: Vec<(&'static str, &'static str)> =
+            ou.iter().map(|(i, n, _)| (*i, *n)).collect();
+        let mut rules = vec![
+            mock!(aws_sdk_organizations::Client::describe_organization).then_http_response(|| {
+                json(r#"{"Organization":{"Id":"o-exampleorgid","FeatureSet":"ALL","MasterAccountId":"999988887777"}}"#.into())
+            }),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(MEMBER))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{OU}","Type":"ORGANIZATIONAL_UNIT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(OU))
+                .then_http_response(|| json(format!(r#"{{"Parents":[{{"Id":"{ROOT}","Type":"ROOT"}}]}}"#))),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() == Some(OU))
+                .then_http_response(move || json(policies(&listed))),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() != Some(OU))
+                .then_http_response(|| json(policies(&[("p-FullAWSAccess", "FullAWSAccess")]))),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-FullAWSAccess"))
+                .then_http_response(|| json(described("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS))),
+        ];
+        for (id, name, content) in ou {
+            rules.push(
+                mock!(aws_sdk_organizations::Client::describe_policy)
+                    .match_requests(move |i| i.policy_id() == Some(id))
+                    .then_http_response(move || json(described(id, name, &content))),
+            );
+        }
+        rules
+    }
+
+    /// The scp check for a member-account caller `session` (an assumed-role ARN) whose
+    /// `iam:GetRole` answers `role` (its ARN with the path) or is denied (`None`).
+    async fn scp_as(
+        session: &str,
+        role: Option<&'static str>,
+        ou: Vec<(&'static str, &'static str, String)>,
+    ) -> crate::Report {
+        let identity = format!(
+            r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>{session}</Arn><UserId>AROA:alice</UserId><Account>{MEMBER}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#
+        );
+        let sts_rule =
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(identity.clone()),
+                )
+            });
+        let get_role = mock!(aws_sdk_iam::Client::get_role).then_http_response(move || match role {
+            Some(arn) => {
+                let name = arn.rsplit('/').next().unwrap_or_default();
+                HttpResponse::new(
+                    StatusCode::try_from(200).unwrap(),
+                    SdkBody::from(format!("<GetRoleResponse><GetRoleResult><Role><Path>/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate></Role></GetRoleResult></GetRoleResponse>")),
+                )
+            }
+            None => {
+                let mut r = HttpResponse::new(
+                    StatusCode::try_from(403).unwrap(),
+                    SdkBody::from("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: iam:GetRole</Message></Error></ErrorResponse>"),
+                );
+                r.headers_mut().insert("Content-Type", "text/xml");
+                r
+            }
+        });
+        let org_rules = organization_with(ou);
+        let bedrock = bedrock_rules();
+        let refs: Vec<&Rule> = bedrock.iter().collect();
+        let s = Settings {
+            models: vec!["anthropic.claude-sonnet-4-5-20250929-v1:0".into()],
+            no_invoke: true,
+            ..settings()
+        };
+        let facts = facts_with_bedrock_settings(s, &refs)
+            .with_organizations(mock_client!(
+                aws_sdk_organizations,
+                RuleMode::MatchAny,
+                org_rules.iter()
+            ))
+            .with_sts(mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]))
+            .with_iam(mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&get_role]));
+        Scp.run(&facts).await
+    }
+
+    const SSO_SESSION: &str =
+        "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_BedrockUsers_0123456789abcdef/alice";
+    const SSO_ROLE: &str = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+    const OPS_SESSION: &str = "arn:aws:sts::111122223333:assumed-role/BedrockOps/alice";
+    const OPS_ROLE: &str = "arn:aws:iam::111122223333:role/ops/BedrockOps";
+
+    /// Shaped like Landing Zone Accelerator's guardrails: Bedrock denied to every principal but
+    /// the Identity Center roles (`aws-reserved/`) and a break-glass path.
+    fn path_exempt_deny() -> (&'static str, &'static str, String) {
+        (
+            "p-platform1",
+            "DenyBedrockExceptPlatformRoles",
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyBedrockExceptPlatformRoles","Effect":"Deny","Action":["bedrock:*","aws-marketplace:Subscribe"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalARN":["arn:aws:iam::*:role/aws-reserved/*","arn:aws:iam::*:role/breakglass/*"]}}}]}"#.into(),
+        )
+    }
+
+    fn full_access() -> (&'static str, &'static str, String) {
+        ("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS.into())
+    }
+
+    #[tokio::test]
+    async fn an_identity_center_role_exempt_by_its_path_passes() {
+        let report = scp_as(
+            SSO_SESSION,
+            Some(SSO_ROLE),
+            vec![full_access(), path_exempt_deny()],
+        )
+        .await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert_eq!(
+            report.vars.get("principal_arn").map(String::as_str),
+            Some(SSO_ROLE)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
+        let report = scp_as(
+            OPS_SESSION,
+            Some(OPS_ROLE),
+            vec![full_access(), path_exempt_deny()],
+        )
+        .await;
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
+            "{report:?}"
+        );
+        // Every leg is named: the direct model, the streaming call, each profile's destinations,
+        // and Marketplace's Subscribe; ViewSubscriptions is not denied.
+        for leg in [
+            "bedrock:InvokeModel on anthropic.claude-sonnet-4-5-20250929-v1:0 in us-east-1",
+            "bedrock:InvokeModelWithResponseStream on anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "routed to us-east-2",
+            "routed to us-west-2",
+            "aws-marketplace:Subscribe in us-east-1",
+        ] {
+            assert!(report.summary.contains(leg), "{leg}: {}", report.summary);
+        }
+        assert!(
+            !report.summary.contains("aws-marketplace:ViewSubscriptions"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("requests denied"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
+        let report = scp_as(SSO_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+        assert_eq!(report.status, Status::Pass, "{report:?}");
+        assert!(report.summary.contains("inferred"), "{}", report.summary);
+        assert!(
+            report.summary.contains(
+                "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef"
+            ),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_role_path_names_the_principal_conditions_not_evaluated_exactly() {
+        let report = scp_as(OPS_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+        assert_eq!(report.status, Status::Skip, "{report:?}");
+        assert!(
+            report.summary.contains(
+                "aws:PrincipalArn condition of DenyBedrockExceptPlatformRoles (p-platform1)"
+            ),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("path is unknown"),
+            "{}",
+            report.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn a_level_without_an_allow_and_an_explicit_deny_are_both_named() {
+        // The OU allows only the plain invocation (no FullAWSAccess), and denies Marketplace.
+        let ou = vec![
+            (
+                "p-invokeonly",
+                "AllowInvokeOnly",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["bedrock:InvokeModel","aws-marketplace:ViewSubscriptions"],"Resource":"*"}]}"#.to_string(),
+            ),
+            (
+                "p-nomarket",
+                "DenyMarketplace",
+                r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenySubscribe","Effect":"Deny","Action":"aws-marketplace:Subscribe","Resource":"*"}]}"#.to_string(),
+            ),
+        ];
+        let report = scp_as(OPS_SESSION, Some(OPS_ROLE), ou).await;
+        assert_eq!(report.diagnosis, Some(dx::SCP_EXPLICIT_DENY), "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("no SCP attached to ou-ab12-workload1 allows it"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("DenySubscribe"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report
+                .summary
+                .contains("bedrock:InvokeModelWithResponseStream"),
             "{}",
             report.summary
         );

@@ -35,8 +35,90 @@ impl Simulation {
     }
 }
 
-/// The IAM principal whose policies apply: an assumed-role session's ARN names the role without its
-/// path (facts §2.1), so it is rebuilt as `arn:aws:iam::ACCOUNT:role/ROLE`.
+/// How the ARN that policies see as `aws:PrincipalArn` was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalSource {
+    /// GetCallerIdentity names it in full: an IAM user (path included) or the root.
+    Caller,
+    /// `iam:GetRole` read the role's ARN, path included.
+    GetRole,
+    /// `iam:GetRole` was refused; the role is an IAM Identity Center role (`AWSReservedSSO_*`),
+    /// whose path follows a documented convention (see [`sso_role_arns`]).
+    SsoConvention,
+    /// `iam:GetRole` was refused and the role's path is unknown: the ARN has no path.
+    PathUnknown,
+}
+
+/// The caller as policies see it: `aws:PrincipalArn` of an assumed-role session is the role's
+/// ARN with its path (`role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_…`, `role/ops/…`), which
+/// the session ARN (`assumed-role/NAME/SESSION`) does not show (facts §2.1; IAM User Guide,
+/// `reference_policies_condition-keys.html#condition-keys-principalarn`).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The most likely ARN, and the one `iam:SimulatePrincipalPolicy` is asked about.
+    pub arn: String,
+    /// Every ARN the principal may have: one when it is known exactly; both forms of the
+    /// Identity Center path when it was inferred.
+    pub candidates: Vec<String>,
+    pub source: PrincipalSource,
+    /// The `iam:GetRole` call, when one was made.
+    pub evidence: Option<Evidence>,
+    /// Why `iam:GetRole` did not answer (its error code), when it did not.
+    pub refusal: Option<String>,
+}
+
+impl Principal {
+    /// Whether `arn` is the principal's ARN as AWS evaluates it (read, not inferred).
+    pub fn exact(&self) -> bool {
+        matches!(
+            self.source,
+            PrincipalSource::Caller | PrincipalSource::GetRole
+        )
+    }
+
+    /// How the ARN was learned, for a summary: empty when it was read.
+    pub fn caveat(&self) -> String {
+        let refusal = self.refusal.as_deref().unwrap_or("refused");
+        match self.source {
+            PrincipalSource::Caller | PrincipalSource::GetRole => String::new(),
+            PrincipalSource::SsoConvention => format!(
+                "the role's path was inferred (iam:GetRole: {refusal}) from IAM Identity Center's convention: {}",
+                self.candidates.join(" or ")
+            ),
+            PrincipalSource::PathUnknown => format!(
+                "the role's path is unknown (iam:GetRole: {refusal}); {} was assumed",
+                self.arn
+            ),
+        }
+    }
+}
+
+/// The role name of an assumed-role session ARN (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`),
+/// with the ARN's partition and account.
+fn assumed_role(caller_arn: &str) -> Option<(&str, &str, &str)> {
+    let mut fields = caller_arn.splitn(6, ':');
+    let (partition, account, resource) = (fields.nth(1)?, fields.nth(2)?, fields.next()?);
+    let name = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    Some((partition, account, name))
+}
+
+/// The two ARNs an IAM Identity Center role may have: permission-set roles live under
+/// `/aws-reserved/sso.amazonaws.com/`, with the Identity Center instance's Region added after
+/// `sso.amazonaws.com/` when that Region is not us-east-1
+/// (https://aws.amazon.com/blogs/containers/a-quick-path-to-amazon-eks-single-sign-on-using-aws-sso/).
+/// The instance's Region is not visible to the caller; `region` stands in for it.
+pub fn sso_role_arns(partition: &str, account: &str, name: &str, region: &str) -> Vec<String> {
+    let base = format!("arn:{partition}:iam::{account}:role/aws-reserved/sso.amazonaws.com");
+    let mut arns = vec![format!("{base}/{name}")];
+    if region != "us-east-1" {
+        arns.push(format!("{base}/{region}/{name}"));
+    }
+    arns
+}
+
+/// The IAM principal whose policies apply, when no better ARN is known: an assumed-role session's
+/// ARN names the role without its path (facts §2.1), so it is rebuilt as
+/// `arn:aws:iam::ACCOUNT:role/ROLE`. [`Facts::principal`] reads the path.
 pub fn policy_source_arn(caller_arn: &str) -> Option<String> {
     let mut fields = caller_arn.splitn(6, ':');
     let (partition, account, resource) = (fields.nth(1)?, fields.nth(2)?, fields.next()?);
@@ -52,6 +134,87 @@ pub fn policy_source_arn(caller_arn: &str) -> Option<String> {
 }
 
 impl Facts {
+    /// The caller as policies see it (see [`Principal`]): `iam:GetRole` once per run for an
+    /// assumed role, shared by `scp` and `iam-permissions`.
+    pub async fn principal(&self) -> Result<Principal, FactError> {
+        self.shared
+            .principal
+            .get_or_init(|| self.load_principal())
+            .await
+            .clone()
+    }
+
+    async fn load_principal(&self) -> Result<Principal, FactError> {
+        let identity = self.caller_identity().await?;
+        let Some((partition, account, name)) = assumed_role(&identity.arn) else {
+            return Ok(Principal {
+                arn: identity.arn.clone(),
+                candidates: vec![identity.arn.clone()],
+                source: PrincipalSource::Caller,
+                evidence: None,
+                refusal: None,
+            });
+        };
+        let site = CallSite {
+            service: "iam",
+            operation: "GetRole",
+            region: self.iam.config().region().map(|r| r.as_ref()),
+        };
+        let observed = self
+            .call(
+                site,
+                |rec| {
+                    self.iam
+                        .get_role()
+                        .role_name(name)
+                        .customize()
+                        .interceptor(rec)
+                        .send()
+                },
+                |o| o.request_id().map(str::to_string),
+            )
+            .await;
+        let evidence = Some(observed.evidence.clone());
+        let refusal = match observed.result {
+            Ok(output) => {
+                if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
+                    return Ok(Principal {
+                        candidates: vec![arn.clone()],
+                        arn,
+                        source: PrincipalSource::GetRole,
+                        evidence,
+                        refusal: None,
+                    });
+                }
+                "answered without a role".to_string()
+            }
+            Err(e) => e
+                .evidence
+                .error_code
+                .clone()
+                .unwrap_or_else(|| e.diagnosis.to_string()),
+        };
+        let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
+            let region = self.region().unwrap_or("us-east-1");
+            (
+                sso_role_arns(partition, account, name, region),
+                PrincipalSource::SsoConvention,
+            )
+        } else {
+            (
+                vec![format!("arn:{partition}:iam::{account}:role/{name}")],
+                PrincipalSource::PathUnknown,
+            )
+        };
+        Ok(Principal {
+            arn: candidates[0].clone(),
+            candidates,
+            source,
+            evidence,
+            refusal: Some(refusal),
+        })
+    }
+
     /// `iam:SimulatePrincipalPolicy` for the guide's actions, with `aws:RequestedRegion` set so
     /// region conditions evaluate as they would for real calls.
     pub async fn simulation(&self, model_id: &str) -> Result<Simulation, FactError> {
@@ -78,7 +241,18 @@ impl Facts {
             },
         })?;
         let region = self.region().unwrap_or("us-east-1").to_string();
-        let Some(source) = policy_source_arn(&identity.arn) else {
+        // The simulator finds a role only by its ARN with the path (a path-less ARN is
+        // NoSuchEntity): the role as GetRole read it, or as Identity Center names it.
+        let role = self.principal().await.ok().filter(|p| {
+            matches!(
+                p.source,
+                PrincipalSource::GetRole | PrincipalSource::SsoConvention
+            )
+        });
+        let Some(source) = role
+            .map(|p| p.arn)
+            .or_else(|| policy_source_arn(&identity.arn))
+        else {
             return Err(FactError::Call(CallError {
                 status: Status::Skip,
                 diagnosis: dx::UNKNOWN,

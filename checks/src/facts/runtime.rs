@@ -14,9 +14,34 @@ use std::time::{Duration, Instant};
 /// The smallest valid Anthropic Messages request: one word in, at most one token out.
 pub const MINIMAL_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"#;
 
-/// A throttled invocation is retried this many times in all, with doubling backoff from
-/// `THROTTLE_BACKOFF`: enough to ride out a burst, short enough to report a quota problem promptly.
+/// A throttled or transiently failed invocation is tried this many times in all, with doubling
+/// backoff from `THROTTLE_BACKOFF`: enough to ride out a burst or one failed host, short enough to
+/// report a quota problem or an outage promptly.
 const THROTTLE_ATTEMPTS: u32 = 3;
+
+/// Error codes bedrock-runtime models for a failure on AWS's side that a later attempt may not
+/// meet: InternalServerException (500), ServiceUnavailableException (503) and
+/// ModelNotReadyException (429, "the model is not ready to serve inference requests"), per
+/// botocore's bedrock-runtime `service-2.json` for InvokeModel; AWS's own SDKs retry them
+/// (ModelNotReadyException is retried by the SDK itself, per the same model's documentation).
+const TRANSIENT_CODES: [&str; 3] = [
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "ModelNotReadyException",
+];
+
+/// Whether a failed invocation is worth another attempt before a verdict: throttling, a modelled
+/// transient error, or any 5xx (a load balancer's 502/503/504 carries no code at all).
+fn is_transient(err: &CallError) -> bool {
+    err.diagnosis == dx::THROTTLED
+        || err.diagnosis == dx::SERVICE_ERROR
+        || err
+            .evidence
+            .error_code
+            .as_deref()
+            .is_some_and(|c| TRANSIENT_CODES.contains(&c))
+        || err.evidence.http_status.is_some_and(|s| s >= 500)
+}
 const THROTTLE_BACKOFF: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
@@ -324,9 +349,10 @@ impl Facts {
     }
 }
 
-/// Makes a call again while it is throttled, at most [`THROTTLE_ATTEMPTS`] times in all with
-/// doubling backoff from [`THROTTLE_BACKOFF`]. Returns when the last attempt started, its outcome,
-/// and the evidence of the throttled attempts before it.
+/// Makes a call again while it is throttled or fails transiently ([`is_transient`]), at most
+/// [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from [`THROTTLE_BACKOFF`]. Returns when
+/// the last attempt started, its outcome, and the evidence of the failed attempts before it, so the
+/// first failure stays in the report even when a retry succeeds.
 async fn retry_throttled<T, F, Fut>(mut attempt: F) -> (Instant, Observed<T>, Vec<Evidence>)
 where
     F: FnMut() -> Fut,
@@ -336,8 +362,8 @@ where
     let mut tries = 1;
     loop {
         let (started, observed) = attempt().await;
-        let throttled = matches!(&observed.result, Err(e) if e.diagnosis == dx::THROTTLED);
-        if !throttled || tries >= THROTTLE_ATTEMPTS {
+        let again = matches!(&observed.result, Err(e) if is_transient(e));
+        if !again || tries >= THROTTLE_ATTEMPTS {
             return (started, observed, earlier);
         }
         earlier.push(observed.evidence.clone());

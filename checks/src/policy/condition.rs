@@ -92,6 +92,13 @@ impl Condition {
     pub(crate) fn evaluate(&self, context: &BTreeMap<String, Vec<String>>) -> Tri {
         Tri::all(self.clauses.iter().map(|clause| clause.evaluate(context)))
     }
+
+    /// Whether any clause tests `key`.
+    pub(crate) fn uses_key(&self, key: &str) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| c.keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)))
+    }
 }
 
 /// JSON scalars as IAM compares them: their string forms (`false` → "false", `30` → "30").

@@ -189,6 +189,16 @@ impl Policy {
         Decision::ImplicitDeny
     }
 
+    /// The statements whose Condition tests `key` (case-insensitively, as IAM reads keys).
+    pub fn statements_using(&self, key: &str) -> Vec<StatementRef> {
+        self.statements
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.condition.uses_key(key))
+            .map(|(index, s)| s.reference(index))
+            .collect()
+    }
+
     /// Whether statement `index` is a Deny (for callers holding a [`StatementRef`]).
     pub(crate) fn is_deny(&self, index: usize) -> bool {
         self.statements

@@ -280,4 +280,86 @@ mod tests {
         );
         assert!(matches!(decision, ScpDecision::ExplicitDeny { .. }));
     }
+
+    // `aws:PrincipalArn` of an assumed-role session is the role's ARN with its path (IAM User
+    // Guide, condition key `aws:PrincipalArn`); the session ARN shows neither path nor region.
+    const SSO_ROLE: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+    const SSO_ROLE_WITHOUT_PATH: &str =
+        "arn:aws:iam::123456789012:role/AWSReservedSSO_BedrockUsers_0123456789abcdef";
+    const OPS_ROLE: &str = "arn:aws:iam::123456789012:role/ops/BedrockOps";
+    const PLAIN_ROLE: &str = "arn:aws:iam::123456789012:role/Developers";
+
+    /// Shaped like Landing Zone Accelerator's guardrail SCPs: a deny on Bedrock that exempts
+    /// principals by role path (IAM Identity Center's reserved path, a break-glass `ops/` path).
+    const PATH_EXEMPT_DENY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyBedrockExceptPlatformRoles","Effect":"Deny","Action":"bedrock:*","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalARN":["arn:aws:iam::*:role/aws-reserved/*","arn:aws:iam::*:role/ops/*"]}}}]}"#;
+    /// A deny aimed at Identity Center users alone (their permission-set roles' path).
+    const SSO_ONLY_DENY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyBedrockForSsoUsers","Effect":"Deny","Action":"bedrock:InvokeModel*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"}}}]}"#;
+    /// Control Tower's GRREGIONDENY as published (tests/policies/SOURCES.md).
+    const CONTROL_TOWER: &str =
+        include_str!("../../../tests/policies/control-tower-grregiondeny.json");
+
+    fn as_principal(region: &str, arn: &str) -> Request {
+        invoke(region, &[("aws:PrincipalArn", arn)])
+    }
+
+    #[test]
+    fn a_path_exempt_deny_spares_identity_center_and_ops_roles_only() {
+        let levels = standard_path(vec![attached("p-lza", PATH_EXEMPT_DENY)]);
+        for exempt in [SSO_ROLE, OPS_ROLE] {
+            assert_eq!(
+                evaluate_scps(&levels, &as_principal("us-east-1", exempt)),
+                ScpDecision::Allowed,
+                "{exempt}"
+            );
+        }
+        // Judged by the session's role name without its path, the SSO user would look denied.
+        for denied in [SSO_ROLE_WITHOUT_PATH, PLAIN_ROLE] {
+            assert!(
+                matches!(
+                    evaluate_scps(&levels, &as_principal("us-east-1", denied)),
+                    ScpDecision::ExplicitDeny { ref policy_id, .. } if policy_id == "p-lza"
+                ),
+                "{denied}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deny_aimed_at_identity_center_roles_applies_to_them_with_their_path() {
+        let levels = standard_path(vec![attached("p-sso", SSO_ONLY_DENY)]);
+        assert!(matches!(
+            evaluate_scps(&levels, &as_principal("us-east-1", SSO_ROLE)),
+            ScpDecision::ExplicitDeny { ref statement, .. }
+                if statement.sid.as_deref() == Some("DenyBedrockForSsoUsers")
+        ));
+        // Without the path the deny would be missed.
+        assert_eq!(
+            evaluate_scps(&levels, &as_principal("us-east-1", SSO_ROLE_WITHOUT_PATH)),
+            ScpDecision::Allowed
+        );
+        assert_eq!(
+            evaluate_scps(&levels, &as_principal("us-east-1", OPS_ROLE)),
+            ScpDecision::Allowed
+        );
+    }
+
+    #[test]
+    fn control_towers_region_deny_exempts_only_its_execution_role() {
+        let levels = standard_path(vec![attached("p-ct", CONTROL_TOWER)]);
+        let execution = "arn:aws:iam::123456789012:role/AWSControlTowerExecution";
+        assert_eq!(
+            evaluate_scps(&levels, &as_principal("eu-west-1", execution)),
+            ScpDecision::Allowed
+        );
+        for caller in [SSO_ROLE, OPS_ROLE] {
+            assert!(matches!(
+                evaluate_scps(&levels, &as_principal("eu-west-1", caller)),
+                ScpDecision::ExplicitDeny { .. }
+            ));
+            assert_eq!(
+                evaluate_scps(&levels, &as_principal("us-west-2", caller)),
+                ScpDecision::Allowed
+            );
+        }
+    }
 }

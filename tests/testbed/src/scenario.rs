@@ -37,6 +37,11 @@ pub struct Scenario {
     /// carries no credential scope. Default: [`DEFAULT_REGION`].
     #[serde(default)]
     pub endpoint_region: Option<String>,
+    /// Opt-in regions the account has not enabled: every SigV4 request signed for one is refused
+    /// with the error AWS gives an unknown key there (`UnrecognizedClientException`, STS
+    /// `InvalidClientTokenId`), while the same keys work in the other regions.
+    #[serde(default)]
+    pub disabled_regions: Vec<String>,
 }
 
 /// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).

@@ -250,6 +250,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
     if let Some(action) = sts_action(request, raw_path) {
         let (claimed, auth) =
             sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
+        let auth = region_enabled(state, &claimed, auth);
         return sts_answer(state, action, claimed, auth, scheme);
     }
     let endpoint_region = state
@@ -271,7 +272,11 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
                 state.now(),
             ),
         ),
-        None => sigv4::verify(&signed, &state.scenario.credentials, state.now()),
+        None => {
+            let (claimed, auth) = sigv4::verify(&signed, &state.scenario.credentials, state.now());
+            let auth = region_enabled(state, &claimed, auth);
+            (claimed, auth)
+        }
     };
     let region = claimed.region.as_deref();
     let mut delay = 0;
@@ -339,6 +344,27 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
     (outcome, delay)
 }
 
+/// A request signed for one of the scenario's `disabled_regions` is refused as AWS refuses keys in
+/// an opt-in region the account has not enabled: with the words for a key it does not know
+/// (`UnrecognizedClientException`; STS says `InvalidClientTokenId`), although the same keys work in
+/// every other region (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html).
+fn region_enabled(
+    state: &State,
+    claimed: &sigv4::Claimed,
+    auth: Result<(), sigv4::AuthError>,
+) -> Result<(), sigv4::AuthError> {
+    auth?;
+    match claimed.region.as_deref() {
+        Some(region) if state.scenario.disabled_regions.iter().any(|r| r == region) => {
+            Err(sigv4::AuthError {
+                code: "UnrecognizedClientException",
+                message: sigv4::INVALID_TOKEN.to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The Service Quotas operation of a JSON 1.1 request (`POST /` with
 /// `X-Amz-Target: ServiceQuotasV20190624.<Operation>`), if this is one.
 fn quotas_operation<'a>(request: &'a Request, raw_path: &str) -> Option<&'a str> {
@@ -365,6 +391,7 @@ fn quotas_answer(
         state.now(),
         "servicequotas",
     );
+    let auth = region_enabled(state, &claimed, auth);
     let region = claimed.region.clone();
     let operation = quotas::OPERATIONS.iter().copied().find(|o| *o == target);
     let mut delay = 0;
@@ -628,6 +655,19 @@ fn apply_override(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disabled_region_refuses_keys_that_work_elsewhere() {
+        let state = State::new(Scenario::from_toml("disabled_regions = ['me-central-1']").unwrap());
+        let claimed = |region: &str| sigv4::Claimed {
+            access_key_id: Some(crate::TEST_ACCESS_KEY_ID.into()),
+            region: Some(region.into()),
+        };
+        let refused = region_enabled(&state, &claimed("me-central-1"), Ok(())).unwrap_err();
+        assert_eq!(refused.code, "UnrecognizedClientException");
+        assert_eq!(refused.message, sigv4::INVALID_TOKEN);
+        assert!(region_enabled(&state, &claimed("us-east-1"), Ok(())).is_ok());
+    }
 
     #[test]
     fn override_times_then_falls_through() {

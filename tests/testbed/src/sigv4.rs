@@ -40,7 +40,7 @@ fn err(code: &'static str, message: impl Into<String>) -> AuthError {
     }
 }
 
-const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+pub const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
 const BAD_SIGNATURE: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 /// AWS allows this much difference between the signing time and its own clock.
 const MAX_SKEW_SECONDS: i64 = 5 * 60;
