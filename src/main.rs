@@ -3,6 +3,8 @@
 mod app;
 mod cli;
 mod explain;
+#[cfg(test)]
+mod fuzz;
 mod logging;
 mod models;
 mod policy;

@@ -148,8 +148,17 @@ pub fn md_prose(text: &str) -> String {
                 }
             }
             match close {
-                Some(end) => {
+                // A code span of plain text stays code. One with markup characters in it (a value
+                // from outside, or a placeholder) is written as escaped text instead: entities are
+                // not decoded inside code spans, and raw `<` in the output would then be the only
+                // thing keeping a renderer that disagrees about span boundaries from reading HTML.
+                Some(end) if !chars[i + n..end].iter().any(|c| matches!(c, '<' | '>' | '&')) => {
                     out.extend(&chars[i..end + n]);
+                    i = end + n;
+                }
+                Some(end) => {
+                    let inner: String = chars[i + n..end].iter().collect();
+                    out.push_str(&md_text(&inner));
                     i = end + n;
                 }
                 None => {
@@ -235,8 +244,13 @@ mod tests {
     #[test]
     fn markdown_prose_keeps_code_spans_but_not_html() {
         assert_eq!(
-            md_prose("Run `aws sso login --region <region>` <b>now</b>"),
-            "Run `aws sso login --region <region>` &lt;b&gt;now&lt;/b&gt;"
+            md_prose("Run `aws sso login` <b>now</b>"),
+            "Run `aws sso login` &lt;b&gt;now&lt;/b&gt;"
+        );
+        // Markup inside a code span: the span becomes escaped text.
+        assert_eq!(
+            md_prose("Run `x </details>` and ``` a <img> ```"),
+            "Run x &lt;/details&gt; and  a &lt;img&gt; "
         );
         // An unmatched backtick is text: what follows it is still escaped.
         assert_eq!(
