@@ -150,10 +150,7 @@ fn reports_with_arbitrary_text_render_nothing_raw() {
         .iter()
         .map(|(_, b)| serde_json::from_slice(b).unwrap())
         .collect();
-    let strategy = (
-        0..seeds.len(),
-        prop::collection::vec(hostile_text(), 1..6),
-    );
+    let strategy = (0..seeds.len(), prop::collection::vec(hostile_text(), 1..6));
     runner()
         .run(&strategy, |(which, texts)| {
             let json = poisoned(&seeds[which], &texts).to_string();

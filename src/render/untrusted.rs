@@ -152,7 +152,11 @@ pub fn md_prose(text: &str) -> String {
                 // from outside, or a placeholder) is written as escaped text instead: entities are
                 // not decoded inside code spans, and raw `<` in the output would then be the only
                 // thing keeping a renderer that disagrees about span boundaries from reading HTML.
-                Some(end) if !chars[i + n..end].iter().any(|c| matches!(c, '<' | '>' | '&')) => {
+                Some(end)
+                    if !chars[i + n..end]
+                        .iter()
+                        .any(|c| matches!(c, '<' | '>' | '&')) =>
+                {
                     out.extend(&chars[i..end + n]);
                     i = end + n;
                 }
