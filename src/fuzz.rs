@@ -112,11 +112,11 @@ fn poisoned(seed: &serde_json::Value, texts: &[String]) -> serde_json::Value {
     const FIXED: &[&str] = &["status", "category", "fix_kind", "name", "schema_version"];
     fn walk(value: &mut serde_json::Value, key: Option<&str>, texts: &[String], n: &mut usize) {
         match value {
-            serde_json::Value::String(s) if !key.is_some_and(|k| FIXED.contains(&k)) => {
-                if !texts.is_empty() {
-                    *s = texts[*n % texts.len()].clone();
-                    *n += 1;
-                }
+            serde_json::Value::String(s)
+                if !key.is_some_and(|k| FIXED.contains(&k)) && !texts.is_empty() =>
+            {
+                *s = texts[*n % texts.len()].clone();
+                *n += 1;
             }
             serde_json::Value::Array(items) => {
                 for item in items {

@@ -55,17 +55,12 @@ fn visible_capped(text: &str, max_chars: usize) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    let mut shown = 0usize;
-    for c in text.chars() {
-        if shown == max_chars {
-            break;
-        }
+    for c in text.chars().take(max_chars) {
         if is_hazard(c) {
             escape_char(c, &mut out);
         } else {
             out.push(c);
         }
-        shown += 1;
     }
     if over {
         let rest = text.chars().count() - max_chars;
