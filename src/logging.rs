@@ -36,6 +36,20 @@ fn secrets() -> Vec<String> {
     values
 }
 
+/// Access key ids (`AKIA…` long-term, `ASIA…` temporary, and the other four-letter prefixes IAM
+/// documents for access keys) masked as everywhere else in the doctor's output: the first and last
+/// four characters stay, enough to tell two keys apart.
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+fn mask_key_ids(line: &str) -> std::borrow::Cow<'_, str> {
+    static KEY_ID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = KEY_ID.get_or_init(|| {
+        regex::Regex::new(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b").expect("key id pattern")
+    });
+    pattern.replace_all(line, |caps: &regex::Captures| {
+        checks::facts::mask_key_id(caps.get(0).map_or("", |m| m.as_str()))
+    })
+}
+
 #[derive(Clone)]
 struct Redacting {
     secrets: Arc<Vec<String>>,
@@ -65,6 +79,10 @@ impl Drop for RedactingWriter {
         }
         // Bedrock API keys also when only part of one is quoted (a response body cut short).
         let line = checks::facts::api_key::scrub(&line);
+        // The SDK's own debug output prints `Credentials { access_key_id: "ASIA…" }` whole.
+        let line = mask_key_ids(&line);
+        // Logged responses carry AWS's (or a proxy's) text: shown, never obeyed by the terminal.
+        let line = crate::render::untrusted::visible_uncapped(&line);
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 }
@@ -95,4 +113,21 @@ pub fn init(verbose: u8) {
         })
         .with_ansi(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_key_ids;
+
+    #[test]
+    fn key_ids_in_sdk_debug_output_are_masked() {
+        let line = r#"Credentials { provider_name: "Environment", access_key_id: "ASIAY34FZKBOKMUTVV7A", secret_access_key: "** redacted **" } AKIAIOSFODNN7EXAMPLE"#;
+        let masked = mask_key_ids(line);
+        assert!(!masked.contains("ASIAY34FZKBOKMUTVV7A"), "{masked}");
+        assert!(!masked.contains("AKIAIOSFODNN7EXAMPLE"), "{masked}");
+        assert!(masked.contains("ASIA************VV7A"), "{masked}");
+        assert!(masked.contains("AKIA************MPLE"), "{masked}");
+        // Not a key id: longer runs and other prefixes stay.
+        assert_eq!(mask_key_ids("AROAEXAMPLEEXAMPLE12"), "AROAEXAMPLEEXAMPLE12");
+    }
 }

@@ -3,6 +3,8 @@
 mod app;
 mod cli;
 mod explain;
+#[cfg(test)]
+mod fuzz;
 mod logging;
 mod models;
 mod policy;
@@ -33,9 +35,11 @@ fn main() {
     let code = match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
+            // The error may quote a file or a value from outside (a settings file, a saved
+            // report's field): shown, never obeyed.
             eprintln!(
                 "bedrock-doctor: {}",
-                checks::calls::one_line(&format!("{err:#}"))
+                render::untrusted::visible(&checks::calls::one_line(&format!("{err:#}")))
             );
             EXIT_USAGE
         }
@@ -162,10 +166,16 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
             .with_context(|| format!("writing the report to {}", path.display()))?;
     }
     let text = match run.format {
+        // JSON keeps every text exactly (serde escapes control characters); the renderers draw
+        // from the report with untrusted text made visible.
         Format::Json => serde_json::to_string_pretty(&json)? + "\n",
-        Format::Table => render::table::render(&report, run.verbose, render::use_colour(run.color)),
-        Format::Markdown => render::markdown::render(&report),
-        Format::Junit => render::junit::render(&report),
+        Format::Table => render::table::render(
+            &render::untrusted::for_display(&report),
+            run.verbose,
+            render::use_colour(run.color),
+        ),
+        Format::Markdown => render::markdown::render(&render::untrusted::for_display(&report)),
+        Format::Junit => render::junit::render(&render::untrusted::for_display(&report)),
     };
     print(&text);
     runtime.shutdown_background();
@@ -213,7 +223,10 @@ fn models_command(
     let rows = match rows {
         Ok(Ok(rows)) => rows,
         Ok(Err(why)) => {
-            eprintln!("bedrock-doctor: cannot list the models of {region}: {why}");
+            eprintln!(
+                "bedrock-doctor: cannot list the models of {region}: {}",
+                render::untrusted::visible(&why.to_string())
+            );
             return Ok(1);
         }
         Err(_) => {
@@ -225,7 +238,9 @@ fn models_command(
     };
     let text = match format {
         ListFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
-        ListFormat::Table => models::render_table(&rows, &region),
+        ListFormat::Table => {
+            render::untrusted::visible_uncapped(&models::render_table(&rows, &region)).into_owned()
+        }
     };
     print(&text);
     Ok(0)
@@ -277,7 +292,11 @@ fn explain(format: ListFormat, verbose: u8, message: &str) -> Result<i32> {
     let explanation = explain::explain(&text);
     let out = match format {
         ListFormat::Json => serde_json::to_string_pretty(&explanation)? + "\n",
-        ListFormat::Table => explain::render_text(&explanation, verbose),
+        // The pasted text is quoted back: every control character in it made visible.
+        ListFormat::Table => {
+            render::untrusted::visible_uncapped(&explain::render_text(&explanation, verbose))
+                .into_owned()
+        }
     };
     print(&out);
     Ok(0)
@@ -291,8 +310,10 @@ fn show(
 ) -> Result<i32> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let report = report::Report::from_saved(&text)
+    let saved = report::Report::from_saved(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // A saved report is somebody else's text: shown, never obeyed.
+    let report = render::untrusted::for_display(&saved);
     let out = match format {
         ShowFormat::Table => render::table::render(&report, verbose, render::use_colour(color)),
         ShowFormat::Markdown => render::markdown::render(&report),

@@ -20,7 +20,8 @@ impl Progress {
             .map(|title| {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(style.clone());
-                bar.set_message(title.clone());
+                // A title names the model, which may come from a settings file.
+                bar.set_message(crate::render::untrusted::visible(title).into_owned());
                 bar.enable_steady_tick(Duration::from_millis(100));
                 bar
             })
@@ -38,7 +39,8 @@ impl Progress {
             bar.finish_with_message(format!(
                 "{} {:<5} {title}",
                 crate::render::symbol(status),
-                status.as_str()
+                status.as_str(),
+                title = crate::render::untrusted::visible(title)
             ));
         }
     }

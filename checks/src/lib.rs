@@ -7,6 +7,8 @@ pub mod catalogue;
 mod check;
 pub mod checks;
 pub mod facts;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod limits;
 pub mod policy;
 pub mod regions;

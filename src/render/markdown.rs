@@ -1,10 +1,30 @@
 //! A report for pasting into a support ticket: GitHub-flavoured Markdown, evidence folded away.
 
+use super::untrusted::{md_code, md_prose, md_text};
 use super::{cell_text, evidence_line, group, symbol, tally, title_with_model, REGION};
 use crate::report::{CheckResult, Report};
 
+/// A table cell or list item: any text in a report may come from outside (AWS, a saved report), so
+/// none of it may act as Markdown or HTML.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    md_text(text)
+}
+
+/// A fenced block around `text` whose fence is longer than any backtick run inside it.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}text\n{text}\n{fence}\n\n")
+}
+
+fn footer(report: &Report) -> String {
+    format!(
+        "_{} {} · {} · {} ms_\n",
+        md_text(&report.tool.name),
+        md_text(&report.tool.version),
+        md_text(&report.generated_at),
+        report.duration_ms
+    )
 }
 
 pub fn render(report: &Report) -> String {
@@ -19,15 +39,13 @@ pub fn render(report: &Report) -> String {
         .and_then(|i| i.arn.as_deref().or(i.credential_source.as_deref()))
         .unwrap_or("unknown");
     out.push_str(&format!(
-        "- Caller: `{who}`\n- Region: `{}`\n- Model: `{}`\n\n",
-        report.target.region.as_deref().unwrap_or("none"),
-        report.target.model_id.as_deref().unwrap_or("none")
+        "- Caller: {}\n- Region: {}\n- Model: {}\n\n",
+        md_code(who),
+        md_code(report.target.region.as_deref().unwrap_or("none")),
+        md_code(report.target.model_id.as_deref().unwrap_or("none"))
     ));
     if let Some(app) = &report.target.app {
-        out.push_str(&format!(
-            "```text\n{}\n```\n\n",
-            super::app_lines(app).join("\n")
-        ));
+        out.push_str(&fenced(&super::app_lines(app).join("\n")));
     }
     out.push_str("| Status | Check | Diagnosis | Summary |\n|---|---|---|---|\n");
     for check in &report.checks {
@@ -40,11 +58,7 @@ pub fn render(report: &Report) -> String {
                     format!("{} ({model})", check.title),
                 _ => check.title.clone(),
             }),
-            check
-                .diagnosis
-                .as_deref()
-                .map(|d| format!("`{d}`"))
-                .unwrap_or_default(),
+            check.diagnosis.as_deref().map(md_code).unwrap_or_default(),
             cell(&check.summary)
         ));
     }
@@ -53,13 +67,13 @@ pub fn render(report: &Report) -> String {
         out.push_str("\n### How to fix\n\n");
         for (n, check) in to_fix.iter().enumerate() {
             out.push_str(&format!(
-                "{}. **{}** (`{}`)\n\n",
+                "{}. **{}** ({})\n\n",
                 n + 1,
-                check.title,
-                check.diagnosis.as_deref().unwrap_or("unknown")
+                md_text(&check.title),
+                md_code(check.diagnosis.as_deref().unwrap_or("unknown"))
             ));
             for line in check.fix.as_deref().unwrap_or_default().lines() {
-                out.push_str(&format!("   {line}\n"));
+                out.push_str(&format!("   {}\n", md_prose(line)));
             }
             out.push('\n');
         }
@@ -68,17 +82,14 @@ pub fn render(report: &Report) -> String {
     for check in &report.checks {
         for evidence in &check.evidence {
             out.push_str(&format!(
-                "- `{}`: {}\n",
-                check.id,
+                "- {}: {}\n",
+                md_code(&check.id),
                 cell(&evidence_line(evidence))
             ));
         }
     }
     out.push_str("\n</details>\n\n");
-    out.push_str(&format!(
-        "_{} {} · {} · {} ms_\n",
-        report.tool.name, report.tool.version, report.generated_at, report.duration_ms
-    ));
+    out.push_str(&footer(report));
     out
 }
 
@@ -97,12 +108,13 @@ fn render_sweep(report: &Report) -> String {
         .as_ref()
         .and_then(|i| i.arn.as_deref())
         .unwrap_or("unknown");
-    let listed: Vec<String> = regions.iter().map(|r| format!("`{r}`")).collect();
+    let listed: Vec<String> = regions.iter().map(|r| md_code(r)).collect();
     out.push_str(&format!(
-        "- Caller: `{who}`\n- Regions ({}): {}\n- Model: `{}`\n\n",
+        "- Caller: {}\n- Regions ({}): {}\n- Model: {}\n\n",
+        md_code(who),
         regions.len(),
         listed.join(", "),
-        report.target.model_id.as_deref().unwrap_or("none")
+        md_code(report.target.model_id.as_deref().unwrap_or("none"))
     ));
 
     let account: Vec<&CheckResult> = report
@@ -112,8 +124,8 @@ fn render_sweep(report: &Report) -> String {
         .collect();
     if !account.is_empty() {
         out.push_str(&format!(
-            "### Account-wide (checked once, from `{}`)\n\n",
-            report.target.region.as_deref().unwrap_or("no region")
+            "### Account-wide (checked once, from {})\n\n",
+            md_code(report.target.region.as_deref().unwrap_or("no region"))
         ));
         out.push_str("| Status | Check | Diagnosis | Summary |\n|---|---|---|---|\n");
         for check in account {
@@ -121,11 +133,7 @@ fn render_sweep(report: &Report) -> String {
                 "| {} | {} | {} | {} |\n",
                 status_line(check),
                 cell(&title_with_model(check, report)),
-                check
-                    .diagnosis
-                    .as_deref()
-                    .map(|d| format!("`{d}`"))
-                    .unwrap_or_default(),
+                check.diagnosis.as_deref().map(md_code).unwrap_or_default(),
                 cell(&check.summary)
             ));
         }
@@ -144,7 +152,7 @@ fn render_sweep(report: &Report) -> String {
     if !rows.is_empty() {
         out.push_str("### In each region\n\n| Check |");
         for region in regions {
-            out.push_str(&format!(" {region} |"));
+            out.push_str(&format!(" {} |", md_text(region)));
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(regions.len()));
@@ -158,19 +166,15 @@ fn render_sweep(report: &Report) -> String {
                         && c.region.as_deref() == Some(region.as_str())
                 });
                 let text = match found {
-                    Some(check) => {
-                        let mut lines = cell_text(check)
-                            .lines()
-                            .map(str::to_string)
-                            .collect::<Vec<_>>();
-                        if lines.len() > 1 {
-                            lines[1] = format!("`{}`", lines[1]);
-                        }
-                        lines.join(" ")
-                    }
+                    Some(check) => cell_text(check)
+                        .lines()
+                        .enumerate()
+                        .map(|(n, line)| if n == 1 { md_code(line) } else { cell(line) })
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     None => "·".into(),
                 };
-                out.push_str(&format!(" {} |", cell(&text)));
+                out.push_str(&format!(" {text} |"));
             }
             out.push('\n');
         }
@@ -184,20 +188,23 @@ fn render_sweep(report: &Report) -> String {
             let place = match g.regions.len() {
                 0 => String::new(),
                 _ => {
-                    let named: Vec<String> = g.regions.iter().map(|r| format!("`{r}`")).collect();
+                    let named: Vec<String> = g.regions.iter().map(|r| md_code(r)).collect();
                     format!(" in {}", named.join(", "))
                 }
             };
             out.push_str(&format!(
-                "{}. **{}** (`{}`){place}\n\n",
+                "{}. **{}** ({}){place}\n\n",
                 n + 1,
-                title_with_model(g.first, report),
-                g.first.diagnosis.as_deref().unwrap_or("unknown")
+                md_text(&title_with_model(g.first, report)),
+                md_code(g.first.diagnosis.as_deref().unwrap_or("unknown"))
             ));
             for summary in &g.summaries {
                 let text = cell(&summary.render());
                 if g.regions.len() > 1 {
-                    out.push_str(&format!("   - {}: {text}\n", summary.regions.join(", ")));
+                    out.push_str(&format!(
+                        "   - {}: {text}\n",
+                        md_text(&summary.regions.join(", "))
+                    ));
                 } else {
                     out.push_str(&format!("   - {text}\n"));
                 }
@@ -205,7 +212,7 @@ fn render_sweep(report: &Report) -> String {
             out.push('\n');
             let fix = g.fix.as_ref().map(|f| f.render()).unwrap_or_default();
             for line in fix.lines() {
-                out.push_str(&format!("   {line}\n"));
+                out.push_str(&format!("   {}\n", md_prose(line)));
             }
             if fix.contains(REGION) {
                 out.push_str(&format!(
@@ -221,20 +228,17 @@ fn render_sweep(report: &Report) -> String {
         let place = check
             .region
             .as_deref()
-            .map(|r| format!(" ({r})"))
+            .map(|r| format!(" ({})", md_text(r)))
             .unwrap_or_default();
         for evidence in &check.evidence {
             out.push_str(&format!(
-                "- `{}`{place}: {}\n",
-                check.id,
+                "- {}{place}: {}\n",
+                md_code(&check.id),
                 cell(&evidence_line(evidence))
             ));
         }
     }
     out.push_str("\n</details>\n\n");
-    out.push_str(&format!(
-        "_{} {} · {} · {} ms_\n",
-        report.tool.name, report.tool.version, report.generated_at, report.duration_ms
-    ));
+    out.push_str(&footer(report));
     out
 }

@@ -3,6 +3,7 @@
 pub mod junit;
 pub mod markdown;
 pub mod table;
+pub mod untrusted;
 
 use checks::{Evidence, Status};
 use std::io::IsTerminal;
