@@ -608,11 +608,13 @@ impl Facts {
                 Ok(Ok(creds)) => creds,
                 Ok(Err(err)) => {
                     let detail = describe_credentials_error(&err);
-                    return Err(match source.failure(&detail) {
-                        Some(failure) => FactError::Call(failure.into_call_error()),
-                        // A process's stderr can reach the chain's account through any link.
-                        None => no_credentials(credential_source::scrub(&detail)),
-                    });
+                    return Err(
+                        match source.failure(&detail, home.as_deref(), SystemTime::now()) {
+                            Some(failure) => FactError::Call(failure.into_call_error()),
+                            // A process's stderr can reach the chain's account through any link.
+                            None => no_credentials(credential_source::scrub(&detail)),
+                        },
+                    );
                 }
                 Err(_) => {
                     return Err(FactError::Call(CallError {

@@ -27,11 +27,18 @@ pub enum Source {
     Environment,
     Sso(Sso),
     /// The profile names an `sso_session` that has no `[sso-session NAME]` section.
-    SsoSessionMissing { profile: String, session: String },
-    Process { profile: String },
+    SsoSessionMissing {
+        profile: String,
+        session: String,
+    },
+    Process {
+        profile: String,
+    },
     Role(Box<Role>),
     WebIdentity(WebIdentity),
-    StaticKeys { profile: String },
+    StaticKeys {
+        profile: String,
+    },
     /// No profile credentials: later links of the chain (container, instance metadata) or nothing.
     Other,
 }
@@ -194,9 +201,9 @@ fn role_base(
         profile.get("source_profile"),
         profile.get("credential_source"),
     ) {
-        (Some(_), Some(_)) => Err(
-            "it sets both `source_profile` and `credential_source`; only one may be set".into(),
-        ),
+        (Some(_), Some(_)) => {
+            Err("it sets both `source_profile` and `credential_source`; only one may be set".into())
+        }
         (None, None) => Err("it sets neither `source_profile` nor `credential_source`".into()),
         (None, Some(source)) if CREDENTIAL_SOURCES.contains(&source) => Ok(Box::new(Source::Other)),
         (None, Some(source)) => Err(format!(
@@ -268,10 +275,11 @@ impl Source {
 
     /// The diagnosis of a chain that failed, from the source and the chain's own account (`detail`,
     /// which may quote a process's stderr: it is scrubbed here).
-    pub fn failure(&self, detail: &str) -> Option<Failure> {
+    pub fn failure(&self, detail: &str, home: Option<&str>, now: SystemTime) -> Option<Failure> {
         match self {
             Source::Process { profile } => Some(process_failure(profile, detail)),
-            Source::Role(role) => role.failure(detail),
+            Source::Role(role) => role.failure(detail, home, now),
+            Source::Sso(sso) => sso_chain_failure(sso, detail, home, now),
             Source::WebIdentity(web) if detail.contains("AssumeRoleWithWebIdentity") => {
                 Some(Failure {
                     code: dx::WEB_IDENTITY_TOKEN_INVALID,
@@ -339,10 +347,10 @@ impl Role {
         base.offline_problem(home, now)
     }
 
-    fn failure(&self, detail: &str) -> Option<Failure> {
+    fn failure(&self, detail: &str, home: Option<&str>, now: SystemTime) -> Option<Failure> {
         if let Ok(base) = &self.base {
             if !detail.contains("AssumeRole") {
-                if let Some(failure) = base.failure(detail) {
+                if let Some(failure) = base.failure(detail, home, now) {
                     return Some(failure);
                 }
             }
@@ -387,75 +395,143 @@ pub fn sso_cache_path(home: &str, key: &str) -> std::path::PathBuf {
         .join(".aws")
         .join("sso")
         .join("cache")
-        .join(format!("{}.json", hex::encode(Sha1::digest(key.as_bytes()))))
+        .join(format!(
+            "{}.json",
+            hex::encode(Sha1::digest(key.as_bytes()))
+        ))
 }
 
-fn sso_token_problem(sso: &Sso, home: Option<&str>, now: SystemTime) -> Option<Failure> {
-    let (what, key) = match (&sso.session, &sso.start_url) {
-        (Some(session), _) => (format!("session `{session}`"), session.clone()),
-        (None, Some(url)) => (format!("start URL {url}"), url.clone()),
-        (None, None) => return None,
-    };
-    let path = sso_cache_path(home?, &key);
-    let login = match &sso.session {
-        Some(session) => format!(
-            "`aws sso login --profile {}` (or `aws sso login --sso-session {session}`)",
-            sso.profile
-        ),
-        None => format!("`aws sso login --profile {}`", sso.profile),
-    };
-    let expired = |summary: String| {
-        Some(Failure {
-            code: dx::EXPIRED_CREDENTIALS,
-            summary,
-            detail: Some(format!("token cache file: {}", path.display())),
-        })
-    };
+/// What the cache holds for an IAM Identity Center profile. The token itself is never kept.
+enum TokenState {
+    Missing,
+    NoExpiry,
+    Expired { at: SystemTime, refreshable: bool },
+    Valid,
+}
+
+fn token_state(sso: &Sso, home: &str, now: SystemTime) -> Option<(TokenState, std::path::PathBuf)> {
+    let key = sso.session.as_ref().or(sso.start_url.as_ref())?;
+    let path = sso_cache_path(home, key);
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return expired(format!(
-            "profile `{}` signs in through IAM Identity Center ({what}), and no cached token exists \
-             for it: never logged in on this machine, or logged out; {login} creates one",
-            sso.profile
-        ));
+        return Some((TokenState::Missing, path));
     };
-    // Only the expiry and whether it can be refreshed are read: the token itself is never kept.
     let cached: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let expires_at = cached["expiresAt"]
-        .as_str()
-        .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
-        .and_then(|d| SystemTime::try_from(d).ok());
-    let Some(expires_at) = expires_at else {
-        return expired(format!(
-            "profile `{}` signs in through IAM Identity Center ({what}), and its cached token has no \
-             readable expiry; {login} replaces it",
-            sso.profile
-        ));
+    let time = |field: &str| {
+        cached[field]
+            .as_str()
+            .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
+            .and_then(|d| SystemTime::try_from(d).ok())
     };
-    let Ok(ago) = now.duration_since(expires_at) else {
-        return None;
+    let Some(at) = time("expiresAt") else {
+        return Some((TokenState::NoExpiry, path));
     };
+    if at > now {
+        return Some((TokenState::Valid, path));
+    }
     // An sso-session token with a live client registration and a refresh token is refreshed by the
     // SDK (aws-config `sso/token.rs`); a legacy profile's token never is.
-    let registration_live = cached["registrationExpiresAt"]
-        .as_str()
-        .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
-        .and_then(|d| SystemTime::try_from(d).ok())
-        .is_some_and(|at| at > now);
     let refreshable = sso.session.is_some()
         && cached["refreshToken"].is_string()
         && cached["clientId"].is_string()
         && cached["clientSecret"].is_string()
-        && registration_live;
-    if refreshable {
-        return None;
+        && time("registrationExpiresAt").is_some_and(|r| r > now);
+    Some((TokenState::Expired { at, refreshable }, path))
+}
+
+impl Sso {
+    fn what(&self) -> String {
+        match (&self.session, &self.start_url) {
+            (Some(session), _) => format!("session `{session}`"),
+            (None, Some(url)) => format!("start URL {url}"),
+            (None, None) => "no start URL".into(),
+        }
     }
-    expired(format!(
-        "the IAM Identity Center token of {what} (profile `{}`) expired {} ago, at {}; {login} \
-         renews it",
-        sso.profile,
-        human(ago),
-        format_time(expires_at)
-    ))
+
+    fn login(&self) -> String {
+        match &self.session {
+            Some(session) => format!(
+                "`aws sso login --profile {}` (or `aws sso login --sso-session {session}`)",
+                self.profile
+            ),
+            None => format!("`aws sso login --profile {}`", self.profile),
+        }
+    }
+
+    fn expired(&self, summary: String, path: &std::path::Path, detail: Option<&str>) -> Failure {
+        let mut evidence = format!("token cache file: {}", path.display());
+        if let Some(detail) = detail {
+            evidence.push_str(&format!("; {}", scrub(detail)));
+        }
+        Failure {
+            code: dx::EXPIRED_CREDENTIALS,
+            summary,
+            detail: Some(evidence),
+        }
+    }
+
+    fn expired_at(&self, at: SystemTime, now: SystemTime, tail: &str) -> String {
+        format!(
+            "the IAM Identity Center token of {} (profile `{}`) expired {} ago, at {}{tail}; {} renews it",
+            self.what(),
+            self.profile,
+            human(now.duration_since(at).unwrap_or_default()),
+            format_time(at),
+            self.login()
+        )
+    }
+}
+
+fn sso_token_problem(sso: &Sso, home: Option<&str>, now: SystemTime) -> Option<Failure> {
+    let (state, path) = token_state(sso, home?, now)?;
+    let summary = match state {
+        TokenState::Missing => format!(
+            "profile `{}` signs in through IAM Identity Center ({}), and no cached token exists for \
+             it: never logged in on this machine, or logged out; {} creates one",
+            sso.profile,
+            sso.what(),
+            sso.login()
+        ),
+        TokenState::NoExpiry => format!(
+            "profile `{}` signs in through IAM Identity Center ({}), and its cached token has no \
+             readable expiry; {} replaces it",
+            sso.profile,
+            sso.what(),
+            sso.login()
+        ),
+        TokenState::Expired {
+            at,
+            refreshable: false,
+        } => sso.expired_at(at, now, ""),
+        // The SDK refreshes it first; the chain's answer decides.
+        TokenState::Expired { .. } | TokenState::Valid => return None,
+    };
+    Some(sso.expired(summary, &path, None))
+}
+
+/// The chain failed for an IAM Identity Center profile: an expired token the SDK could not
+/// refresh, or a portal that no longer accepts the cached one (`UnauthorizedException`, "Session
+/// token not found or invalid").
+fn sso_chain_failure(
+    sso: &Sso,
+    detail: &str,
+    home: Option<&str>,
+    now: SystemTime,
+) -> Option<Failure> {
+    let (state, path) = token_state(sso, home?, now)?;
+    let summary = match state {
+        TokenState::Expired { at, .. } => {
+            sso.expired_at(at, now, ", and the SDK could not refresh it")
+        }
+        TokenState::Valid if detail.contains("UnauthorizedException") => format!(
+            "IAM Identity Center no longer accepts the cached sign-in of {} (profile `{}`); {} \
+             replaces it",
+            sso.what(),
+            sso.profile,
+            sso.login()
+        ),
+        _ => return None,
+    };
+    Some(sso.expired(summary, &path, Some(detail)))
 }
 
 impl WebIdentity {
@@ -568,14 +644,27 @@ pub fn scrub(text: &str) -> String {
     let [pairs, key_ids, blobs] = PATTERNS.get_or_init(|| {
         [
             Regex::new(
-                r#"(?i)((?:secret|token|password|passwd|credential|session|key)[\w-]*"?\s*[:=]\s*"?)[^\s"',;}]+"#,
+                r#"(?i)((?:secret|token|password|passwd|credential|session|key)[\w-]*"?\s*[:=]\s*"?)([^\s"',;}]+)"#,
             )
             .expect("a valid pattern"),
             Regex::new(r"\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b").expect("a valid pattern"),
             Regex::new(r"[A-Za-z0-9+/=_.-]{32,}").expect("a valid pattern"),
         ]
     });
-    let text = pairs.replace_all(text, "${1}<redacted>");
+    // A value, not prose: `credentials: service error` must read as it was written.
+    let text = pairs.replace_all(text, |c: &regex::Captures| {
+        let value = &c[2];
+        let secret_like = value.len() >= 8
+            && (value.len() >= 16
+                || value
+                    .chars()
+                    .any(|ch| ch.is_ascii_digit() || "/+=".contains(ch)));
+        if secret_like {
+            format!("{}<redacted>", &c[1])
+        } else {
+            c[0].to_string()
+        }
+    });
     let text = key_ids.replace_all(&text, |c: &regex::Captures| {
         crate::facts::mask_key_id(&c[0])
     });
@@ -688,7 +777,9 @@ mod tests {
                 role.base
             );
         }
-        assert!(matches!(resolve_text(config, "web"), Source::WebIdentity(w) if w.token_file == "/t"));
+        assert!(
+            matches!(resolve_text(config, "web"), Source::WebIdentity(w) if w.token_file == "/t")
+        );
         assert_eq!(resolve_text(config, "undefined"), Source::Other);
     }
 
@@ -733,6 +824,8 @@ mod tests {
         assert!(!out.contains("IQoJb3JpZ2lu"), "{out}");
         assert!(out.contains("AKIA************MPLE"), "{out}");
         assert!(out.starts_with("login failed:"), "{out}");
+        let prose = "an error occurred while loading credentials: service error";
+        assert_eq!(scrub(prose), prose);
     }
 
     #[test]
@@ -744,7 +837,9 @@ mod tests {
         );
         assert_eq!(failure.code, dx::CREDENTIAL_PROCESS_FAILED);
         assert!(
-            failure.summary.contains("exited with status 3; stderr: vault sealed"),
+            failure
+                .summary
+                .contains("exited with status 3; stderr: vault sealed"),
             "{}",
             failure.summary
         );
@@ -763,7 +858,11 @@ mod tests {
             })),
         };
         let failure = role
-            .failure("service error: AccessDenied: User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole")
+            .failure(
+                "service error: AccessDenied: User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole",
+                None,
+                SystemTime::now(),
+            )
             .unwrap();
         assert_eq!(failure.code, dx::ASSUME_ROLE_DENIED);
         assert!(

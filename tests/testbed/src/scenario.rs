@@ -37,6 +37,17 @@ pub struct Scenario {
     /// carries no credential scope. Default: [`DEFAULT_REGION`].
     #[serde(default)]
     pub endpoint_region: Option<String>,
+    /// The ARN the stub's STS GetCallerIdentity answers with (default: the IAM user
+    /// `compiler-bedrock` of [`crate::STUB_ACCOUNT`]); e.g. `arn:aws:iam::123456789012:root` for a
+    /// caller signing with the account root user's keys, which moto cannot play.
+    #[serde(default)]
+    pub caller_arn: Option<String>,
+    /// The stub's STS refuses every AssumeRole as IAM does when neither the caller's policies nor
+    /// the role's trust policy allow it: 403 `AccessDenied`, "User: CALLER is not authorized to
+    /// perform: sts:AssumeRole on resource: ROLE". moto refuses too, but in an error body STS
+    /// never sends (`<ErrorResponse><Errors><Error>`), which SDKs cannot read.
+    #[serde(default)]
+    pub deny_assume_role: bool,
 }
 
 /// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).
