@@ -806,6 +806,134 @@ mod tests {
         );
     }
 
+    /// A HOME of its own under the system's temporary directory.
+    fn home(test: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("doctor-creds-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".aws/sso/cache")).unwrap();
+        dir.display().to_string()
+    }
+
+    fn cache(home: &str, key: &str, json: serde_json::Value) {
+        std::fs::write(sso_cache_path(home, key), json.to_string()).unwrap();
+    }
+
+    fn at(t: SystemTime) -> String {
+        format_time(t)
+    }
+
+    #[test]
+    fn judges_the_cached_sso_token_as_the_sdk_would() {
+        let home = home("sso");
+        let now = SystemTime::now();
+        let hour = Duration::from_secs(3600);
+        let legacy = Sso {
+            profile: "legacy".into(),
+            session: None,
+            start_url: Some("https://x.awsapps.com/start".into()),
+        };
+        let session = Sso {
+            profile: "dev".into(),
+            session: Some("corp".into()),
+            start_url: Some("https://corp.awsapps.com/start".into()),
+        };
+        // No cache file at all: never logged in.
+        let missing = sso_token_problem(&session, Some(&home), now).unwrap();
+        assert!(
+            missing.summary.contains("no cached token"),
+            "{}",
+            missing.summary
+        );
+        // Expired legacy token: never refreshed, whatever the file holds.
+        let refresh_fields = |expires: SystemTime, registration: SystemTime| {
+            serde_json::json!({"accessToken": "t", "expiresAt": at(expires), "refreshToken": "r",
+                "clientId": "c", "clientSecret": "s", "registrationExpiresAt": at(registration)})
+        };
+        cache(
+            &home,
+            "https://x.awsapps.com/start",
+            refresh_fields(now - hour, now + hour),
+        );
+        let expired = sso_token_problem(&legacy, Some(&home), now).unwrap();
+        assert_eq!(expired.code, dx::EXPIRED_CREDENTIALS);
+        assert!(
+            expired.summary.contains("expired 60 min ago"),
+            "{}",
+            expired.summary
+        );
+        // An sso-session token with a live registration is the SDK's to refresh...
+        cache(&home, "corp", refresh_fields(now - hour, now + hour));
+        assert_eq!(sso_token_problem(&session, Some(&home), now), None);
+        // ...and when the chain then fails, the expiry is the diagnosis.
+        let failed = sso_chain_failure(&session, "dispatch failure", Some(&home), now).unwrap();
+        assert!(
+            failed.summary.contains("could not refresh it"),
+            "{}",
+            failed.summary
+        );
+        // A dead registration cannot refresh.
+        cache(&home, "corp", refresh_fields(now - hour, now - hour));
+        assert!(sso_token_problem(&session, Some(&home), now).is_some());
+        // A live token is no problem, and the chain's failure is not the token's unless the
+        // portal says so.
+        cache(&home, "corp", refresh_fields(now + hour, now + hour));
+        assert_eq!(sso_token_problem(&session, Some(&home), now), None);
+        assert_eq!(
+            sso_chain_failure(&session, "dispatch failure", Some(&home), now),
+            None
+        );
+        assert!(sso_chain_failure(
+            &session,
+            "UnauthorizedException: Session token not found or invalid",
+            Some(&home),
+            now
+        )
+        .is_some());
+        std::fs::remove_dir_all(home).ok();
+    }
+
+    #[test]
+    fn judges_the_web_identity_token_file() {
+        use base64::Engine;
+        let home = home("web");
+        let now = SystemTime::now();
+        let jwt = |exp: SystemTime| {
+            let secs = exp
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!(r#"{{"exp":{secs}}}"#));
+            format!("eyJhbGciOiJSUzI1NiJ9.{claims}.sig")
+        };
+        let web = |file: &str| WebIdentity {
+            profile: None,
+            token_file: format!("{home}/{file}"),
+            role_arn: None,
+        };
+        let missing = web("absent").token_problem(now).unwrap();
+        assert!(
+            missing.summary.contains("does not exist"),
+            "{}",
+            missing.summary
+        );
+        std::fs::write(format!("{home}/empty"), "\n").unwrap();
+        assert!(web("empty")
+            .token_problem(now)
+            .unwrap()
+            .summary
+            .contains("is empty"));
+        std::fs::write(format!("{home}/old"), jwt(now - Duration::from_secs(7200))).unwrap();
+        let old = web("old").token_problem(now).unwrap();
+        assert!(
+            old.summary.contains("expired 2 h ago"),
+            "{}",
+            old.summary
+        );
+        std::fs::write(format!("{home}/fresh"), jwt(now + Duration::from_secs(600))).unwrap();
+        assert_eq!(web("fresh").token_problem(now), None);
+        std::fs::remove_dir_all(home).ok();
+    }
+
     #[test]
     fn reads_a_jwt_expiry_offline() {
         use base64::Engine;
