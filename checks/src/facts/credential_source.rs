@@ -924,11 +924,7 @@ mod tests {
             .contains("is empty"));
         std::fs::write(format!("{home}/old"), jwt(now - Duration::from_secs(7200))).unwrap();
         let old = web("old").token_problem(now).unwrap();
-        assert!(
-            old.summary.contains("expired 2 h ago"),
-            "{}",
-            old.summary
-        );
+        assert!(old.summary.contains("expired 2 h ago"), "{}", old.summary);
         std::fs::write(format!("{home}/fresh"), jwt(now + Duration::from_secs(600))).unwrap();
         assert_eq!(web("fresh").token_problem(now), None);
         std::fs::remove_dir_all(home).ok();
