@@ -281,6 +281,12 @@ pub mod dx {
         INVALID_ACCESS_KEY = "invalid-access-key",
         SIGNATURE_MISMATCH = "signature-mismatch",
         EXPIRED_CREDENTIALS = "expired-credentials",
+        CREDENTIAL_PROCESS_FAILED = "credential-process-failed",
+        ASSUME_ROLE_DENIED = "assume-role-denied",
+        MFA_REQUIRED = "mfa-required",
+        SOURCE_PROFILE_MISSING = "source-profile-missing",
+        WEB_IDENTITY_TOKEN_INVALID = "web-identity-token-invalid",
+        SSO_SESSION_MISSING = "sso-session-missing",
         API_KEY_EMPTY = "api-key-empty",
         API_KEY_REJECTED = "api-key-rejected",
         API_KEY_EXPIRED = "api-key-expired",
@@ -384,6 +390,8 @@ mod tests {
     fn codes_snapshot_guards_renames() {
         // Public contract: a rename or removal must show up here, in review.
         let expected = "no-credentials invalid-access-key signature-mismatch expired-credentials \
+            credential-process-failed assume-role-denied mfa-required source-profile-missing \
+            web-identity-token-invalid sso-session-missing \
             api-key-empty api-key-rejected api-key-expired api-key-other-region root-credentials \
             clock-skew region-missing region-invalid region-unsupported region-disabled endpoint-unreachable \
             iam-action-denied model-access-denied use-case-not-submitted use-case-mentions-claude \

@@ -7,6 +7,7 @@
 use crate::calls::{CallError, CallSite, Observed, Recorder};
 
 pub mod api_key;
+pub mod credential_source;
 pub mod iam;
 pub mod models;
 pub mod opt_in;
@@ -606,13 +607,28 @@ impl Facts {
                 "no credentials provider is configured".into(),
             ));
         };
+        // The chain says only that it found nothing; the profile's own settings say why.
+        let source = credential_source::resolve(&self.profile_name).await;
+        let home = std::env::var("HOME").ok();
+        if let Some(problem) = source.offline_problem(home.as_deref(), SystemTime::now()) {
+            return Err(FactError::Call(problem.into_call_error()));
+        }
         let started = Instant::now();
         let creds =
             match tokio::time::timeout(self.settings.call_timeout, provider.provide_credentials())
                 .await
             {
                 Ok(Ok(creds)) => creds,
-                Ok(Err(err)) => return Err(no_credentials(describe_credentials_error(&err))),
+                Ok(Err(err)) => {
+                    let detail = describe_credentials_error(&err);
+                    return Err(
+                        match source.failure(&detail, home.as_deref(), SystemTime::now()) {
+                            Some(failure) => FactError::Call(failure.into_call_error()),
+                            // A process's stderr can reach the chain's account through any link.
+                            None => no_credentials(credential_source::scrub(&detail)),
+                        },
+                    );
+                }
                 Err(_) => {
                     return Err(FactError::Call(CallError {
                         status: crate::Status::Error,
@@ -632,7 +648,9 @@ impl Facts {
         Ok(CredentialsFact {
             access_key_id_masked: mask_key_id(creds.access_key_id()),
             temporary: creds.session_token().is_some() || creds.access_key_id().starts_with("ASIA"),
-            source: describe_source(&features, &self.profile_name),
+            source: source
+                .describe()
+                .unwrap_or_else(|| describe_source(&features, &self.profile_name)),
             expiry: creds.expiry(),
         })
     }

@@ -347,3 +347,34 @@ pub fn assert_valid_report(report: &serde_json::Value) {
         "report does not match its schema: {errors:#?}\n{report:#}"
     );
 }
+
+/// A role the seeded user may assume in the authenticated moto ([`Moto::shared`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct Roles {
+    pub role_arn: String,
+}
+
+/// Built once per test binary by `tests/support/moto_roles.py` (boto3 against moto).
+pub fn roles() -> &'static Roles {
+    static ROLES: std::sync::OnceLock<Roles> = std::sync::OnceLock::new();
+    ROLES.get_or_init(|| {
+        let moto = Moto::shared();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/moto_roles.py");
+        let out = std::process::Command::new("python3")
+            .args([
+                script,
+                moto.url(),
+                &moto.access_key_id,
+                &moto.secret_access_key,
+            ])
+            .env("NO_PROXY", "127.0.0.1")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "moto_roles.py failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("moto_roles.py prints JSON")
+    })
+}

@@ -14,6 +14,10 @@ use std::time::SystemTime;
 /// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for assumed
 /// roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
 /// **Reports:** the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry;
+/// when the chain yields nothing, what went wrong with the profile's source, read from the shared
+/// files (`facts::credential_source`): an IAM Identity Center token missing or expired, a missing
+/// `sso-session`, a failed `credential_process`, a role's missing source, MFA or refused AssumeRole,
+/// a web identity token missing or expired;
 /// for an API key its first characters only, its kind, and what the key itself says (a short-term key's
 /// Region and expiry, a long-term key's IAM user).
 /// **False positives:** credentials that load can still be rejected by AWS; `identity` proves them.

@@ -42,6 +42,17 @@ pub struct Scenario {
     /// `InvalidClientTokenId`), while the same keys work in the other regions.
     #[serde(default)]
     pub disabled_regions: Vec<String>,
+    /// The ARN the stub's STS GetCallerIdentity answers with (default: the IAM user
+    /// `compiler-bedrock` of [`crate::STUB_ACCOUNT`]); e.g. `arn:aws:iam::123456789012:root` for a
+    /// caller signing with the account root user's keys, which moto cannot play.
+    #[serde(default)]
+    pub caller_arn: Option<String>,
+    /// The stub's STS refuses every AssumeRole as IAM does when neither the caller's policies nor
+    /// the role's trust policy allow it: 403 `AccessDenied`, "User: CALLER is not authorized to
+    /// perform: sts:AssumeRole on resource: ROLE". moto refuses too, but in an error body STS
+    /// never sends (`<ErrorResponse><Errors><Error>`), which SDKs cannot read.
+    #[serde(default)]
+    pub deny_assume_role: bool,
 }
 
 /// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).

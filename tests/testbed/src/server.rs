@@ -251,7 +251,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         let (claimed, auth) =
             sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
         let auth = region_enabled(state, &claimed, auth);
-        return sts_answer(state, action, claimed, auth, scheme);
+        return sts_answer(state, action, &request.body, claimed, auth, scheme);
     }
     let endpoint_region = state
         .scenario
@@ -523,6 +523,7 @@ fn sts_action(request: &Request, raw_path: &str) -> Option<String> {
 fn sts_answer(
     state: &State,
     action: String,
+    body: &[u8],
     claimed: sigv4::Claimed,
     auth: Result<(), sigv4::AuthError>,
     scheme: (&'static str, bool),
@@ -556,10 +557,37 @@ fn sts_answer(
                 crate::request_id()
             ))
         }
-        ("GetCallerIdentity", Ok(())) => sts_xml(200, &format!(
-            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{STUB_ACCOUNT}:user/compiler-bedrock</Arn><UserId>AIDAJQABLZS4A3QDU576Q</UserId><Account>{STUB_ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
-            crate::request_id()
-        )),
+        // As AWS words it (nccgroup/aws-inventory#34, amzn/selling-partner-api-models#891).
+        ("AssumeRole", Ok(())) if state.scenario.deny_assume_role => {
+            let role = std::str::from_utf8(body)
+                .ok()
+                .map(parse_query)
+                .and_then(|q| q.into_iter().find(|(k, _)| k == "RoleArn").map(|(_, v)| v))
+                .unwrap_or_default();
+            let caller = state.scenario.caller_arn.clone().unwrap_or_else(|| {
+                format!("arn:aws:iam::{STUB_ACCOUNT}:user/compiler-bedrock")
+            });
+            sts_xml(403, &format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: {} is not authorized to perform: sts:AssumeRole on resource: {}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                xml_escape(&caller), xml_escape(&role), crate::request_id()
+            ))
+        }
+        ("GetCallerIdentity", Ok(())) => {
+            // The root user's UserId is the account id itself (STS API reference, GetCallerIdentity).
+            let (arn, user_id) = match &state.scenario.caller_arn {
+                Some(arn) if arn.ends_with(":root") => (arn.clone(), STUB_ACCOUNT.to_string()),
+                Some(arn) => (arn.clone(), "AIDAJQABLZS4A3QDU576Q".to_string()),
+                None => (
+                    format!("arn:aws:iam::{STUB_ACCOUNT}:user/compiler-bedrock"),
+                    "AIDAJQABLZS4A3QDU576Q".to_string(),
+                ),
+            };
+            sts_xml(200, &format!(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>{}</Arn><UserId>{user_id}</UserId><Account>{STUB_ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+                xml_escape(&arn),
+                crate::request_id()
+            ))
+        }
         (_, Ok(())) => sts_xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>"),
     };
     let call = Call {
