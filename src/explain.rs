@@ -6,7 +6,7 @@
 //! region, model, endpoint, the policy type a deny names). Everything here is linear in the input:
 //! the regex crate does not backtrack, and each pattern runs once over a bounded text.
 
-use checks::catalogue::{catalogue, render_fix, Diagnosis, Rule};
+use checks::catalogue::{catalogue, normalise, render_fix, Diagnosis, Rule};
 use checks::dx;
 use checks::regions::{self, RegionVerdict};
 use regex::Regex;
@@ -48,6 +48,10 @@ pub struct Found {
     pub policy_type: Option<String>,
     /// `explicit` (a Deny statement) or `implicit` (no policy of that type allows the action).
     pub deny: Option<String>,
+    /// The Anthropic API feature, field or parameter combination a `request-feature-unsupported`
+    /// message names (`reasoning`, `thinking.adaptive.block_binding`, `temperature + top_p`,
+    /// an `anthropic-beta` flag).
+    pub feature: Option<String>,
     /// How explain refined the rule's verdict, when it did.
     pub note: Option<String>,
     /// The catalogue rule that matched, and the public thread where its message was seen.
@@ -106,7 +110,7 @@ fn operation(text: &str) -> Option<String> {
 
 fn http_status(text: &str) -> Option<u16> {
     static STATUS: OnceLock<Regex> = OnceLock::new();
-    let pattern = r#"(?i)(?:status ?code|httpStatusCode|statusCode)"?\s*[:=(]?\s*(?:http_status_|HTTP status code:\s*)?(\d{3})\b|\bAPI Error:? \(?(\d{3})\b|\bError code: (\d{3})\b|\bHTTP/\d(?:\.\d)? (\d{3})\b|\brejected \((\d{3})\)|\b(\d{3}) (?:Forbidden|Too Many Requests|Service Unavailable|Bad Request|Not Found|Internal Server Error)\b"#;
+    let pattern = r#"(?i)(?:status ?code|httpStatusCode|statusCode)"?\s*[:=(]?\s*(?:http_status_|HTTP status code:\s*)?(\d{3})\b|\bAPI Error:? \(?(\d{3})\b|\bError code: (\d{3})\b|\bHTTP/\d(?:\.\d)? (\d{3})\b|\brejected \((\d{3})\)|\b(\d{3}) (?:Forbidden|Too Many Requests|Service Unavailable|Bad Request|Not Found|Internal Server Error)\b|\b[A-Z]\w*Error:? (\d{3})\b"#;
     first_capture(re(&STATUS, pattern), text)
         .and_then(|s| s.parse().ok())
         .filter(|s| (400..600).contains(s))
@@ -202,6 +206,74 @@ fn extract(text: &str) -> Found {
     }
 }
 
+/// The feature a request-shape message names: the field Bedrock's validator calls an extra input,
+/// a beta flag, or the parameters it will not take together.
+fn feature(text: &str) -> Option<String> {
+    static EXTRA: OnceLock<Regex> = OnceLock::new();
+    static BETA: OnceLock<Regex> = OnceLock::new();
+    static BOTH: OnceLock<Regex> = OnceLock::new();
+    let field = |s: &str| s.trim_matches(|c: char| c == '`' || c == '\'' || c == '"').to_string();
+    if let Some(c) = re(&EXTRA, r"(?i)([A-Za-z_][\w.\[\]`-]*):? Extra inputs are not permitted").captures(text) {
+        return Some(field(&c[1]));
+    }
+    if let Some(c) = re(&BETA, r"(?i)Unexpected value\(s\) `?([\w.,` -]{1,120}?)`? for the .?anthropic-beta").captures(text) {
+        return Some(format!("anthropic-beta: {}", field(&c[1])));
+    }
+    if let Some(c) = re(&BOTH, r"(?i)`?(\w+)`? and `?(\w+)`? cannot both be specified").captures(text) {
+        return Some(format!("{} + {}", &c[1], &c[2]));
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("invalid beta flag") {
+        return Some("an anthropic-beta flag (anthropic_beta in the body or the anthropic-beta header)".into());
+    }
+    if lower.contains("thinking may not be enabled when tool_choice forces tool use") {
+        return Some("extended thinking + a forced tool_choice".into());
+    }
+    None
+}
+
+/// Operations of the runtime API (`bedrock-runtime`); every other Bedrock operation is the control
+/// plane's (`bedrock`). From the Bedrock API reference's two operation lists.
+const RUNTIME_OPERATIONS: &[&str] = &[
+    "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "InvokeModelWithBidirectionalStream",
+    "Converse",
+    "ConverseStream",
+    "CountTokens",
+    "ApplyGuardrail",
+    "StartAsyncInvoke",
+    "GetAsyncInvoke",
+    "ListAsyncInvokes",
+];
+
+/// For `wrong-endpoint`: the operation the message names (an API name, or the Python method the
+/// SDK client lacked) and the endpoint that serves it.
+fn right_endpoint(text: &str, found: &Found) -> Option<String> {
+    static METHOD: OnceLock<Regex> = OnceLock::new();
+    let operation = found.operation.clone().or_else(|| {
+        re(&METHOD, r"object has no attribute '([a-z_]+)'")
+            .captures(text)
+            .map(|c| {
+                c[1].split('_')
+                    .map(|w| {
+                        let mut chars = w.chars();
+                        chars
+                            .next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect::<String>()
+            })
+    })?;
+    let region = found.region.as_deref().unwrap_or("REGION");
+    Some(if RUNTIME_OPERATIONS.contains(&operation.as_str()) {
+        format!("{operation} is a runtime operation: send it to bedrock-runtime.{region}.amazonaws.com (the `bedrock-runtime` client), not to the control plane `bedrock`.")
+    } else {
+        format!("{operation} is a control-plane operation: send it to bedrock.{region}.amazonaws.com (the `bedrock` client), not to `bedrock-runtime`.")
+    })
+}
+
 /// A region-invalid verdict drawn from a name-resolution failure is only as good as the region in
 /// the host name: a real region without Bedrock is `region-unsupported`, and a region that offers
 /// Bedrock means the name did not resolve on this network (`endpoint-unreachable`).
@@ -271,8 +343,10 @@ fn policy_advice(found: &Found) -> Option<String> {
 }
 
 pub fn explain(input: &str) -> Explanation {
-    let text = bounded(input);
-    let text = text.as_ref();
+    // Read once in the normalised form the rules are written against: escapes undone, quotes
+    // folded, whitespace runs made one space (see `checks::catalogue::normalise`).
+    let text = normalise(&bounded(input));
+    let text = text.as_str();
     let mut found = extract(text);
     let mut vars = BTreeMap::new();
     for (name, value) in [
@@ -302,6 +376,18 @@ pub fn explain(input: &str) -> Explanation {
             found.rule_example = Some(rule.example.clone());
             found.rule_seen_in = Some(rule.seen_in.clone());
             let mut fix = render_fix(diagnosis.fix.trim(), &vars);
+            if diagnosis.code == dx::REQUEST_FEATURE_UNSUPPORTED {
+                found.feature = feature(text);
+                if let Some(f) = &found.feature {
+                    fix.push_str(&format!("\n\nThe message names: {f}."));
+                }
+            }
+            if diagnosis.code == dx::WRONG_ENDPOINT {
+                if let Some(note) = right_endpoint(text, &found) {
+                    fix.push_str(&format!("\n\n{note}"));
+                    found.note = Some(note);
+                }
+            }
             let names_policy = [
                 dx::IAM_ACTION_DENIED,
                 dx::SCP_EXPLICIT_DENY,
@@ -370,6 +456,7 @@ pub fn render_text(e: &Explanation, verbose: u8) -> String {
             ("model id", &f.model_id),
             ("endpoint", &f.endpoint),
             ("policy named", &policy),
+            ("feature", &f.feature),
             ("refined", &f.note),
             ("matched rule example", &f.rule_example),
             ("seen in", &f.rule_seen_in),
