@@ -248,19 +248,40 @@ fn feature(text: &str) -> Option<String> {
     static EXTRA: OnceLock<Regex> = OnceLock::new();
     static BETA: OnceLock<Regex> = OnceLock::new();
     static BOTH: OnceLock<Regex> = OnceLock::new();
-    let field = |s: &str| s.trim_matches(|c: char| c == '`' || c == '\'' || c == '"').to_string();
-    if let Some(c) = re(&EXTRA, r"(?i)([A-Za-z_][\w.\[\]`-]*):? Extra inputs are not permitted").captures(text) {
+    let field = |s: &str| {
+        s.trim_matches(|c: char| c == '`' || c == '\'' || c == '"')
+            .to_string()
+    };
+    if let Some(c) = re(
+        &EXTRA,
+        r"(?i)([A-Za-z_][\w.\[\]`-]*):? Extra inputs are not permitted",
+    )
+    .captures(text)
+    {
         return Some(field(&c[1]));
     }
-    if let Some(c) = re(&BETA, r"(?i)Unexpected value\(s\) `?([\w.,` -]{1,120}?)`? for the .?anthropic-beta").captures(text) {
+    if let Some(c) = re(
+        &BETA,
+        r"(?i)Unexpected value\(s\) `?([\w.,` -]{1,120}?)`? for the .?anthropic-beta",
+    )
+    .captures(text)
+    {
         return Some(format!("anthropic-beta: {}", field(&c[1])));
     }
-    if let Some(c) = re(&BOTH, r"(?i)`?(\w+)`? and `?(\w+)`? cannot both be specified").captures(text) {
+    if let Some(c) = re(
+        &BOTH,
+        r"(?i)`?(\w+)`? and `?(\w+)`? cannot both be specified",
+    )
+    .captures(text)
+    {
         return Some(format!("{} + {}", &c[1], &c[2]));
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains("invalid beta flag") {
-        return Some("an anthropic-beta flag (anthropic_beta in the body or the anthropic-beta header)".into());
+        return Some(
+            "an anthropic-beta flag (anthropic_beta in the body or the anthropic-beta header)"
+                .into(),
+        );
     }
     if lower.contains("thinking may not be enabled when tool_choice forces tool use") {
         return Some("extended thinking + a forced tool_choice".into());
@@ -943,6 +964,16 @@ mod tests {
                 ),
             ),
             ("curly quotes", msg.replace('\'', "\u{2019}")),
+            (
+                "terminal colours",
+                format!("\u{1b}[1;31mError:\u{1b}[0m {msg}\u{1b}[0m"),
+            ),
+            (
+                "html entities",
+                msg.replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('\'', "&#39;"),
+            ),
             ("spacing", {
                 // Doubled spaces after sentences, and lines wrapped at 60 columns.
                 let doubled = msg.replace(". ", ".  ");
@@ -1008,7 +1039,8 @@ mod tests {
                         ));
                     }
                 }
-                if bare.found.http_status.is_some() && e.found.http_status != bare.found.http_status {
+                if bare.found.http_status.is_some() && e.found.http_status != bare.found.http_status
+                {
                     failures.push(format!(
                         "{name}: HTTP status {:?} instead of {:?} ({})",
                         e.found.http_status, bare.found.http_status, entry.source
@@ -1041,32 +1073,61 @@ mod tests {
                 "{text:?}"
             );
         }
-        assert_eq!(normalise("{\\\"message\\\":\\\"x\\\"}"), "{\"message\":\"x\"}");
+        assert_eq!(
+            normalise("{\\\"message\\\":\\\"x\\\"}"),
+            "{\"message\":\"x\"}"
+        );
         assert_eq!(normalise("\\ud83d\\ude00 ok"), "\u{1F600} ok");
+        assert_eq!(
+            normalise("\u{1b}[41mYou don&#39;t have access\\x1b[0m to &quot;it&quot;"),
+            "You don't have access to \"it\""
+        );
     }
 
     #[test]
     fn names_the_feature_and_the_right_endpoint() {
-        let e = explain(r#"litellm.BadRequestError: BedrockException - {\"message\":\"The model returned the following errors: thinking.adaptive.block_binding: Extra inputs are not permitted\"}"#);
+        let e = explain(
+            r#"litellm.BadRequestError: BedrockException - {\"message\":\"The model returned the following errors: thinking.adaptive.block_binding: Extra inputs are not permitted\"}"#,
+        );
         assert_eq!(e.diagnosis, "request-feature-unsupported");
-        assert_eq!(e.found.feature.as_deref(), Some("thinking.adaptive.block_binding"));
-        assert!(e.fix.contains("thinking.adaptive.block_binding"), "{}", e.fix);
+        assert_eq!(
+            e.found.feature.as_deref(),
+            Some("thinking.adaptive.block_binding")
+        );
+        assert!(
+            e.fix.contains("thinking.adaptive.block_binding"),
+            "{}",
+            e.fix
+        );
         let e = explain("The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.");
         assert_eq!(e.found.feature.as_deref(), Some("temperature + top_p"));
         let e = explain("AttributeError: 'Bedrock' object has no attribute 'converse_stream'");
         assert_eq!(e.diagnosis, "wrong-endpoint");
-        assert!(e.fix.contains("ConverseStream is a runtime operation"), "{}", e.fix);
+        assert!(
+            e.fix.contains("ConverseStream is a runtime operation"),
+            "{}",
+            e.fix
+        );
         let e = explain("An error occurred (ValidationException) when calling the ListFoundationModels operation: Operation unknown");
         assert_eq!(e.diagnosis, "wrong-endpoint");
-        assert!(e.fix.contains("ListFoundationModels is a control-plane operation"), "{}", e.fix);
+        assert!(
+            e.fix
+                .contains("ListFoundationModels is a control-plane operation"),
+            "{}",
+            e.fix
+        );
     }
 
     #[test]
     fn anthropic_api_errors_are_not_bedrock_errors_but_bedrock_ones_in_their_format_are() {
-        let e = explain(r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#);
+        let e = explain(
+            r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+        );
         assert_eq!(e.diagnosis, "not-bedrock-error");
         // Bedrock answers some Claude request errors in Anthropic's error format.
-        let e = explain(r#"API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"invalid beta flag"}}"#);
+        let e = explain(
+            r#"API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"invalid beta flag"}}"#,
+        );
         assert_eq!(e.diagnosis, "request-feature-unsupported");
     }
 

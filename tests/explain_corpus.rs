@@ -231,12 +231,17 @@ fn accuracy_per_category() {
 #[test]
 fn threads_compare_by_url_not_by_spelling() {
     let a = thread("https://github.com/BerriAI/litellm/issues/13609#issuecomment-123");
-    assert_eq!(a, thread("http://www.github.com/berriai/litellm/issues/13609/"));
+    assert_eq!(
+        a,
+        thread("http://www.github.com/berriai/litellm/issues/13609/")
+    );
     assert_ne!(a, thread("https://github.com/BerriAI/litellm/issues/1360"));
     // Every training entry's thread is seen as cited by the training corpus.
     let training: std::collections::HashSet<String> =
         corpus().iter().map(|e| thread(&e.source)).collect();
-    assert!(corpus().iter().all(|e| training.contains(&thread(&e.source))));
+    assert!(corpus()
+        .iter()
+        .all(|e| training.contains(&thread(&e.source))));
 }
 
 /// The held-out corpus, when tests/corpus/heldout.toml exists: disjoint by thread from the

@@ -329,6 +329,33 @@ fn unescape_once(text: &str) -> Option<String> {
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
+/// Terminal colour codes (`ESC[41m`, also written `\x1b[41m` or `\u001b[41m` in logs) and the HTML
+/// entities a web page or issue tracker puts on quotes (`&quot;`, `&#39;`): neither is part of the
+/// error, and both split the words rules look for.
+fn strip_markup(text: &str) -> std::borrow::Cow<'_, str> {
+    static MARKUP: OnceLock<regex::Regex> = OnceLock::new();
+    let re = MARKUP.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:\x1b|\\x1b|\\u001b|\\033|\\e)\[[0-9;]{0,12}[A-Za-z]|&(?:quot|apos|amp|lt|gt|#39|#x27|#34);",
+        )
+        .expect("static pattern")
+    });
+    if !re.is_match(text) {
+        return text.into();
+    }
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        match &c[0] {
+            "&quot;" | "&#34;" => "\"",
+            "&apos;" | "&#39;" | "&#x27;" => "'",
+            "&amp;" => "&",
+            "&lt;" => "<",
+            "&gt;" => ">",
+            _ => "",
+        }
+        .to_string()
+    })
+}
+
 /// The text rules are matched against: the error as AWS wrote it, whatever printed it. Escapes are
 /// undone (up to three nested levels: a JSON body inside a Python bytes repr inside a JSON log
 /// line), typographic quotes and their mojibake become ASCII quotes, `…` becomes `...`, and every
@@ -336,7 +363,8 @@ fn unescape_once(text: &str) -> Option<String> {
 /// against this form, so `isn’t`, `isn\u2019t`, `isn\xe2\x80\x99t` and a message wrapped over two
 /// lines all read `isn't`. Linear in the input.
 pub fn normalise(text: &str) -> String {
-    let mut current = std::borrow::Cow::Borrowed(text);
+    let text = strip_markup(text);
+    let mut current = std::borrow::Cow::Borrowed(text.as_ref());
     for _ in 0..3 {
         match unescape_once(&current) {
             Some(next) => current = next.into(),
