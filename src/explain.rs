@@ -340,6 +340,8 @@ fn refine(
     text: &str,
     found: &mut Found,
 ) -> &'static Diagnosis {
+    // The catalogue's name-resolution rule: its pattern lists every resolver's wording
+    // (ENOTFOUND, EAI_AGAIN, "Name or service not known", ...).
     let dns_rule = rule
         .message
         .as_ref()
@@ -711,6 +713,10 @@ mod tests {
             ),
             (
                 "getaddrinfo ENOTFOUND bedrock-runtime.us-east-2.amazonaws.com",
+                "endpoint-unreachable",
+            ),
+            (
+                "getaddrinfo EAI_AGAIN bedrock-runtime.us-east-1.amazonaws.com",
                 "endpoint-unreachable",
             ),
             (
