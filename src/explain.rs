@@ -6,7 +6,7 @@
 //! region, model, endpoint, the policy type a deny names). Everything here is linear in the input:
 //! the regex crate does not backtrack, and each pattern runs once over a bounded text.
 
-use checks::catalogue::{catalogue, render_fix, Diagnosis, Rule};
+use checks::catalogue::{catalogue, normalise, render_fix, Diagnosis, Rule};
 use checks::dx;
 use checks::regions::{self, RegionVerdict};
 use regex::Regex;
@@ -48,6 +48,10 @@ pub struct Found {
     pub policy_type: Option<String>,
     /// `explicit` (a Deny statement) or `implicit` (no policy of that type allows the action).
     pub deny: Option<String>,
+    /// The Anthropic API feature, field or parameter combination a `request-feature-unsupported`
+    /// message names (`reasoning`, `thinking.adaptive.block_binding`, `temperature + top_p`,
+    /// an `anthropic-beta` flag).
+    pub feature: Option<String>,
     /// How explain refined the rule's verdict, when it did.
     pub note: Option<String>,
     /// The catalogue rule that matched, and the public thread where its message was seen.
@@ -88,9 +92,45 @@ fn first_capture(re: &Regex, text: &str) -> Option<String> {
 
 /// The AWS error code as the input spells it, whichever log format carries it.
 fn error_code(text: &str) -> Option<String> {
-    static CODE: OnceLock<Regex> = OnceLock::new();
-    let pattern = r#"An error occurred \((\w+)\)|(?:__type|"code"|x-amzn-ErrorType)"?\s*[:=]\s*["']?(?:[\w.]+#)?([A-Za-z]+)|"name"\s*:\s*"(\w+)"|errorCode:\s*`?(\w+)|\b([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Exception|Error|Denied|NotFilled|Mismatch|Token|TokenId))\b"#;
-    first_capture(re(&CODE, pattern), text)
+    static EXPLICIT: OnceLock<Regex> = OnceLock::new();
+    static WORD: OnceLock<Regex> = OnceLock::new();
+    let explicit = r#"An error occurred \((\w+)\)|(?:__type|"code"|x-amzn-ErrorType)"?\s*[:=]\s*["']?(?:[\w.]+#)?([A-Za-z]+)|"name"\s*:\s*"(\w+)"|errorCode:\s*`?(\w+)"#;
+    // A bare CamelCase error name, unless it is a wrapper's own class (LiteLLM, the Anthropic
+    // SDKs, Python, the Rust SDK's error context): those name the app's error, not AWS's.
+    const WRAPPERS: &[&str] = &[
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "BadRequestError",
+        "NotFoundError",
+        "RateLimitError",
+        "InternalServerError",
+        "ServiceUnavailableError",
+        "APIConnectionError",
+        "APIError",
+        "APICallError",
+        "ValueError",
+        "TypeError",
+        "AttributeError",
+        "RuntimeError",
+        "ClientError",
+        "ProviderError",
+        "ConnectorError",
+        "ServiceError",
+        "DispatchFailure",
+        "UnexpectedResponseError",
+        "BedrockException",
+        "AnthropicException",
+    ];
+    first_capture(re(&EXPLICIT, explicit), text).or_else(|| {
+        re(
+            &WORD,
+            r"\b([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Exception|Error|Denied|NotFilled|Mismatch|Token|TokenId))\b",
+        )
+        .find_iter(text)
+        .map(|m| m.as_str())
+        .find(|w| !WRAPPERS.contains(w))
+        .map(str::to_string)
+    })
 }
 
 fn operation(text: &str) -> Option<String> {
@@ -106,7 +146,7 @@ fn operation(text: &str) -> Option<String> {
 
 fn http_status(text: &str) -> Option<u16> {
     static STATUS: OnceLock<Regex> = OnceLock::new();
-    let pattern = r#"(?i)(?:status ?code|httpStatusCode|statusCode)"?\s*[:=(]?\s*(?:http_status_|HTTP status code:\s*)?(\d{3})\b|\bAPI Error:? \(?(\d{3})\b|\bError code: (\d{3})\b|\bHTTP/\d(?:\.\d)? (\d{3})\b|\brejected \((\d{3})\)|\b(\d{3}) (?:Forbidden|Too Many Requests|Service Unavailable|Bad Request|Not Found|Internal Server Error)\b"#;
+    let pattern = r#"(?i)(?:status ?code|httpStatusCode|statusCode)"?\s*[:=(]?\s*(?:http_status_|HTTP status code:\s*)?(\d{3})\b|\bAPI Error:? \(?(\d{3})\b|\bError code: (\d{3})\b|\bHTTP/\d(?:\.\d)? (\d{3})\b|\brejected \((\d{3})\)|\b(\d{3}) (?:Forbidden|Too Many Requests|Service Unavailable|Bad Request|Not Found|Internal Server Error)\b|\b[A-Z]\w*Error:? (\d{3})\b"#;
     first_capture(re(&STATUS, pattern), text)
         .and_then(|s| s.parse().ok())
         .filter(|s| (400..600).contains(s))
@@ -202,6 +242,95 @@ fn extract(text: &str) -> Found {
     }
 }
 
+/// The feature a request-shape message names: the field Bedrock's validator calls an extra input,
+/// a beta flag, or the parameters it will not take together.
+fn feature(text: &str) -> Option<String> {
+    static EXTRA: OnceLock<Regex> = OnceLock::new();
+    static BETA: OnceLock<Regex> = OnceLock::new();
+    static BOTH: OnceLock<Regex> = OnceLock::new();
+    let field = |s: &str| {
+        s.trim_matches(|c: char| c == '`' || c == '\'' || c == '"')
+            .to_string()
+    };
+    if let Some(c) = re(
+        &EXTRA,
+        r"(?i)([A-Za-z_][\w.\[\]`-]*):? Extra inputs are not permitted",
+    )
+    .captures(text)
+    {
+        return Some(field(&c[1]));
+    }
+    if let Some(c) = re(
+        &BETA,
+        r"(?i)Unexpected value\(s\) `?([\w.,` -]{1,120}?)`? for the .?anthropic-beta",
+    )
+    .captures(text)
+    {
+        return Some(format!("anthropic-beta: {}", field(&c[1])));
+    }
+    if let Some(c) = re(
+        &BOTH,
+        r"(?i)`?(\w+)`? and `?(\w+)`? cannot both be specified",
+    )
+    .captures(text)
+    {
+        return Some(format!("{} + {}", &c[1], &c[2]));
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("invalid beta flag") {
+        return Some(
+            "an anthropic-beta flag (anthropic_beta in the body or the anthropic-beta header)"
+                .into(),
+        );
+    }
+    if lower.contains("thinking may not be enabled when tool_choice forces tool use") {
+        return Some("extended thinking + a forced tool_choice".into());
+    }
+    None
+}
+
+/// Operations of the runtime API (`bedrock-runtime`); every other Bedrock operation is the control
+/// plane's (`bedrock`). From the Bedrock API reference's two operation lists.
+const RUNTIME_OPERATIONS: &[&str] = &[
+    "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "InvokeModelWithBidirectionalStream",
+    "Converse",
+    "ConverseStream",
+    "CountTokens",
+    "ApplyGuardrail",
+    "StartAsyncInvoke",
+    "GetAsyncInvoke",
+    "ListAsyncInvokes",
+];
+
+/// For `wrong-endpoint`: the operation the message names (an API name, or the Python method the
+/// SDK client lacked) and the endpoint that serves it.
+fn right_endpoint(text: &str, found: &Found) -> Option<String> {
+    static METHOD: OnceLock<Regex> = OnceLock::new();
+    let operation = found.operation.clone().or_else(|| {
+        re(&METHOD, r"object has no attribute '([a-z_]+)'")
+            .captures(text)
+            .map(|c| {
+                c[1].split('_')
+                    .map(|w| {
+                        let mut chars = w.chars();
+                        chars
+                            .next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect::<String>()
+            })
+    })?;
+    let region = found.region.as_deref().unwrap_or("REGION");
+    Some(if RUNTIME_OPERATIONS.contains(&operation.as_str()) {
+        format!("{operation} is a runtime operation: send it to bedrock-runtime.{region}.amazonaws.com (the `bedrock-runtime` client), not to the control plane `bedrock`.")
+    } else {
+        format!("{operation} is a control-plane operation: send it to bedrock.{region}.amazonaws.com (the `bedrock` client), not to `bedrock-runtime`.")
+    })
+}
+
 /// A region-invalid verdict drawn from a name-resolution failure is only as good as the region in
 /// the host name: a real region without Bedrock is `region-unsupported`, and a region that offers
 /// Bedrock means the name did not resolve on this network (`endpoint-unreachable`).
@@ -211,6 +340,8 @@ fn refine(
     text: &str,
     found: &mut Found,
 ) -> &'static Diagnosis {
+    // The catalogue's name-resolution rule: its pattern lists every resolver's wording
+    // (ENOTFOUND, EAI_AGAIN, "Name or service not known", ...).
     let dns_rule = rule
         .message
         .as_ref()
@@ -271,8 +402,10 @@ fn policy_advice(found: &Found) -> Option<String> {
 }
 
 pub fn explain(input: &str) -> Explanation {
-    let text = bounded(input);
-    let text = text.as_ref();
+    // Read once in the normalised form the rules are written against: escapes undone, quotes
+    // folded, whitespace runs made one space (see `checks::catalogue::normalise`).
+    let text = normalise(&bounded(input));
+    let text = text.as_str();
     let mut found = extract(text);
     let mut vars = BTreeMap::new();
     for (name, value) in [
@@ -302,6 +435,18 @@ pub fn explain(input: &str) -> Explanation {
             found.rule_example = Some(rule.example.clone());
             found.rule_seen_in = Some(rule.seen_in.clone());
             let mut fix = render_fix(diagnosis.fix.trim(), &vars);
+            if diagnosis.code == dx::REQUEST_FEATURE_UNSUPPORTED {
+                found.feature = feature(text);
+                if let Some(f) = &found.feature {
+                    fix.push_str(&format!("\n\nThe message names: {f}."));
+                }
+            }
+            if diagnosis.code == dx::WRONG_ENDPOINT {
+                if let Some(note) = right_endpoint(text, &found) {
+                    fix.push_str(&format!("\n\n{note}"));
+                    found.note = Some(note);
+                }
+            }
             let names_policy = [
                 dx::IAM_ACTION_DENIED,
                 dx::SCP_EXPLICIT_DENY,
@@ -370,6 +515,7 @@ pub fn render_text(e: &Explanation, verbose: u8) -> String {
             ("model id", &f.model_id),
             ("endpoint", &f.endpoint),
             ("policy named", &policy),
+            ("feature", &f.feature),
             ("refined", &f.note),
             ("matched rule example", &f.rule_example),
             ("seen in", &f.rule_seen_in),
@@ -570,6 +716,10 @@ mod tests {
                 "endpoint-unreachable",
             ),
             (
+                "getaddrinfo EAI_AGAIN bedrock-runtime.us-east-1.amazonaws.com",
+                "endpoint-unreachable",
+            ),
+            (
                 "getaddrinfo ENOTFOUND bedrock-runtime..amazonaws.com",
                 "region-missing",
             ),
@@ -706,6 +856,287 @@ mod tests {
             assert!(took < budget(), "{took:?}");
         }
         assert_eq!(explain(inputs.last().unwrap()).diagnosis, "quota-exceeded");
+    }
+
+    // The training corpus, read with the same reader as tests/explain_corpus.rs.
+    include!("../tests/corpus/parse.rs");
+
+    fn json_escape(s: &str, ascii: bool) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if ascii && !c.is_ascii() => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Python's repr of a bytes object's content: non-ASCII bytes as `\xNN`, `'` escaped.
+    fn py_bytes(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'\'' => out.push_str("\\'"),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\t' => out.push_str("\\t"),
+                0x20..=0x7e => out.push(b as char),
+                b => out.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        out
+    }
+
+    /// The message with its closing sentence cut a few characters in, as UIs and log collectors
+    /// cut long lines. Only a closing sentence is cut (at least 60 % of the text, and 40
+    /// characters, stay before it): cutting into the sentence that carries the error removes
+    /// the evidence itself, which no reader could recover. `None` when there is nothing to cut.
+    fn cut_tail(msg: &str) -> Option<String> {
+        let trimmed = msg.trim_end();
+        let last = trimmed
+            .match_indices(". ")
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0 && !trimmed[..i].ends_with('.'))
+            .last()?;
+        let tail = &trimmed[last + 2..];
+        if tail.chars().count() < 12 || last < 40 || last * 10 < trimmed.len() * 6 {
+            return None;
+        }
+        let keep: String = tail.chars().take(6).collect();
+        Some(format!("{}{keep}\u{2026}", &trimmed[..last + 2]))
+    }
+
+    /// Every wrapping a message commonly reaches a user in, as (name, text).
+    fn wrappings(msg: &str, status: u16) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            (
+                "claude code",
+                format!("API Error ({status} {msg}) \u{b7} Retrying in 1 seconds\u{2026} (attempt 1/10)"),
+            ),
+            (
+                "litellm bytes",
+                format!(
+                    "litellm.AuthenticationError: BedrockException Invalid Authentication - b'{{\"message\":\"{}\"}}'",
+                    py_bytes(&json_escape(msg, false))
+                ),
+            ),
+            (
+                "javascript",
+                format!("PermissionDeniedError: {status} {msg}\n    at APIError.generate (file:///app/node_modules/@anthropic-ai/sdk/error.mjs:42:20)"),
+            ),
+            (
+                "lambda",
+                format!(
+                    "{{\n  \"errorType\": \"Error\",\n  \"errorMessage\": \"{}\",\n  \"trace\": []\n}}",
+                    json_escape(msg, true)
+                ),
+            ),
+            (
+                "go",
+                format!("{msg}\n\tstatus code: {status}, request id: 6f1c6c1e-1b8a-4c39-9d55-1f5e5e0b2b1a"),
+            ),
+            (
+                "rust dispatch",
+                format!(
+                    "DisplayErrorContext(DispatchFailure(DispatchFailure {{ source: ConnectorError {{ kind: Other(None), source: ProviderError(ProviderError {{ source: \"{}\" }}), connection: Unknown }} }}))",
+                    json_escape(msg, false)
+                ),
+            ),
+            (
+                "rust service",
+                format!(
+                    "ServiceError {{ source: Unhandled(Unhandled {{ source: ErrorMetadata {{ code: None, message: Some(\"{}\"), extras: None }} }}), raw: Response {{ status: StatusCode({status}), headers: Headers {{ headers: {{}} }} }} }}",
+                    json_escape(msg, false)
+                ),
+            ),
+            (
+                "json body",
+                format!("{{\"message\":\"{}\"}}", json_escape(msg, true)),
+            ),
+            (
+                "nested json",
+                format!(
+                    "{{\"error\":{{\"message\":\"litellm.BadRequestError: BedrockException - {}\",\"code\":\"{status}\"}}}}",
+                    json_escape(&format!("{{\"message\":\"{}\"}}", json_escape(msg, false)), false)
+                ),
+            ),
+            ("curly quotes", msg.replace('\'', "\u{2019}")),
+            (
+                "terminal colours",
+                format!("\u{1b}[1;31mError:\u{1b}[0m {msg}\u{1b}[0m"),
+            ),
+            (
+                "html entities",
+                msg.replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('\'', "&#39;"),
+            ),
+            ("spacing", {
+                // Doubled spaces after sentences, and lines wrapped at 60 columns.
+                let doubled = msg.replace(". ", ".  ");
+                let mut wrapped = String::new();
+                let mut column = 0;
+                for word in doubled.split(' ') {
+                    if column > 60 {
+                        wrapped.push('\n');
+                        column = 0;
+                    } else if !wrapped.is_empty() {
+                        wrapped.push(' ');
+                    }
+                    wrapped.push_str(word);
+                    column += word.len() + 1;
+                }
+                wrapped
+            }),
+        ];
+        if let Some(cut) = cut_tail(msg) {
+            out.push(("cut-off tail", cut));
+        }
+        out
+    }
+
+    /// Every corpus message, rewrapped in every common wrapping, gets the diagnosis the bare
+    /// message gets, and `found` keeps what the bare message yielded (the cut-off tail may drop
+    /// values, so only its diagnosis is compared).
+    #[test]
+    fn every_corpus_message_survives_every_wrapping() {
+        let entries = parse_corpus(include_str!("../tests/corpus/messages.toml"));
+        assert!(entries.len() > 100);
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for entry in &entries {
+            let bare = explain(&entry.message);
+            let status = bare.found.http_status.unwrap_or(400);
+            for (name, wrapped) in wrappings(&entry.message, status) {
+                checked += 1;
+                let e = explain(&wrapped);
+                if e.diagnosis != bare.diagnosis {
+                    failures.push(format!(
+                        "{name}: {} instead of {} ({})\n{wrapped}",
+                        e.diagnosis, bare.diagnosis, entry.source
+                    ));
+                    continue;
+                }
+                if name == "cut-off tail" {
+                    continue;
+                }
+                for (field, want, got) in [
+                    ("error code", &bare.found.error_code, &e.found.error_code),
+                    ("operation", &bare.found.operation, &e.found.operation),
+                    ("endpoint", &bare.found.endpoint, &e.found.endpoint),
+                    ("policy type", &bare.found.policy_type, &e.found.policy_type),
+                    ("action", &bare.found.action, &e.found.action),
+                    ("model id", &bare.found.model_id, &e.found.model_id),
+                    ("feature", &bare.found.feature, &e.found.feature),
+                ] {
+                    if want.is_some() && want != got {
+                        failures.push(format!(
+                            "{name}: {field} {got:?} instead of {want:?} ({})\n{wrapped}",
+                            entry.source
+                        ));
+                    }
+                }
+                if bare.found.http_status.is_some() && e.found.http_status != bare.found.http_status
+                {
+                    failures.push(format!(
+                        "{name}: HTTP status {:?} instead of {:?} ({})",
+                        e.found.http_status, bare.found.http_status, entry.source
+                    ));
+                }
+            }
+        }
+        eprintln!("{checked} wrapped messages checked");
+        assert!(
+            failures.is_empty(),
+            "{} of {checked} wrapped messages diverge from the bare message:\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
+    }
+
+    #[test]
+    fn normalisation_reads_escaped_and_typographic_text() {
+        for text in [
+            "on-demand throughput isn\u{2019}t supported",
+            "on-demand throughput isn\\u2019t supported",
+            "on-demand throughput isn\\xe2\\x80\\x99t supported",
+            "on-demand throughput isn\u{e2}\u{20ac}\u{2122}t supported",
+            "on-demand  throughput\n isn't\tsupported",
+            "on-demand throughput isn\\\\u2019t supported",
+        ] {
+            assert_eq!(
+                normalise(text),
+                "on-demand throughput isn't supported",
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            normalise("{\\\"message\\\":\\\"x\\\"}"),
+            "{\"message\":\"x\"}"
+        );
+        assert_eq!(normalise("\\ud83d\\ude00 ok"), "\u{1F600} ok");
+        assert_eq!(
+            normalise("\u{1b}[41mYou don&#39;t have access\\x1b[0m to &quot;it&quot;"),
+            "You don't have access to \"it\""
+        );
+    }
+
+    #[test]
+    fn names_the_feature_and_the_right_endpoint() {
+        let e = explain(
+            r#"litellm.BadRequestError: BedrockException - {\"message\":\"The model returned the following errors: thinking.adaptive.block_binding: Extra inputs are not permitted\"}"#,
+        );
+        assert_eq!(e.diagnosis, "request-feature-unsupported");
+        assert_eq!(
+            e.found.feature.as_deref(),
+            Some("thinking.adaptive.block_binding")
+        );
+        assert!(
+            e.fix.contains("thinking.adaptive.block_binding"),
+            "{}",
+            e.fix
+        );
+        let e = explain("The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.");
+        assert_eq!(e.found.feature.as_deref(), Some("temperature + top_p"));
+        let e = explain("AttributeError: 'Bedrock' object has no attribute 'converse_stream'");
+        assert_eq!(e.diagnosis, "wrong-endpoint");
+        assert!(
+            e.fix.contains("ConverseStream is a runtime operation"),
+            "{}",
+            e.fix
+        );
+        let e = explain("An error occurred (ValidationException) when calling the ListFoundationModels operation: Operation unknown");
+        assert_eq!(e.diagnosis, "wrong-endpoint");
+        assert!(
+            e.fix
+                .contains("ListFoundationModels is a control-plane operation"),
+            "{}",
+            e.fix
+        );
+    }
+
+    #[test]
+    fn anthropic_api_errors_are_not_bedrock_errors_but_bedrock_ones_in_their_format_are() {
+        let e = explain(
+            r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+        );
+        assert_eq!(e.diagnosis, "not-bedrock-error");
+        // Bedrock answers some Claude request errors in Anthropic's error format.
+        let e = explain(
+            r#"API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"invalid beta flag"}}"#,
+        );
+        assert_eq!(e.diagnosis, "request-feature-unsupported");
     }
 
     #[test]

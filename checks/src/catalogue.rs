@@ -159,12 +159,17 @@ impl Catalogue {
     /// The diagnosis for an AWS error code and message, if any rule recognises it. Highest priority
     /// wins, then the more specific rule, then the earlier one in the file.
     pub fn classify(&self, code: Option<&str>, message: &str) -> Option<(&Diagnosis, &Rule)> {
-        self.ranked(code, message).map(|(d, r, _)| (d, r))
+        self.ranked(code, &normalise(message))
+            .map(|(d, r, _)| (d, r))
     }
 
     /// Classifies free text (a log excerpt, a stack trace): every error code of the catalogue that
     /// appears in it as a word is tried as the error's code, and the best match over all of them wins.
+    ///
+    /// The text is read in its [`normalise`]d form.
     pub fn classify_text(&self, text: &str) -> Option<(&Diagnosis, &Rule, Option<String>)> {
+        let text = normalise(text);
+        let text = text.as_str();
         let known: std::collections::BTreeSet<&str> = self
             .entries
             .iter()
@@ -228,6 +233,184 @@ impl Catalogue {
     }
 }
 
+/// Undoes one level of the escaping that logs and wrappers put on an error text: `\"`, `\n`,
+/// `\t`, `\uXXXX` (with surrogate pairs), Rust's `\u{XXXX}`, and runs of `\xNN` bytes (Python's
+/// bytes repr of UTF-8, as in LiteLLM's `b'{"message":"isn\xe2\x80\x99t"}'`). Anything else
+/// is kept as it is.
+fn unescape_once(text: &str) -> Option<String> {
+    if !text.contains('\\') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let hex = |s: &[u8]| -> Option<u32> {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| u32::from_str_radix(s, 16).ok())
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' || i + 1 >= bytes.len() {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let next = bytes[i + 1];
+        let push_char = |c: char, out: &mut Vec<u8>| {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        };
+        match next {
+            b'"' | b'\'' | b'/' | b'\\' => {
+                out.push(next);
+                i += 2;
+            }
+            b'n' | b'r' | b't' => {
+                out.push(b' ');
+                i += 2;
+            }
+            b'u' if bytes.get(i + 2) == Some(&b'{') => {
+                let close = bytes[i + 3..]
+                    .iter()
+                    .take(7)
+                    .position(|b| *b == b'}')
+                    .map(|p| i + 3 + p);
+                match close.and_then(|c| hex(&bytes[i + 3..c]).map(|v| (c, v))) {
+                    Some((c, v)) if char::from_u32(v).is_some() => {
+                        push_char(char::from_u32(v).unwrap_or(' '), &mut out);
+                        i = c + 1;
+                    }
+                    _ => {
+                        out.push(b'\\');
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+            b'u' if i + 6 <= bytes.len() && hex(&bytes[i + 2..i + 6]).is_some() => {
+                let high = hex(&bytes[i + 2..i + 6]).unwrap_or(0);
+                let low = (bytes.get(i + 6) == Some(&b'\\') && bytes.get(i + 7) == Some(&b'u'))
+                    .then(|| bytes.get(i + 8..i + 12).and_then(hex))
+                    .flatten();
+                match (high, low) {
+                    (0xD800..=0xDBFF, Some(low @ 0xDC00..=0xDFFF)) => {
+                        let v = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                        push_char(char::from_u32(v).unwrap_or(' '), &mut out);
+                        i += 12;
+                    }
+                    _ => {
+                        push_char(char::from_u32(high).unwrap_or(' '), &mut out);
+                        i += 6;
+                    }
+                }
+            }
+            b'x' if i + 4 <= bytes.len() && hex(&bytes[i + 2..i + 4]).is_some() => {
+                // A run of \xNN: the bytes of one UTF-8 text, decoded together.
+                let mut raw = Vec::new();
+                while i + 4 <= bytes.len()
+                    && bytes[i] == b'\\'
+                    && bytes[i + 1] == b'x'
+                    && hex(&bytes[i + 2..i + 4]).is_some()
+                {
+                    raw.push(hex(&bytes[i + 2..i + 4]).unwrap_or(0x20) as u8);
+                    i += 4;
+                }
+                out.extend_from_slice(String::from_utf8_lossy(&raw).as_bytes());
+            }
+            _ => {
+                out.push(b'\\');
+                i += 1;
+                continue;
+            }
+        }
+        changed = true;
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Terminal colour codes (`ESC[41m`, also written `\x1b[41m` or `\u001b[41m` in logs) and the HTML
+/// entities a web page or issue tracker puts on quotes (`&quot;`, `&#39;`): neither is part of the
+/// error, and both split the words rules look for.
+fn strip_markup(text: &str) -> std::borrow::Cow<'_, str> {
+    static MARKUP: OnceLock<regex::Regex> = OnceLock::new();
+    let re = MARKUP.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:\x1b|\\x1b|\\u001b|\\033|\\e)\[[0-9;]{0,12}[A-Za-z]|&(?:quot|apos|amp|lt|gt|#39|#x27|#34);",
+        )
+        .expect("static pattern")
+    });
+    if !re.is_match(text) {
+        return text.into();
+    }
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        match &c[0] {
+            "&quot;" | "&#34;" => "\"",
+            "&apos;" | "&#39;" | "&#x27;" => "'",
+            "&amp;" => "&",
+            "&lt;" => "<",
+            "&gt;" => ">",
+            _ => "",
+        }
+        .to_string()
+    })
+}
+
+/// The text rules are matched against: the error as AWS wrote it, whatever printed it. Escapes are
+/// undone (up to three nested levels: a JSON body inside a Python bytes repr inside a JSON log
+/// line), typographic quotes and their mojibake become ASCII quotes, `…` becomes `...`, and every
+/// run of whitespace (line breaks and doubled spaces included) becomes one space. Rules are written
+/// against this form, so `isn’t`, `isn\u2019t`, `isn\xe2\x80\x99t` and a message wrapped over two
+/// lines all read `isn't`. Linear in the input.
+pub fn normalise(text: &str) -> String {
+    let text = strip_markup(text);
+    let mut current = std::borrow::Cow::Borrowed(text.as_ref());
+    for _ in 0..3 {
+        match unescape_once(&current) {
+            Some(next) => current = next.into(),
+            None => break,
+        }
+    }
+    let mut out = String::with_capacity(current.len());
+    let mut space = false;
+    let mut chars = current.chars().peekable();
+    while let Some(c) = chars.next() {
+        let folded = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => "'",
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => "\"",
+            '\u{2026}' => "...",
+            // UTF-8 quotes read as Windows-1252: `â€™` and friends.
+            '\u{e2}' if chars.peek() == Some(&'\u{20ac}') => {
+                chars.next();
+                match chars.next() {
+                    Some('\u{2122}' | '\u{2DC}') => "'",
+                    Some('\u{153}' | '\u{9d}') => "\"",
+                    Some('\u{a6}') => "...",
+                    _ => " ",
+                }
+            }
+            c if c.is_whitespace() || c == '\u{feff}' => {
+                if !space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = true;
+                continue;
+            }
+            c => {
+                out.push(c);
+                space = false;
+                continue;
+            }
+        };
+        out.push_str(folded);
+        space = false;
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 /// The diagnosis for an AWS error, from the embedded catalogue: the classifier the checks and
 /// `explain` share.
 pub fn classify(code: Option<&str>, message: &str) -> Option<Classification> {
@@ -286,7 +469,9 @@ pub mod dx {
         MFA_REQUIRED = "mfa-required",
         SOURCE_PROFILE_MISSING = "source-profile-missing",
         WEB_IDENTITY_TOKEN_INVALID = "web-identity-token-invalid",
+        SSO_ACCESS_DENIED = "sso-access-denied",
         SSO_SESSION_MISSING = "sso-session-missing",
+        SESSION_CREDENTIALS_NOT_ALLOWED = "session-credentials-not-allowed",
         API_KEY_EMPTY = "api-key-empty",
         API_KEY_REJECTED = "api-key-rejected",
         API_KEY_EXPIRED = "api-key-expired",
@@ -298,6 +483,7 @@ pub mod dx {
         REGION_UNSUPPORTED = "region-unsupported",
         REGION_DISABLED = "region-disabled",
         ENDPOINT_UNREACHABLE = "endpoint-unreachable",
+        TLS_INTERCEPTION = "tls-interception",
         IAM_ACTION_DENIED = "iam-action-denied",
         MODEL_ACCESS_DENIED = "model-access-denied",
         USE_CASE_NOT_SUBMITTED = "use-case-not-submitted",
@@ -318,9 +504,12 @@ pub mod dx {
         MODEL_LEGACY = "model-legacy",
         MODEL_END_OF_LIFE = "model-end-of-life",
         REQUEST_INVALID = "request-invalid",
+        REQUEST_FEATURE_UNSUPPORTED = "request-feature-unsupported",
+        WRONG_ENDPOINT = "wrong-endpoint",
         SERVICE_ERROR = "service-error",
         UNEXPECTED_RESPONSE = "unexpected-response",
         TIMEOUT = "timeout",
+        NOT_BEDROCK_ERROR = "not-bedrock-error",
         UNKNOWN = "unknown",
     }
 }
@@ -391,14 +580,15 @@ mod tests {
         // Public contract: a rename or removal must show up here, in review.
         let expected = "no-credentials invalid-access-key signature-mismatch expired-credentials \
             credential-process-failed assume-role-denied mfa-required source-profile-missing \
-            web-identity-token-invalid sso-session-missing \
+            web-identity-token-invalid sso-access-denied sso-session-missing session-credentials-not-allowed \
             api-key-empty api-key-rejected api-key-expired api-key-other-region root-credentials \
-            clock-skew region-missing region-invalid region-unsupported region-disabled endpoint-unreachable \
+            clock-skew region-missing region-invalid region-unsupported region-disabled endpoint-unreachable tls-interception \
             iam-action-denied model-access-denied use-case-not-submitted use-case-mentions-claude \
             marketplace-permission-missing marketplace-subscription-pending payment-instrument-invalid \
             model-id-invalid model-not-in-region inference-profile-required inference-profile-not-found \
             inference-profile-region-blocked scp-explicit-deny prompt-caching-unsupported throttled quota-exceeded \
-            quota-below-default model-legacy model-end-of-life request-invalid service-error unexpected-response timeout unknown";
+            quota-below-default model-legacy model-end-of-life request-invalid request-feature-unsupported wrong-endpoint service-error \
+            unexpected-response timeout not-bedrock-error unknown";
         let expected: Vec<&str> = expected.split_whitespace().collect();
         assert_eq!(dx::ALL, expected.as_slice());
     }
