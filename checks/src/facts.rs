@@ -8,6 +8,7 @@ use crate::calls::{CallError, CallSite, Observed, Recorder};
 
 pub mod api_key;
 pub mod iam;
+pub mod model_ids;
 pub mod models;
 pub mod orgs;
 pub mod profiles;
