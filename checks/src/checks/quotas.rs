@@ -95,7 +95,7 @@ impl Check for Quotas {
             };
             let keys = model_keys(&id, info.as_ref().and_then(|i| i.model_name.as_deref()));
             let found = governing(&lists, &keys, route);
-            let region = facts.region().unwrap_or("<region>");
+            let region = facts.region().unwrap_or("the configured region");
             let report = verdict(&found, route, &via, &label, region);
             let report = match report.diagnosis {
                 Some(dx::QUOTA_BELOW_DEFAULT) => {
