@@ -195,10 +195,12 @@ impl CheckArgs {
             Some(app) => Some(crate::app::resolve(app, app_inputs)?),
             None => None,
         };
-        if let Some(app) = &app {
+        let mut app = app;
+        if let Some(app) = &mut app {
             // Flags say what the person wants checked; the app's values fill in the rest.
             if self.model.is_empty() {
                 self.model = app.models.clone();
+                app.models_used = true;
             }
             if self.inference_profile.is_none() {
                 self.inference_profile = app.inference_profile.clone();

@@ -166,12 +166,19 @@ fn claude_version(id: &str) -> (u32, u32, u32) {
 
 /// The newest ACTIVE Claude Sonnet in a model list.
 pub fn newest_sonnet(models: &[ModelInfo]) -> Option<&ModelInfo> {
+    newest_of_family(models, "sonnet")
+}
+
+/// The newest ACTIVE Claude model of a family (`sonnet`, `opus`, `haiku`) in a model list: what
+/// an alias naming the family means today. LEGACY models are never chosen.
+pub fn newest_of_family<'a>(models: &'a [ModelInfo], family: &str) -> Option<&'a ModelInfo> {
     models
         .iter()
         .filter(|m| {
+            let name = m.model_id.split(':').next().unwrap_or_default();
             m.lifecycle == "ACTIVE"
-                && m.model_id.contains("claude")
-                && m.model_id.contains("sonnet")
+                && name.contains("claude")
+                && name.split(['-', '.']).any(|part| part == family)
         })
         .max_by_key(|m| claude_version(&m.model_id))
 }
@@ -706,6 +713,18 @@ mod tests {
             "anthropic.claude-sonnet-4-6"
         );
         assert!(newest_sonnet(&models[4..5]).is_none());
+        let more = [
+            info("anthropic.claude-opus-4-5-20251101-v1:0", "ACTIVE"),
+            info("anthropic.claude-opus-4-6-v1", "ACTIVE"),
+            info("anthropic.claude-haiku-4-5-20251001-v1:0", "ACTIVE"),
+            info("anthropic.claude-haiku-5", "LEGACY"),
+            info("anthropic.claude-3-haiku-20240307-v1:0", "ACTIVE"),
+            info("anthropic.claude-sonnet-5", "ACTIVE"),
+        ];
+        let newest = |family| newest_of_family(&more, family).map(|m| m.model_id.as_str());
+        assert_eq!(newest("opus"), Some("anthropic.claude-opus-4-6-v1"));
+        assert_eq!(newest("haiku"), Some("anthropic.claude-haiku-4-5-20251001-v1:0"));
+        assert_eq!(newest("sonnet"), Some("anthropic.claude-sonnet-5"));
     }
 
     #[test]

@@ -330,6 +330,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         sigv4_signed: scheme.1,
         status,
         throttled,
+        param: routed.param.clone(),
     };
     state
         .calls
@@ -411,6 +412,7 @@ fn quotas_answer(
         sigv4_signed,
         status,
         throttled: false,
+        param: None,
     };
     state
         .calls
@@ -544,6 +546,7 @@ fn sts_answer(
         sigv4_signed: scheme.1,
         status: reply.status,
         throttled,
+        param: None,
     };
     state
         .calls
