@@ -295,10 +295,7 @@ impl Facts {
                 return self.choose_profile(given, &form).await;
             }
             if form == IdForm::Base {
-                return Ok(TargetModel {
-                    model_id: given.to_string(),
-                    source: ModelSource::Flag,
-                });
+                return self.choose_base(given).await;
             }
             return Err(FactError::Call(CallError {
                 status: Status::Fail,
@@ -323,6 +320,36 @@ impl Facts {
                 evidence: list.evidence,
             })),
         }
+    }
+
+    /// A base id given as the model. One that no region checked offers is a slip (a missing or
+    /// extra `:0`, a wrong date or version): no model check can run on it. One offered elsewhere,
+    /// or that could not be looked up, is tested as given (`model-catalog` says the rest).
+    async fn choose_base(&self, given: &str) -> Result<TargetModel, FactError> {
+        let flag = Ok(TargetModel {
+            model_id: given.to_string(),
+            source: ModelSource::Flag,
+        });
+        let err = match self.model_details(given).await {
+            Err(FactError::Call(err))
+                if err.diagnosis != dx::MODEL_END_OF_LIFE && is_not_found(&err) =>
+            {
+                err
+            }
+            _ => return flag,
+        };
+        if !self.regions_offering(given).await.is_empty() {
+            return flag;
+        }
+        Err(FactError::Call(CallError {
+            status: Status::Fail,
+            diagnosis: dx::MODEL_ID_INVALID,
+            summary: format!(
+                "`{given}` is not a model in {}, nor in the other regions checked",
+                self.region().unwrap_or("this region")
+            ),
+            evidence: err.evidence,
+        }))
     }
 
     /// A profile id or ARN given as the model: the region confirms it (GetInferenceProfile, or the
