@@ -59,7 +59,8 @@ fn no_scenario_report_shows_a_placeholder() {
         .unwrap()
         .filter_map(|e| {
             let path = e.ok()?.path();
-            (path.extension()? == "toml").then(|| path.file_stem()?.to_string_lossy().into_owned())
+            let stem = path.file_stem()?.to_string_lossy().into_owned();
+            (path.extension()? == "toml").then_some(stem)
         })
         .collect();
     names.sort();
