@@ -353,19 +353,16 @@ fn claude_code(inputs: &Inputs) -> Result<Resolved> {
             notes.push(format!("{why} has no id the doctor can know (it changes between Claude Code versions); pin it (e.g. ANTHROPIC_DEFAULT_OPUS_MODEL) to have it checked."));
             continue;
         }
-        let id = match id.split_once(":inference-profile/") {
-            // A system inference profile's ARN: the id after the slash is what the checks take.
-            Some((_, profile_id)) => profile_id.to_string(),
-            None if id.contains(":application-inference-profile/") => {
-                if out.inference_profile.is_none() {
-                    out.inference_profile = Some(id.clone());
-                } else {
-                    notes.push(format!("{id} ({why}) is a second application inference profile; run the doctor again with --inference-profile {id}"));
-                }
-                continue;
+        // Profile ids and ARNs are tested as configured: the checks confirm the profile, test its
+        // model and invoke through exactly this id. An application profile is also what the
+        // `inference-profile` check tests.
+        if id.contains(":application-inference-profile/") {
+            if out.inference_profile.is_none() {
+                out.inference_profile = Some(id.clone());
+            } else {
+                notes.push(format!("{id} ({why}) is a second application inference profile; run the doctor again with --inference-profile {id}"));
             }
-            None => id,
-        };
+        }
         if !out.models.contains(&id) {
             out.models.push(id);
         }
@@ -644,7 +641,7 @@ mod tests {
     }
 
     #[test]
-    fn profile_arns_become_ids_and_application_profiles_go_to_inference_profile() {
+    fn profile_arns_are_tested_as_configured_and_application_profiles_also_go_to_inference_profile() {
         let (r, _dir) = resolve_with(
             &[
                 ("ANTHROPIC_MODEL", "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3"),
@@ -653,7 +650,13 @@ mod tests {
             &[],
         );
         let r = r.unwrap();
-        assert_eq!(r.models, ["us.anthropic.claude-haiku-4-5-20251001-v1:0"]);
+        assert_eq!(
+            r.models,
+            [
+                "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3",
+                "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"
+            ]
+        );
         assert_eq!(
             r.inference_profile.as_deref(),
             Some("arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3")
