@@ -286,7 +286,11 @@ fn claude_code(inputs: &Inputs) -> Result<Resolved> {
                 "sonnet",
             ),
             "opus" | "best" => ("ANTHROPIC_DEFAULT_OPUS_MODEL", None, "opus"),
-            "haiku" => ("ANTHROPIC_DEFAULT_HAIKU_MODEL", Some(HAIKU_DEFAULT), "haiku"),
+            "haiku" => (
+                "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                Some(HAIKU_DEFAULT),
+                "haiku",
+            ),
             _ => return None,
         };
         Some(match get(var) {
@@ -641,7 +645,8 @@ mod tests {
     }
 
     #[test]
-    fn profile_arns_are_tested_as_configured_and_application_profiles_also_go_to_inference_profile() {
+    fn profile_arns_are_tested_as_configured_and_application_profiles_also_go_to_inference_profile()
+    {
         let (r, _dir) = resolve_with(
             &[
                 ("ANTHROPIC_MODEL", "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3"),

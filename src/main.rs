@@ -111,7 +111,10 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
         ))
         .map_err(anyhow::Error::msg)?;
     let mut app = app;
-    if let Some(app) = app.as_mut().filter(|a| a.models_used && !a.unpinned.is_empty()) {
+    if let Some(app) = app
+        .as_mut()
+        .filter(|a| a.models_used && !a.unpinned.is_empty())
+    {
         // Unpinned aliases mean the newest model of their family today: ask the region.
         let facts = runtime.block_on(checks::Facts::load(run.settings.clone()));
         runtime.block_on(app::resolve_live(app, &mut run.settings.models, &facts));

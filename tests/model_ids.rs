@@ -20,7 +20,10 @@ fn invoked(bed: &Bed, operation: &str) -> Vec<String> {
 }
 
 fn fix(report: &serde_json::Value, id: &str) -> String {
-    check(report, id)["fix"].as_str().unwrap_or_default().to_string()
+    check(report, id)["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Runs model-catalog and invoke for one `--model` and asserts both pass, the invocation going
@@ -50,7 +53,12 @@ fn assert_passes_as_given(region: &str, model: &str) {
         catalog.starts_with(&format!("`{model}` (")) && catalog.contains("its model anthropic."),
         "{catalog}"
     );
-    let calls: Vec<String> = bed.stub.calls().iter().map(|c| c.operation.clone()).collect();
+    let calls: Vec<String> = bed
+        .stub
+        .calls()
+        .iter()
+        .map(|c| c.operation.clone())
+        .collect();
     assert!(
         calls.iter().any(|op| op == "GetInferenceProfile"),
         "the profile is confirmed with the region: {calls:?}"
@@ -63,7 +71,10 @@ fn profile_ids_of_every_geography_the_stub_serves_pass_and_are_invoked_as_given(
         ("us-east-1", format!("us.{SONNET_45}")),
         ("eu-west-1", format!("eu.{SONNET_45}")),
         ("eu-central-1", format!("eu.{HAIKU_45}")),
-        ("us-east-1", "global.anthropic.claude-sonnet-4-6".to_string()),
+        (
+            "us-east-1",
+            "global.anthropic.claude-sonnet-4-6".to_string(),
+        ),
         ("ap-northeast-2", format!("global.{HAIKU_45}")),
     ] {
         assert_passes_as_given(region, &model);
@@ -86,8 +97,9 @@ fn an_application_profile_arn_passes_and_is_invoked_as_given() {
     let (_, report) = bed.report(&["--model", arn, "--only", "model-catalog"]);
     let summary = check(&report, "model-catalog")["summary"].as_str().unwrap();
     assert!(
-        summary.contains("application inference profile in us-east-1, routes to us-east-1, us-east-2, us-west-2")
-            && summary.contains(&format!("its model {SONNET_45}")),
+        summary.contains(
+            "application inference profile in us-east-1, routes to us-east-1, us-east-2, us-west-2"
+        ) && summary.contains(&format!("its model {SONNET_45}")),
         "{summary}"
     );
 }
@@ -96,9 +108,21 @@ fn an_application_profile_arn_passes_and_is_invoked_as_given() {
 fn an_application_profile_arn_of_another_region_is_not_found() {
     let bed = Bed::new("healthy");
     let arn = "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3d4e5f6";
-    let (run, report) = bed.report(&["--region", "us-west-2", "--model", arn, "--only", "model-catalog,invoke"]);
+    let (run, report) = bed.report(&[
+        "--region",
+        "us-west-2",
+        "--model",
+        arn,
+        "--only",
+        "model-catalog,invoke",
+    ]);
     run.assert_code(1);
-    assert_check(&report, "model-catalog", "fail", Some("inference-profile-not-found"));
+    assert_check(
+        &report,
+        "model-catalog",
+        "fail",
+        Some("inference-profile-not-found"),
+    );
     assert_check(&report, "invoke", "skip", None);
     assert!(invoked(&bed, "InvokeModel").is_empty());
 }
@@ -109,7 +133,12 @@ fn a_base_id_where_only_profiles_work_names_the_profiles_that_do() {
     let (run, report) = bed.report(&["--model", SONNET_45, "--only", "model-catalog,invoke"]);
     run.assert_code(0);
     assert_check(&report, "model-catalog", "pass", None);
-    assert_check(&report, "invoke", "warn", Some("inference-profile-required"));
+    assert_check(
+        &report,
+        "invoke",
+        "warn",
+        Some("inference-profile-required"),
+    );
     let fix = fix(&report, "invoke");
     for works in [format!("`us.{SONNET_45}`"), format!("`global.{SONNET_45}`")] {
         assert!(fix.contains(&works), "{works} in\n{fix}");
@@ -150,8 +179,14 @@ fn near_misses_fail_model_id_invalid_naming_the_closest_real_ids() {
         // A display name.
         ("Claude Sonnet 4.5", SONNET_45),
         // An extra `:0`.
-        ("anthropic.claude-sonnet-4-6:0", "anthropic.claude-sonnet-4-6"),
-        ("anthropic.claude-opus-4-6-v1:0", "anthropic.claude-opus-4-6-v1"),
+        (
+            "anthropic.claude-sonnet-4-6:0",
+            "anthropic.claude-sonnet-4-6",
+        ),
+        (
+            "anthropic.claude-opus-4-6-v1:0",
+            "anthropic.claude-opus-4-6-v1",
+        ),
         // A missing `:0`.
         ("anthropic.claude-sonnet-4-5-20250929-v1", SONNET_45),
         // A wrong date.
@@ -161,11 +196,19 @@ fn near_misses_fail_model_id_invalid_naming_the_closest_real_ids() {
         // Wrong case.
         ("Anthropic.Claude-Sonnet-4-6", "anthropic.claude-sonnet-4-6"),
         // A profile prefix on a model that has no profile.
-        ("us.anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"),
+        (
+            "us.anthropic.claude-3-haiku-20240307-v1:0",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+        ),
     ];
     for (given, closest) in cases {
         let bed = Bed::new("model_id_invalid");
-        let (run, report) = bed.report(&["--model", given, "--only", "model-catalog,invoke,use-case,quotas"]);
+        let (run, report) = bed.report(&[
+            "--model",
+            given,
+            "--only",
+            "model-catalog,invoke,use-case,quotas",
+        ]);
         run.assert_code(1);
         assert_check(&report, "model-catalog", "fail", Some("model-id-invalid"));
         let fix = fix(&report, "model-catalog");
@@ -204,7 +247,14 @@ fn a_near_miss_still_produces_the_full_report_with_profile_ids_named() {
     for c in checks.iter().filter(|c| c["id"] != "model-catalog") {
         assert!(c["status"] == "pass" || c["status"] == "skip", "{c:#}");
     }
-    for id in ["invoke", "model-access", "marketplace", "quotas", "prompt-caching", "inference-profile"] {
+    for id in [
+        "invoke",
+        "model-access",
+        "marketplace",
+        "quotas",
+        "prompt-caching",
+        "inference-profile",
+    ] {
         let c = check(&report, id);
         assert!(
             c["status"] == "skip" && c["summary"].as_str().unwrap().contains("model-id-invalid"),
@@ -217,7 +267,13 @@ fn a_near_miss_still_produces_the_full_report_with_profile_ids_named() {
 fn values_no_id_could_be_are_usage_errors() {
     let bed = Bed::new("healthy");
     let long = "a".repeat(2049);
-    for bad in ["", "   ", "anthropic.claude\u{7}-sonnet", "us.anthropic\nclaude", long.as_str()] {
+    for bad in [
+        "",
+        "   ",
+        "anthropic.claude\u{7}-sonnet",
+        "us.anthropic\nclaude",
+        long.as_str(),
+    ] {
         let run = bed.run(&["--model", bad]);
         run.assert_code(2);
         assert_eq!(run.stderr.trim().lines().count(), 1, "{run}");
@@ -270,10 +326,19 @@ fn claude_code_unpinned_resolves_to_the_newest_active_model_of_each_family() {
     );
     assert_eq!(value("haiku (unpinned)")["value"], haiku.as_str());
     let notes = report["target"]["app"]["notes"].to_string();
-    assert!(notes.contains(SONNET_45) && notes.contains(sonnet), "{notes}");
-    assert!(!report.to_string().contains("claude-haiku-5"), "LEGACY is never chosen");
+    assert!(
+        notes.contains(SONNET_45) && notes.contains(sonnet),
+        "{notes}"
+    );
+    assert!(
+        !report.to_string().contains("claude-haiku-5"),
+        "LEGACY is never chosen"
+    );
     let invokes: Vec<String> = invoked(&bed, "InvokeModel");
-    assert!(invokes.contains(&sonnet.to_string()) && invokes.contains(&haiku), "{invokes:?}");
+    assert!(
+        invokes.contains(&sonnet.to_string()) && invokes.contains(&haiku),
+        "{invokes:?}"
+    );
     for c in report["checks"].as_array().unwrap() {
         assert_eq!(c["status"], "pass", "{c:#}");
     }

@@ -316,7 +316,11 @@ mod tests {
             &[&rule, &profile],
         );
         let report = ModelCatalog.run(&facts).await;
-        assert_eq!((report.status, report.diagnosis), (Status::Pass, None), "{report:?}");
+        assert_eq!(
+            (report.status, report.diagnosis),
+            (Status::Pass, None),
+            "{report:?}"
+        );
         assert!(
             report.summary.contains("`us.anthropic.claude-sonnet-4-5-20250929-v1:0` (system inference profile in us-east-1, routes to us-east-1, us-west-2)")
                 && report.summary.contains("its model anthropic.claude-sonnet-4-5-20250929-v1:0"),
@@ -328,9 +332,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_profile_from_another_geography_fails_naming_the_ids_that_work_here() {
-        let missing = mock!(aws_sdk_bedrock::Client::get_inference_profile).then_http_response(|| {
-            json(404, Some("ResourceNotFoundException"), r#"{"message":"The inference profile does not exist."}"#)
-        });
+        let missing =
+            mock!(aws_sdk_bedrock::Client::get_inference_profile).then_http_response(|| {
+                json(
+                    404,
+                    Some("ResourceNotFoundException"),
+                    r#"{"message":"The inference profile does not exist."}"#,
+                )
+            });
         let list = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
             json(200, None, r#"{"modelSummaries":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0","modelId":"anthropic.claude-sonnet-4-5-20250929-v1:0","modelName":"Claude Sonnet 4.5","providerName":"Anthropic","inferenceTypesSupported":["INFERENCE_PROFILE"],"modelLifecycle":{"status":"ACTIVE"}}]}"#)
         });

@@ -78,7 +78,9 @@ pub fn model_key(text: &str) -> String {
     }) {
         parts.pop();
     }
-    parts.retain(|p| !(p.len() == 8 && p.starts_with("20") && p.bytes().all(|b| b.is_ascii_digit())));
+    parts.retain(|p| {
+        !(p.len() == 8 && p.starts_with("20") && p.bytes().all(|b| b.is_ascii_digit()))
+    });
     parts.join("-")
 }
 
@@ -95,7 +97,11 @@ pub struct Closest {
 impl Closest {
     /// "`id` (Claude Sonnet 4.5; only through a profile: `us.…`, `global.…`)".
     pub fn describe(&self) -> String {
-        let name = self.name.as_deref().map(|n| format!("{n}; ")).unwrap_or_default();
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| format!("{n}; "))
+            .unwrap_or_default();
         let profiles = self
             .profiles
             .iter()
@@ -211,12 +217,42 @@ mod tests {
 
     fn catalog() -> Vec<ModelInfo> {
         vec![
-            model("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "ACTIVE", &["ON_DEMAND"]),
-            model("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "LEGACY", &["ON_DEMAND"]),
-            model("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "ACTIVE", &["INFERENCE_PROFILE"]),
-            model("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", "ACTIVE", &["INFERENCE_PROFILE"]),
-            model("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6", "ACTIVE", &["INFERENCE_PROFILE"]),
-            model("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", "ACTIVE", &["INFERENCE_PROFILE"]),
+            model(
+                "anthropic.claude-3-haiku-20240307-v1:0",
+                "Claude 3 Haiku",
+                "ACTIVE",
+                &["ON_DEMAND"],
+            ),
+            model(
+                "anthropic.claude-3-5-sonnet-20241022-v2:0",
+                "Claude 3.5 Sonnet v2",
+                "LEGACY",
+                &["ON_DEMAND"],
+            ),
+            model(
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "Claude Sonnet 4.5",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
+            model(
+                "anthropic.claude-haiku-4-5-20251001-v1:0",
+                "Claude Haiku 4.5",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
+            model(
+                "anthropic.claude-sonnet-4-6",
+                "Claude Sonnet 4.6",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
+            model(
+                "anthropic.claude-opus-4-6-v1",
+                "Claude Opus 4.6",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
         ]
     }
 
@@ -239,7 +275,9 @@ mod tests {
             IdForm::ProfileArn
         );
         assert_eq!(
-            IdForm::of("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"),
+            IdForm::of(
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"
+            ),
             IdForm::ApplicationProfileArn
         );
         assert_eq!(IdForm::of("Claude Sonnet 4.5"), IdForm::Unknown);
@@ -263,15 +301,39 @@ mod tests {
     #[test]
     fn near_misses_find_the_real_id() {
         let cases = [
-            ("Claude Sonnet 4.5", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            (
+                "Claude Sonnet 4.5",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
             ("claude opus 4.6", "anthropic.claude-opus-4-6-v1"),
-            ("anthropic.claude-opus-4-6-v1:0", "anthropic.claude-opus-4-6-v1"),
-            ("anthropic.claude-sonnet-4-5-20250929-v1", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            ("anthropic.claude-sonnet-4-6:0", "anthropic.claude-sonnet-4-6"),
-            ("anthropic.claude-sonnet-4-5-20250101-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            ("anthropic.claude-sonnet-4-5-20250929-v2:0", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            ("Anthropic.Claude-Haiku-4-5-20251001-V1:0", "anthropic.claude-haiku-4-5-20251001-v1:0"),
-            ("us.anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"),
+            (
+                "anthropic.claude-opus-4-6-v1:0",
+                "anthropic.claude-opus-4-6-v1",
+            ),
+            (
+                "anthropic.claude-sonnet-4-5-20250929-v1",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            (
+                "anthropic.claude-sonnet-4-6:0",
+                "anthropic.claude-sonnet-4-6",
+            ),
+            (
+                "anthropic.claude-sonnet-4-5-20250101-v1:0",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            (
+                "anthropic.claude-sonnet-4-5-20250929-v2:0",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            (
+                "Anthropic.Claude-Haiku-4-5-20251001-V1:0",
+                "anthropic.claude-haiku-4-5-20251001-v1:0",
+            ),
+            (
+                "us.anthropic.claude-3-haiku-20240307-v1:0",
+                "anthropic.claude-3-haiku-20240307-v1:0",
+            ),
             ("claude-sonet-4-6", "anthropic.claude-sonnet-4-6"),
         ];
         for (given, want) in cases {

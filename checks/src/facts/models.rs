@@ -300,7 +300,9 @@ impl Facts {
             return Err(FactError::Call(CallError {
                 status: Status::Fail,
                 diagnosis: dx::MODEL_ID_INVALID,
-                summary: format!("`{given}` is not a Bedrock model id, inference profile id or ARN"),
+                summary: format!(
+                    "`{given}` is not a Bedrock model id, inference profile id or ARN"
+                ),
                 evidence: Evidence::default(),
             }));
         }
@@ -376,7 +378,9 @@ impl Facts {
                                     summary: String::new(),
                                     evidence,
                                 };
-                                return Err(FactError::Call(self.profile_not_here(given, form, err)));
+                                return Err(FactError::Call(
+                                    self.profile_not_here(given, form, err),
+                                ));
                             }
                             None => return Err(err),
                         }
@@ -429,9 +433,10 @@ impl Facts {
         let region = self.region().unwrap_or("this region");
         let (diagnosis, what) = match form {
             IdForm::ProfileId => (dx::MODEL_ID_INVALID, "inference profile id"),
-            IdForm::ApplicationProfileArn => {
-                (dx::INFERENCE_PROFILE_NOT_FOUND, "application inference profile")
-            }
+            IdForm::ApplicationProfileArn => (
+                dx::INFERENCE_PROFILE_NOT_FOUND,
+                "application inference profile",
+            ),
             _ => (dx::INFERENCE_PROFILE_NOT_FOUND, "inference profile"),
         };
         CallError {
@@ -750,7 +755,10 @@ mod tests {
         ];
         let newest = |family| newest_of_family(&more, family).map(|m| m.model_id.as_str());
         assert_eq!(newest("opus"), Some("anthropic.claude-opus-4-6-v1"));
-        assert_eq!(newest("haiku"), Some("anthropic.claude-haiku-4-5-20251001-v1:0"));
+        assert_eq!(
+            newest("haiku"),
+            Some("anthropic.claude-haiku-4-5-20251001-v1:0")
+        );
         assert_eq!(newest("sonnet"), Some("anthropic.claude-sonnet-5"));
     }
 
