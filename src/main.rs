@@ -123,8 +123,9 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
             let facts = checks::Facts::load(settings).await;
             app::resolve_live(app, models, &facts).await;
         };
-        let bounded = tokio::time::timeout(run.deadline / 3, resolve);
-        if runtime.block_on(bounded).is_err() {
+        let limit = run.deadline / 3;
+        let bounded = runtime.block_on(async { tokio::time::timeout(limit, resolve).await });
+        if bounded.is_err() {
             app.report.notes.push(
                 "the region's model list did not answer in time: unpinned aliases are tested as Claude Code documents them".into(),
             );
