@@ -49,6 +49,24 @@ pub struct Resolved {
     /// Variables the app's settings put into its environment that the AWS SDK reads; applied to
     /// this process before anything else starts, as the app applies them to its own.
     pub env: Vec<(String, String)>,
+    /// Aliases nothing pins (`sonnet` with no `ANTHROPIC_DEFAULT_SONNET_MODEL`): resolved against
+    /// the region's live catalog before the checks run ([`resolve_live`]).
+    pub unpinned: Vec<Unpinned>,
+    /// Whether the checks test `models` (no `--model` flag replaced them).
+    pub models_used: bool,
+}
+
+/// One unpinned alias: the model family it names and where its id goes in `models`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpinned {
+    /// `sonnet`, `opus` or `haiku`.
+    pub family: &'static str,
+    /// Claude Code's documented Bedrock default for it, where it documents one (already in `models`
+    /// at `slot`); `None`: the id is inserted at `slot`.
+    pub documented: Option<&'static str>,
+    pub slot: usize,
+    /// What the alias is for, e.g. "small/fast model".
+    pub why: String,
 }
 
 /// Where the app's inputs live: the process environment and the directories to look in.
@@ -258,22 +276,33 @@ fn claude_code(inputs: &Inputs) -> Result<Resolved> {
     }
 
     // The models, each resolved through the alias variables.
-    let alias = |name: &str| -> Option<(String, String)> {
-        let (var, default) = match name {
-            "sonnet" | "default" => ("ANTHROPIC_DEFAULT_SONNET_MODEL", Some(SONNET_DEFAULT)),
-            "opus" | "best" => ("ANTHROPIC_DEFAULT_OPUS_MODEL", None),
-            "haiku" => ("ANTHROPIC_DEFAULT_HAIKU_MODEL", Some(HAIKU_DEFAULT)),
+    // Each wanted model: (id, why, the family when nothing pins it).
+    type Wanted = (String, String, Option<&'static str>);
+    let alias = |name: &str| -> Option<Wanted> {
+        let (var, default, family) = match name {
+            "sonnet" | "default" => (
+                "ANTHROPIC_DEFAULT_SONNET_MODEL",
+                Some(SONNET_DEFAULT),
+                "sonnet",
+            ),
+            "opus" | "best" => ("ANTHROPIC_DEFAULT_OPUS_MODEL", None, "opus"),
+            "haiku" => (
+                "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                Some(HAIKU_DEFAULT),
+                "haiku",
+            ),
             _ => return None,
         };
         Some(match get(var) {
-            Some((id, _)) => (id, format!("alias `{name}` via {var}")),
+            Some((id, _)) => (id, format!("alias `{name}` via {var}"), None),
             None => (
                 default.unwrap_or_default().to_string(),
                 format!("alias `{name}`: Claude Code's built-in Bedrock default"),
+                Some(family),
             ),
         })
     };
-    let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut wanted: Vec<Wanted> = Vec::new();
     let main = get("ANTHROPIC_MODEL")
         .map(|(m, _)| m)
         .or_else(|| model_setting.map(|(m, _)| m))
@@ -284,38 +313,60 @@ fn claude_code(inputs: &Inputs) -> Result<Resolved> {
             wanted.extend(alias("opus"));
             wanted.extend(alias("sonnet"));
         }
-        lower => wanted.push(alias(lower).unwrap_or((main.clone(), "main model".into()))),
+        lower => wanted.push(alias(lower).unwrap_or((main.clone(), "main model".into(), None))),
     }
     let small = get("ANTHROPIC_DEFAULT_HAIKU_MODEL")
         .or_else(|| get("ANTHROPIC_SMALL_FAST_MODEL"))
-        .map(|(m, source)| (m, format!("small/fast model, {source}")))
+        .map(|(m, source)| (m, format!("small/fast model, {source}"), None))
         .unwrap_or_else(|| {
             (
                 HAIKU_DEFAULT.into(),
                 "small/fast model: Claude Code's built-in Bedrock default".into(),
+                Some("haiku"),
             )
         });
     wanted.push(small.clone());
 
-    for (id, why) in wanted {
+    for (id, why, family) in wanted {
         let id = id.trim().trim_end_matches("[1m]").to_string();
+        if let Some(family) = family {
+            let documented = match family {
+                "sonnet" => Some(SONNET_DEFAULT),
+                "haiku" => Some(HAIKU_DEFAULT),
+                _ => None,
+            };
+            let slot = match documented {
+                Some(d) => match out.models.iter().position(|m| m == d) {
+                    // The same alias twice (`haiku` as the main and the small/fast model).
+                    Some(_) => continue,
+                    None => out.models.len(),
+                },
+                None => out.models.len(),
+            };
+            if out.unpinned.iter().any(|u| u.family == family) {
+                continue;
+            }
+            out.unpinned.push(Unpinned {
+                family,
+                documented,
+                slot,
+                why: why.clone(),
+            });
+        }
         if id.is_empty() {
             notes.push(format!("{why} has no id the doctor can know (it changes between Claude Code versions); pin it (e.g. ANTHROPIC_DEFAULT_OPUS_MODEL) to have it checked."));
             continue;
         }
-        let id = match id.split_once(":inference-profile/") {
-            // A system inference profile's ARN: the id after the slash is what the checks take.
-            Some((_, profile_id)) => profile_id.to_string(),
-            None if id.contains(":application-inference-profile/") => {
-                if out.inference_profile.is_none() {
-                    out.inference_profile = Some(id.clone());
-                } else {
-                    notes.push(format!("{id} ({why}) is a second application inference profile; run the doctor again with --inference-profile {id}"));
-                }
-                continue;
+        // Profile ids and ARNs are tested as configured: the checks confirm the profile, test its
+        // model and invoke through exactly this id. An application profile is also what the
+        // `inference-profile` check tests.
+        if id.contains(":application-inference-profile/") {
+            if out.inference_profile.is_none() {
+                out.inference_profile = Some(id.clone());
+            } else {
+                notes.push(format!("{id} ({why}) is a second application inference profile; run the doctor again with --inference-profile {id}"));
             }
-            None => id,
-        };
+        }
         if !out.models.contains(&id) {
             out.models.push(id);
         }
@@ -349,6 +400,78 @@ fn claude_code(inputs: &Inputs) -> Result<Resolved> {
         }
     }
     Ok(out)
+}
+
+/// Resolves the unpinned aliases against the region's live catalog: the newest ACTIVE model of
+/// the family each names, called by the profile id that works from the region (its base id when
+/// it runs on demand and no profile is listed). `models` are the run's models, which the app's
+/// are when `models_used`. The documented default stands beside it in the report when they differ.
+pub async fn resolve_live(app: &mut Resolved, models: &mut Vec<String>, facts: &checks::Facts) {
+    if app.unpinned.is_empty() || !app.models_used {
+        return;
+    }
+    let region = facts.region().unwrap_or("this region").to_string();
+    let list = match facts.anthropic_models().await {
+        Ok(list) => list.models,
+        Err(err) => {
+            app.report.notes.push(format!(
+                "the unpinned aliases are tested as Claude Code documents them: the region's model list could not be read ({})",
+                err.to_report().summary
+            ));
+            return;
+        }
+    };
+    let mut unpinned = app.unpinned.clone();
+    // Inserting from the last slot keeps the earlier slots where they were.
+    unpinned.sort_by_key(|u| std::cmp::Reverse(u.slot));
+    for u in unpinned {
+        let Some(newest) = checks::facts::models::newest_of_family(&list, u.family) else {
+            app.report.notes.push(format!(
+                "{}: no ACTIVE Claude {} is listed in {region}",
+                u.why, u.family
+            ));
+            continue;
+        };
+        let id = match facts.profile_for(&newest.model_id).await {
+            Some(profile) => profile,
+            None => newest.model_id.clone(),
+        };
+        let documented = u.documented.map(str::to_string);
+        match &documented {
+            Some(d) => match models.iter().position(|m| m == d) {
+                Some(i) => models[i] = id.clone(),
+                None => continue,
+            },
+            None => {
+                models.insert(u.slot.min(models.len()), id.clone());
+                // The id is known now: the note saying it could not be is not true any more.
+                app.report
+                    .notes
+                    .retain(|n| !n.starts_with(&format!("{} has no id", u.why)));
+            }
+        }
+        let documented_text = documented
+            .as_deref()
+            .map(|d| format!("; Claude Code documents {d}"))
+            .unwrap_or_else(|| "; Claude Code documents no fixed id".into());
+        app.report.values.push(AppValue {
+            key: format!("{} (unpinned)", u.family),
+            value: id.clone(),
+            source: format!(
+                "newest ACTIVE Claude {} listed in {region}{documented_text}",
+                u.family
+            ),
+        });
+        if documented.as_deref() != Some(newest.model_id.as_str()) {
+            app.report.notes.push(format!(
+                "{}: tested {id}, the newest ACTIVE Claude {} in {region}{documented_text}. Pin ANTHROPIC_DEFAULT_{}_MODEL to test another.",
+                u.why,
+                u.family,
+                u.family.to_ascii_uppercase()
+            ));
+        }
+    }
+    app.models = models.clone();
 }
 
 #[cfg(test)]
@@ -522,7 +645,8 @@ mod tests {
     }
 
     #[test]
-    fn profile_arns_become_ids_and_application_profiles_go_to_inference_profile() {
+    fn profile_arns_are_tested_as_configured_and_application_profiles_also_go_to_inference_profile()
+    {
         let (r, _dir) = resolve_with(
             &[
                 ("ANTHROPIC_MODEL", "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3"),
@@ -531,7 +655,13 @@ mod tests {
             &[],
         );
         let r = r.unwrap();
-        assert_eq!(r.models, ["us.anthropic.claude-haiku-4-5-20251001-v1:0"]);
+        assert_eq!(
+            r.models,
+            [
+                "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3",
+                "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"
+            ]
+        );
         assert_eq!(
             r.inference_profile.as_deref(),
             Some("arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3")

@@ -118,7 +118,9 @@ pub struct CheckArgs {
     /// Named profile from the shared config/credentials files (default: AWS_PROFILE, else `default`).
     #[arg(long)]
     pub profile: Option<String>,
-    /// Base model id(s) to test, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0; repeat the flag
+    /// Model id(s) to test, as the app is configured: a base model id
+    /// (anthropic.claude-sonnet-4-5-20250929-v1:0), an inference profile id
+    /// (us.anthropic.claude-sonnet-4-5-20250929-v1:0) or ARN (system or application); repeat the flag
     /// or separate with commas for an app that calls several models.
     #[arg(long, value_delimiter = ',')]
     pub model: Vec<String>,
@@ -193,10 +195,12 @@ impl CheckArgs {
             Some(app) => Some(crate::app::resolve(app, app_inputs)?),
             None => None,
         };
-        if let Some(app) = &app {
+        let mut app = app;
+        if let Some(app) = &mut app {
             // Flags say what the person wants checked; the app's values fill in the rest.
             if self.model.is_empty() {
                 self.model = app.models.clone();
+                app.models_used = true;
             }
             if self.inference_profile.is_none() {
                 self.inference_profile = app.inference_profile.clone();
@@ -218,9 +222,7 @@ impl CheckArgs {
             validate_url(url).with_context(|| format!("--endpoint-url {url:?}"))?;
         }
         for model in &self.model {
-            if model.trim().is_empty() || model.chars().any(char::is_whitespace) {
-                bail!("--model {model:?} is not a model id (e.g. anthropic.claude-sonnet-4-5-20250929-v1:0)");
-            }
+            check_model_shape(model)?;
         }
         let known: Vec<&str> = checks::registry().iter().map(|c| c.meta().id).collect();
         for id in self.only.iter().chain(&self.skip) {
@@ -260,6 +262,27 @@ impl CheckArgs {
             quiet: self.quiet,
         })
     }
+}
+
+/// The longest `modelId` InvokeModel accepts (botocore `InvokeModelIdentifier`, length 1–2048).
+const MODEL_ID_MAX: usize = 2048;
+
+/// Only what no id could ever be is a usage error: anything else, a display name or a near miss
+/// included, is the `model-catalog` check's to diagnose with the region's real ids.
+fn check_model_shape(model: &str) -> Result<()> {
+    if model.trim().is_empty() {
+        bail!("--model is empty (e.g. anthropic.claude-sonnet-4-5-20250929-v1:0 or us.anthropic.claude-sonnet-4-5-20250929-v1:0)");
+    }
+    if model.chars().any(char::is_control) {
+        bail!("--model {model:?} contains control characters; no model id does");
+    }
+    if model.chars().count() > MODEL_ID_MAX {
+        bail!(
+            "--model is {} characters long; a model id or ARN has at most {MODEL_ID_MAX}",
+            model.chars().count()
+        );
+    }
+    Ok(())
 }
 
 fn check_region_shape(region: &str) -> Result<()> {

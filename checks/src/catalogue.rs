@@ -433,8 +433,9 @@ pub const FIX_VARIABLES: &[&str] = &[
     "key_region",
 ];
 
-/// The fix with its `{name}` placeholders filled from what the check or `explain` observed;
-/// a value nobody observed reads `<name>` so the text still makes sense.
+/// The fix with its `{name}` placeholders filled from what the check or `explain` observed. A
+/// value nobody observed reads as what a person would type there (`$AWS_REGION`, the `default`
+/// profile) or as a description, so no template placeholder ever reaches the output.
 pub fn render_fix(fix: &str, vars: &BTreeMap<&str, String>) -> String {
     let mut out = fix.to_string();
     for name in FIX_VARIABLES {
@@ -443,11 +444,29 @@ pub fn render_fix(fix: &str, vars: &BTreeMap<&str, String>) -> String {
             let value = vars
                 .get(name)
                 .cloned()
-                .unwrap_or_else(|| format!("<{name}>"));
+                .unwrap_or_else(|| unobserved(name).to_string());
             out = out.replace(&placeholder, &value);
         }
     }
     out
+}
+
+/// What a fix says where a value was not observed.
+fn unobserved(name: &str) -> &'static str {
+    match name {
+        "action" => "the denied action",
+        "resource" => "the resource the message names",
+        "region" => "$AWS_REGION",
+        "model_id" => "$MODEL_ID",
+        // The AWS CLI's and SDKs' profile when AWS_PROFILE is unset.
+        "profile" => "default",
+        "account_id" => "your account",
+        "suggestion" => "us-east-1",
+        "endpoint" => "the Bedrock endpoints",
+        "quota_increases" => "the quotas `bedrock-doctor --only quotas` lists.",
+        "key_region" => "$KEY_REGION",
+        _ => "",
+    }
 }
 
 /// Diagnosis codes as constants, so a typo in a check is a compile error and a test can prove every
@@ -601,6 +620,6 @@ mod tests {
             "Use {region} for {model_id}: {\"Effect\": \"Allow\"}",
             &vars,
         );
-        assert_eq!(fix, "Use us-east-1 for <model_id>: {\"Effect\": \"Allow\"}");
+        assert_eq!(fix, "Use us-east-1 for $MODEL_ID: {\"Effect\": \"Allow\"}");
     }
 }

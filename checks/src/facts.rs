@@ -9,6 +9,7 @@ use crate::calls::{CallError, CallSite, Observed, Recorder};
 pub mod api_key;
 pub mod credential_source;
 pub mod iam;
+pub mod model_ids;
 pub mod models;
 pub mod opt_in;
 pub mod orgs;
@@ -950,7 +951,7 @@ pub(crate) mod test_support {
     use super::*;
     use aws_credential_types::provider::SharedCredentialsProvider;
     use aws_credential_types::Credentials;
-    use aws_smithy_mocks::{mock_client, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
     pub fn settings() -> Settings {
         Settings {
@@ -1005,9 +1006,46 @@ pub(crate) mod test_support {
         )
     }
 
+    /// A 403 for the lookups that confirm a `--model` (GetFoundationModel, GetInferenceProfile,
+    /// ListInferenceProfiles) where a test gives no rule for them: a check under test then runs as
+    /// it does when the policy does not allow them, and the test's own rules still come first.
+    fn model_lookup_fallbacks() -> [Rule; 3] {
+        fn denied() -> aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+            let mut r = aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(403).unwrap(),
+                aws_smithy_types::body::SdkBody::from(r#"{"message":"not allowed in this test"}"#),
+            );
+            r.headers_mut()
+                .insert("x-amzn-ErrorType", "AccessDeniedException");
+            r
+        }
+        [
+            mock!(aws_sdk_bedrock::Client::get_foundation_model)
+                .sequence()
+                .http_response(denied)
+                .repeatedly()
+                .build(),
+            mock!(aws_sdk_bedrock::Client::get_inference_profile)
+                .sequence()
+                .http_response(denied)
+                .repeatedly()
+                .build(),
+            mock!(aws_sdk_bedrock::Client::list_inference_profiles)
+                .sequence()
+                .http_response(denied)
+                .repeatedly()
+                .build(),
+        ]
+    }
+
     pub fn facts_with_bedrock_settings(settings: Settings, rules: &[&Rule]) -> Facts {
         let sdk = sdk_config(Some(test_credentials()), Some("us-east-1"));
-        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, rules.iter().copied());
+        let fallbacks = model_lookup_fallbacks();
+        let bedrock = mock_client!(
+            aws_sdk_bedrock,
+            RuleMode::MatchAny,
+            rules.iter().copied().chain(fallbacks.iter())
+        );
         Facts::from_parts(
             settings,
             sdk.clone(),

@@ -95,7 +95,7 @@ impl Check for Quotas {
             };
             let keys = model_keys(&id, info.as_ref().and_then(|i| i.model_name.as_deref()));
             let found = governing(&lists, &keys, route);
-            let region = facts.region().unwrap_or("<region>");
+            let region = facts.region().unwrap_or("the configured region");
             let report = verdict(&found, route, &via, &label, region);
             let report = match report.diagnosis {
                 Some(dx::QUOTA_BELOW_DEFAULT) => {
@@ -404,7 +404,11 @@ mod tests {
         let profiles = serde_json::json!({"inferenceProfileSummaries": [{"inferenceProfileName": "US Claude Sonnet 4.5",
             "inferenceProfileArn": format!("arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.{SONNET}"),
             "inferenceProfileId": format!("us.{SONNET}"), "status": "ACTIVE", "type": "SYSTEM_DEFINED",
-            "models": [{"modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{SONNET}")}]}]})
+            "models": [{"modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{SONNET}")}]},
+            {"inferenceProfileName": "Global Claude Sonnet 4.5",
+            "inferenceProfileArn": format!("arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.{SONNET}"),
+            "inferenceProfileId": format!("global.{SONNET}"), "status": "ACTIVE", "type": "SYSTEM_DEFINED",
+            "models": [{"modelArn": format!("arn:aws:bedrock:::foundation-model/{SONNET}")}]}]})
         .to_string();
         vec![
             mock!(aws_sdk_bedrock::Client::get_foundation_model)

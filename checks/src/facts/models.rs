@@ -1,6 +1,7 @@
 //! Facts about the model under test: which model, what the catalog says of it, its availability,
 //! the account's use-case form and its Marketplace offers.
 
+use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
 use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence, Status};
@@ -165,12 +166,19 @@ fn claude_version(id: &str) -> (u32, u32, u32) {
 
 /// The newest ACTIVE Claude Sonnet in a model list.
 pub fn newest_sonnet(models: &[ModelInfo]) -> Option<&ModelInfo> {
+    newest_of_family(models, "sonnet")
+}
+
+/// The newest ACTIVE Claude model of a family (`sonnet`, `opus`, `haiku`) in a model list: what
+/// an alias naming the family means today. LEGACY models are never chosen.
+pub fn newest_of_family<'a>(models: &'a [ModelInfo], family: &str) -> Option<&'a ModelInfo> {
     models
         .iter()
         .filter(|m| {
+            let name = m.model_id.split(':').next().unwrap_or_default();
             m.lifecycle == "ACTIVE"
-                && m.model_id.contains("claude")
-                && m.model_id.contains("sonnet")
+                && name.contains("claude")
+                && name.split(['-', '.']).any(|part| part == family)
         })
         .max_by_key(|m| claude_version(&m.model_id))
 }
@@ -256,29 +264,45 @@ impl Facts {
             .map(|t| t.model_id)
     }
 
+    /// The `--model` value under test as given (this task's [`SUBJECT`], else the first), if any.
+    pub fn given_model(&self) -> Option<String> {
+        SUBJECT
+            .try_with(|s| s.clone())
+            .ok()
+            .or_else(|| self.settings().models.first().cloned())
+    }
+
+    /// The profile id or ARN given as `--model` for this model, if one was: what the app calls,
+    /// so the invocation goes through exactly it. Read from the settled target, never a call.
+    pub fn given_profile(&self, model_id: &str) -> Option<String> {
+        let given = SUBJECT
+            .try_with(|s| s.clone())
+            .ok()
+            .or_else(|| self.settings().models.first().cloned())?;
+        let target = self.memos.target.get(&given)?.ok()?;
+        match target.source {
+            ModelSource::FlagProfile { profile_id } if target.model_id == model_id => {
+                Some(profile_id)
+            }
+            _ => None,
+        }
+    }
+
     async fn choose_model(&self, given: Option<&str>) -> Result<TargetModel, FactError> {
         if let Some(given) = given {
-            // Profile ids also fit the base-id pattern, so they are recognised first.
-            if let Some((_, base)) =
-                split_profile_id(given).filter(|(_, base)| is_base_model_id(base))
-            {
-                return Ok(TargetModel {
-                    model_id: base.to_string(),
-                    source: ModelSource::FlagProfile {
-                        profile_id: given.to_string(),
-                    },
-                });
+            let form = IdForm::of(given);
+            if form.is_profile() {
+                return self.choose_profile(given, &form).await;
             }
-            if is_base_model_id(given) {
-                return Ok(TargetModel {
-                    model_id: given.to_string(),
-                    source: ModelSource::Flag,
-                });
+            if form == IdForm::Base {
+                return self.choose_base(given).await;
             }
             return Err(FactError::Call(CallError {
                 status: Status::Fail,
                 diagnosis: dx::MODEL_ID_INVALID,
-                summary: format!("`{given}` is not a Bedrock model id (expected e.g. anthropic.claude-sonnet-4-5-20250929-v1:0)"),
+                summary: format!(
+                    "`{given}` is not a Bedrock model id, inference profile id or ARN"
+                ),
                 evidence: Evidence::default(),
             }));
         }
@@ -298,6 +322,140 @@ impl Facts {
                 evidence: list.evidence,
             })),
         }
+    }
+
+    /// A base id given as the model. One that no region checked offers is a slip (a missing or
+    /// extra `:0`, a wrong date or version): no model check can run on it. One offered elsewhere,
+    /// or that could not be looked up, is tested as given (`model-catalog` says the rest).
+    async fn choose_base(&self, given: &str) -> Result<TargetModel, FactError> {
+        let flag = Ok(TargetModel {
+            model_id: given.to_string(),
+            source: ModelSource::Flag,
+        });
+        let err = match self.model_details(given).await {
+            Err(FactError::Call(err))
+                if err.diagnosis != dx::MODEL_END_OF_LIFE && is_not_found(&err) =>
+            {
+                err
+            }
+            _ => return flag,
+        };
+        if !self.regions_offering(given).await.is_empty() {
+            return flag;
+        }
+        Err(FactError::Call(CallError {
+            status: Status::Fail,
+            diagnosis: dx::MODEL_ID_INVALID,
+            summary: format!(
+                "`{given}` is not a model in {}, nor in the other regions checked",
+                self.region().unwrap_or("this region")
+            ),
+            evidence: err.evidence,
+        }))
+    }
+
+    /// A profile id or ARN given as the model: the region confirms it (GetInferenceProfile, or the
+    /// listed system profiles when that is denied) and names its model, which the model checks
+    /// test; the invocation goes through exactly the id given.
+    async fn choose_profile(&self, given: &str, form: &IdForm) -> Result<TargetModel, FactError> {
+        let found = match self.inference_profile(given).await {
+            Ok((info, _)) => Some(info),
+            Err(FactError::Call(err)) if is_not_found(&err) => {
+                return Err(FactError::Call(self.profile_not_here(given, form, err)));
+            }
+            Err(err) => {
+                // GetInferenceProfile is not in every policy; the list answers for system profiles.
+                let listed = self.system_profiles().await.ok();
+                let listed = match listed {
+                    Some((list, evidence)) => {
+                        let id = given.rsplit('/').next().unwrap_or(given);
+                        match list.into_iter().find(|p| p.id == id || p.arn == given) {
+                            Some(p) => Some(p),
+                            None if *form != IdForm::ApplicationProfileArn => {
+                                let err = CallError {
+                                    status: Status::Fail,
+                                    diagnosis: dx::MODEL_ID_INVALID,
+                                    summary: String::new(),
+                                    evidence,
+                                };
+                                return Err(FactError::Call(
+                                    self.profile_not_here(given, form, err),
+                                ));
+                            }
+                            None => return Err(err),
+                        }
+                    }
+                    None => None,
+                };
+                listed.or_else(|| {
+                    // Neither could be read: the id's own text names the model.
+                    split_profile_id(given).map(|(_, base)| super::profiles::ProfileInfo {
+                        id: given.to_string(),
+                        arn: String::new(),
+                        kind: "SYSTEM_DEFINED".into(),
+                        model_arns: vec![format!("foundation-model/{base}")],
+                    })
+                })
+            }
+        };
+        let Some(info) = found else {
+            return Err(FactError::Call(CallError {
+                status: Status::Error,
+                diagnosis: dx::UNEXPECTED_RESPONSE,
+                summary: format!("the inference profile `{given}` could not be read"),
+                evidence: Evidence::default(),
+            }));
+        };
+        let base = info
+            .model_ids()
+            .into_iter()
+            .next()
+            .or_else(|| split_profile_id(given).map(|(_, b)| b.to_string()));
+        match base {
+            Some(model_id) => Ok(TargetModel {
+                model_id,
+                source: ModelSource::FlagProfile {
+                    profile_id: given.to_string(),
+                },
+            }),
+            None => Err(FactError::Call(CallError {
+                status: Status::Error,
+                diagnosis: dx::UNEXPECTED_RESPONSE,
+                summary: format!("the inference profile `{given}` names no model"),
+                evidence: Evidence::default(),
+            })),
+        }
+    }
+
+    /// A profile id or ARN this region does not know: `model-id-invalid` for an id (what the
+    /// runtime answers), `inference-profile-not-found` for an ARN.
+    fn profile_not_here(&self, given: &str, form: &IdForm, err: CallError) -> CallError {
+        let region = self.region().unwrap_or("this region");
+        let (diagnosis, what) = match form {
+            IdForm::ProfileId => (dx::MODEL_ID_INVALID, "inference profile id"),
+            IdForm::ApplicationProfileArn => (
+                dx::INFERENCE_PROFILE_NOT_FOUND,
+                "application inference profile",
+            ),
+            _ => (dx::INFERENCE_PROFILE_NOT_FOUND, "inference profile"),
+        };
+        CallError {
+            status: Status::Fail,
+            diagnosis,
+            summary: format!("`{given}` is not an {what} that exists from {region} (profiles are listed per source region and geography)"),
+            evidence: err.evidence,
+        }
+    }
+
+    /// The real models (and the profile ids that reach them from this region) closest to an id
+    /// the region does not know, best first; empty when the lists cannot be read.
+    pub async fn closest_ids(&self, given: &str) -> Vec<Closest> {
+        let (models, profiles) = tokio::join!(self.anthropic_models(), self.system_profiles());
+        let Ok(models) = models else {
+            return Vec::new();
+        };
+        let profiles = profiles.map(|(p, _)| p).unwrap_or_default();
+        closest(given, &models.models, &profiles, 3)
     }
 
     /// `bedrock:GetFoundationModel` for the model in the configured region.
@@ -544,6 +702,17 @@ impl Facts {
     }
 }
 
+/// A lookup that found nothing: AWS's not-found and invalid-identifier answers.
+pub fn is_not_found(err: &CallError) -> bool {
+    matches!(
+        err.diagnosis,
+        dx::MODEL_NOT_IN_REGION | dx::MODEL_ID_INVALID | dx::INFERENCE_PROFILE_NOT_FOUND
+    ) || matches!(
+        err.evidence.error_code.as_deref(),
+        Some("ResourceNotFoundException" | "ValidationException")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,6 +745,21 @@ mod tests {
             "anthropic.claude-sonnet-4-6"
         );
         assert!(newest_sonnet(&models[4..5]).is_none());
+        let more = [
+            info("anthropic.claude-opus-4-5-20251101-v1:0", "ACTIVE"),
+            info("anthropic.claude-opus-4-6-v1", "ACTIVE"),
+            info("anthropic.claude-haiku-4-5-20251001-v1:0", "ACTIVE"),
+            info("anthropic.claude-haiku-5", "LEGACY"),
+            info("anthropic.claude-3-haiku-20240307-v1:0", "ACTIVE"),
+            info("anthropic.claude-sonnet-5", "ACTIVE"),
+        ];
+        let newest = |family| newest_of_family(&more, family).map(|m| m.model_id.as_str());
+        assert_eq!(newest("opus"), Some("anthropic.claude-opus-4-6-v1"));
+        assert_eq!(
+            newest("haiku"),
+            Some("anthropic.claude-haiku-4-5-20251001-v1:0")
+        );
+        assert_eq!(newest("sonnet"), Some("anthropic.claude-sonnet-5"));
     }
 
     #[test]

@@ -86,6 +86,14 @@ fn single_attempt() -> aws_sdk_bedrockruntime::config::Builder {
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
 }
 
+/// One invocation per model and per profile given for it (`--model us.X,eu.X` invokes both).
+fn invoke_key(facts: &Facts, model_id: &str) -> String {
+    match facts.given_profile(model_id) {
+        Some(profile) => format!("{model_id} {profile}"),
+        None => model_id.to_string(),
+    }
+}
+
 fn usage(body: &serde_json::Value, key: &str) -> Option<u64> {
     body.pointer(&format!("/usage/{key}"))
         .and_then(|v| v.as_u64())
@@ -104,6 +112,10 @@ impl Facts {
     /// list could not be read, is that failure: invoking the base id instead would only earn an
     /// on-demand refusal and a false verdict.
     async fn invocation_target(&self, model_id: &str) -> Result<String, CallError> {
+        // A profile id or ARN given as the model is what the app calls: invoke exactly it.
+        if let Some(given) = self.given_profile(model_id) {
+            return Ok(given);
+        }
         // When GetFoundationModel fails, the shared model list says the same about inference
         // types: a broken lookup must not change which id gets invoked.
         let info = match self.model_details(model_id).await {
@@ -156,7 +168,7 @@ impl Facts {
     pub async fn invoke(&self, model_id: &str) -> InvokeOutcome {
         self.memos
             .invoke
-            .get_or_init(model_id, || async {
+            .get_or_init(&invoke_key(self, model_id), || async {
                 match self.invocation_target(model_id).await {
                     Ok(id) => self.invoke_body(&id, MINIMAL_BODY).await,
                     Err(err) => InvokeOutcome::not_sent(model_id, err),
@@ -262,7 +274,7 @@ impl Facts {
     pub async fn invoke_stream(&self, model_id: &str) -> InvokeOutcome {
         self.memos
             .stream
-            .get_or_init(model_id, || self.load_stream(model_id))
+            .get_or_init(&invoke_key(self, model_id), || self.load_stream(model_id))
             .await
     }
 
@@ -467,6 +479,6 @@ impl Facts {
 
     /// The invocation if some check already made it; never makes one.
     pub fn known_invoke(&self, model_id: &str) -> Option<InvokeOutcome> {
-        self.memos.invoke.get(model_id)
+        self.memos.invoke.get(&invoke_key(self, model_id))
     }
 }

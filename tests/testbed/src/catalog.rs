@@ -79,12 +79,22 @@ pub fn model_summary(region: &str, model: &Value) -> Value {
     m
 }
 
-/// A base model by id or foundation-model ARN.
-pub fn find_model(id_or_arn: &str) -> Option<&'static Value> {
+/// A base model by id or foundation-model ARN, if `region` offers it.
+pub fn find_model(region: &str, id_or_arn: &str) -> Option<&'static Value> {
     let id = id_or_arn
         .rsplit_once(":foundation-model/")
         .map_or(id_or_arn, |(_, id)| id);
-    models().iter().find(|m| m["modelId"] == id)
+    models()
+        .iter()
+        .find(|m| m["modelId"] == id && offered(m, region))
+}
+
+/// Whether `region` offers the model: a model with a `regions` list only there (a new model
+/// launches in a few Regions first), any other everywhere.
+pub fn offered(model: &Value, region: &str) -> bool {
+    model["regions"]
+        .as_array()
+        .is_none_or(|list| list.iter().any(|r| r == region))
 }
 
 pub fn supports(model: &Value, inference_type: &str) -> bool {
@@ -110,6 +120,11 @@ pub fn profiles(region: &str) -> Vec<Value> {
                     continue;
                 }
             }
+            if let Some(sources) = model["source_regions"].as_array() {
+                if !sources.iter().any(|r| r == region) {
+                    continue;
+                }
+            }
             let model_id = model["modelId"].as_str().unwrap_or_default();
             let id = format!("{prefix}.{model_id}");
             let regions: Vec<&str> = geo["regions"]
@@ -132,17 +147,50 @@ pub fn profiles(region: &str) -> Vec<Value> {
             }));
         }
     }
+    out.extend(application_profiles(region, &out));
     out
 }
 
-/// A profile by id or ARN, as seen from `region`.
+/// The account's application inference profiles created in `region`, each with the models of the
+/// system profile it was copied from (as GetInferenceProfile lists them).
+fn application_profiles(region: &str, system: &[Value]) -> Vec<Value> {
+    let data = profile_data();
+    let mut out = Vec::new();
+    for app in data["applications"].as_array().into_iter().flatten() {
+        if app["region"] != region {
+            continue;
+        }
+        let Some(source) = system
+            .iter()
+            .find(|p| p["inferenceProfileId"] == app["copyFrom"])
+        else {
+            continue;
+        };
+        let id = app["id"].as_str().unwrap_or_default();
+        out.push(json!({
+            "inferenceProfileName": app["name"],
+            "description": format!("Copied from {}.", app["copyFrom"].as_str().unwrap_or_default()),
+            "createdAt": source["createdAt"],
+            "updatedAt": source["createdAt"],
+            "inferenceProfileArn": format!("arn:aws:bedrock:{region}:{ACCOUNT_ID}:application-inference-profile/{id}"),
+            "models": source["models"],
+            "inferenceProfileId": id,
+            "status": "ACTIVE",
+            "type": "APPLICATION",
+        }));
+    }
+    out
+}
+
+/// A profile by id or ARN, as seen from `region`. A system profile's ARN carries its id; an
+/// application profile is called by its ARN (its id alone is accepted too).
 pub fn find_profile(region: &str, id_or_arn: &str) -> Option<Value> {
     let id = id_or_arn
         .rsplit_once(":inference-profile/")
         .map_or(id_or_arn, |(_, id)| id);
     profiles(region)
         .into_iter()
-        .find(|p| p["inferenceProfileId"] == id)
+        .find(|p| p["inferenceProfileId"] == id || p["inferenceProfileArn"] == id_or_arn)
 }
 
 /// The base model id a profile routes to.

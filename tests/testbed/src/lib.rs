@@ -64,6 +64,8 @@ pub struct Call {
     pub status: u16,
     /// Refused by the scenario's `[rate_limit]` (a `ThrottlingException`).
     pub throttled: bool,
+    /// The path parameter as received, decoded (a `modelId`, a `modelIdentifier`, a profile id).
+    pub param: Option<String>,
 }
 
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the

@@ -105,14 +105,14 @@ pub fn handle(input: &Input<'_>) -> Reply {
     let param = input.param.unwrap_or_default();
     match input.operation {
         "ListFoundationModels" => list_foundation_models(input),
-        "GetFoundationModel" => match catalog::find_model(param) {
+        "GetFoundationModel" => match catalog::find_model(input.region, param) {
             Some(m) => Reply::json(
                 200,
                 &json!({ "modelDetails": catalog::model_summary(input.region, m) }),
             ),
             None => not_found(MODEL_NOT_RESOLVED),
         },
-        "GetFoundationModelAvailability" => match catalog::find_model(param) {
+        "GetFoundationModelAvailability" => match catalog::find_model(input.region, param) {
             Some(m) => {
                 let mut a = catalog::availability();
                 a["modelId"] = m["modelId"].clone();
@@ -125,7 +125,7 @@ pub fn handle(input: &Input<'_>) -> Reply {
                 base64::engine::general_purpose::STANDARD.encode(catalog::use_case_form().trim());
             Reply::json(200, &json!({ "formData": form }))
         }
-        "ListFoundationModelAgreementOffers" => match catalog::find_model(param) {
+        "ListFoundationModelAgreementOffers" => match catalog::find_model(input.region, param) {
             // Amazon's own models are not sold through Marketplace, so they carry no offer.
             Some(m) if m["providerName"] == "Amazon" => {
                 Reply::json(200, &json!({ "modelId": m["modelId"], "offers": [] }))
@@ -177,6 +177,7 @@ fn list_foundation_models(input: &Input<'_>) -> Reply {
                     == p
             })
         })
+        .filter(|m| catalog::offered(m, input.region))
         .filter(|m| has(m, "inferenceTypesSupported", inference))
         .filter(|m| has(m, "outputModalities", modality))
         .filter(|m| has(m, "customizationsSupported", customization))
@@ -212,7 +213,7 @@ fn resolve_invocable(region: &str, id: &str, need_on_demand: bool) -> Result<Str
     if let Some(profile) = catalog::find_profile(region, id) {
         return Ok(catalog::profile_model_id(&profile));
     }
-    let Some(model) = catalog::find_model(id) else {
+    let Some(model) = catalog::find_model(region, id) else {
         return Err(validation(INVALID_MODEL_ID));
     };
     let model_id = model["modelId"].as_str().unwrap_or_default();

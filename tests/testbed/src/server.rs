@@ -335,6 +335,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         sigv4_signed: scheme.1,
         status,
         throttled,
+        param: routed.param.clone(),
     };
     state
         .calls
@@ -438,6 +439,7 @@ fn quotas_answer(
         sigv4_signed,
         status,
         throttled: false,
+        param: None,
     };
     state
         .calls
@@ -599,6 +601,7 @@ fn sts_answer(
         sigv4_signed: scheme.1,
         status: reply.status,
         throttled,
+        param: None,
     };
     state
         .calls
