@@ -7,7 +7,8 @@
 //! messages.toml is the training corpus: rules are written from it, and a message explain got
 //! wrong may be fixed by a rule. A second file with the same format, tests/corpus/heldout.toml, is
 //! the held-out corpus: messages from threads that no rule and no training entry cites, collected
-//! apart and never used to write rules. When it exists, its accuracy is printed separately, must
+//! apart and never used to write rules. It must exist, hold at least a third of all messages, its
+//! accuracy is printed separately and must
 //! reach `HELDOUT_FLOOR`, and its threads must be disjoint from the training corpus and from every
 //! catalogue `seen_in`.
 
@@ -17,12 +18,14 @@ use std::sync::OnceLock;
 
 const CORPUS: &str = include_str!("corpus/messages.toml");
 
-/// The held-out corpus, read at run time because it may be absent.
+/// The held-out corpus (it must exist).
 const HELDOUT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/heldout.toml");
 
-/// The lowest held-out accuracy (0.0 to 1.0) the suite accepts. Set from a measurement of the
-/// held-out corpus, never from the training corpus; 0.0 until the held-out corpus is measured.
-const HELDOUT_FLOOR: f64 = 0.0;
+/// The lowest held-out accuracy (0.0 to 1.0) the suite accepts: a regression guard, set a little
+/// below the measured figure (72 of 114, 63.2%, when the held-out corpus was first measured), so
+/// that a rule change that costs three held-out messages fails. It is raised only by rules written
+/// from other threads, never by editing the held-out corpus.
+const HELDOUT_FLOOR: f64 = 0.61;
 
 // The corpus format and its reader, shared with the wrapping property test in src/explain.rs.
 include!("corpus/parse.rs");
@@ -249,12 +252,16 @@ fn threads_compare_by_url_not_by_spelling() {
 /// and at least `HELDOUT_FLOOR`.
 #[test]
 fn heldout_accuracy_is_reported_and_meets_the_floor() {
-    let Ok(text) = std::fs::read_to_string(HELDOUT_PATH) else {
-        println!("No held-out corpus ({HELDOUT_PATH} is absent): held-out accuracy not measured.");
-        return;
-    };
+    let text = std::fs::read_to_string(HELDOUT_PATH)
+        .unwrap_or_else(|e| panic!("the held-out corpus {HELDOUT_PATH}: {e}"));
     let heldout = checked(parse_corpus(&text));
-    assert!(!heldout.is_empty(), "{HELDOUT_PATH} has no entries");
+    // A third of all real messages stay out of rule writing (issue 13's method).
+    assert!(
+        heldout.len() * 3 >= heldout.len() + corpus().len(),
+        "the held-out corpus ({}) is less than a third of all {} messages",
+        heldout.len(),
+        heldout.len() + corpus().len()
+    );
     let mut cited: std::collections::HashMap<String, String> = corpus()
         .iter()
         .map(|e| (thread(&e.source), "tests/corpus/messages.toml".to_string()))

@@ -188,13 +188,14 @@ fn hostile_messages_reach_no_terminal_and_no_ticket_raw() {
     let run = bed.run_with_stdin(&["explain", "-v", "-"], &pasted);
     assert_eq!(run.code, Some(0), "{run}");
     assert_no_hazard("explain", &run.stdout, &run);
+    // explain reads past colour codes (SGR) to the message; what it quotes keeps the rest, shown.
     assert!(
-        run.stdout.contains("\\x1b[2J"),
+        run.stdout.contains("\\x1b]0;owned\\x07"),
         "explain shows what it quotes\n{run}"
     );
     let run = bed.run_with_stdin(&["explain", "--format", "json", "-"], &pasted);
     assert!(
-        run.stdout.contains("\\u001b[2J"),
+        run.stdout.contains("\\u001b]0;owned\\u0007"),
         "explain's JSON escapes, not drops\n{run}"
     );
 }
