@@ -217,8 +217,8 @@ pub fn nearest(region: &str) -> Option<&'static str> {
 }
 
 /// Optimal string alignment distance: a swapped pair of letters counts as one edit, which is the
-/// commonest typo in region names.
-fn damerau_levenshtein(a: &str, b: &str) -> usize {
+/// commonest typo in region names (and in model ids).
+pub(crate) fn damerau_levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -304,26 +304,28 @@ pub struct Organization {
 /// Built once per test binary by `tests/support/moto_org.py` (boto3 against moto).
 pub fn organization() -> &'static Organization {
     static ORG: std::sync::OnceLock<Organization> = std::sync::OnceLock::new();
-    ORG.get_or_init(|| {
-        let moto = Moto::open();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/moto_org.py");
-        let out = std::process::Command::new("python3")
-            .args([
-                script,
-                moto.url(),
-                &moto.access_key_id,
-                &moto.secret_access_key,
-            ])
-            .env("NO_PROXY", "127.0.0.1")
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "moto_org.py failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("moto_org.py prints JSON")
-    })
+    ORG.get_or_init(|| seed_with(Moto::open(), "moto_org.py"))
+}
+
+/// Runs a boto3 seeding script of `tests/support` against `moto` and reads the JSON it prints.
+fn seed_with<T: serde::de::DeserializeOwned>(moto: &Moto, script: &str) -> T {
+    let path = format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .args([
+            path.as_str(),
+            moto.url(),
+            &moto.access_key_id,
+            &moto.secret_access_key,
+        ])
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script} prints JSON: {e}"))
 }
 
 /// Validates a report against `schema/report.schema.json`, the schema the project ships.
@@ -357,24 +359,5 @@ pub struct Roles {
 /// Built once per test binary by `tests/support/moto_roles.py` (boto3 against moto).
 pub fn roles() -> &'static Roles {
     static ROLES: std::sync::OnceLock<Roles> = std::sync::OnceLock::new();
-    ROLES.get_or_init(|| {
-        let moto = Moto::shared();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/moto_roles.py");
-        let out = std::process::Command::new("python3")
-            .args([
-                script,
-                moto.url(),
-                &moto.access_key_id,
-                &moto.secret_access_key,
-            ])
-            .env("NO_PROXY", "127.0.0.1")
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "moto_roles.py failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("moto_roles.py prints JSON")
-    })
+    ROLES.get_or_init(|| seed_with(Moto::shared(), "moto_roles.py"))
 }
