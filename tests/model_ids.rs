@@ -148,6 +148,31 @@ fn a_base_id_where_only_profiles_work_names_the_profiles_that_do() {
 }
 
 #[test]
+fn without_invocations_the_catalog_says_a_base_id_needs_a_profile() {
+    let bed = Bed::new("healthy");
+    let (run, report) = bed.report(&[
+        "--model",
+        SONNET_45,
+        "--no-invoke",
+        "--only",
+        "model-catalog,invoke",
+    ]);
+    run.assert_code(0);
+    assert_check(
+        &report,
+        "model-catalog",
+        "warn",
+        Some("inference-profile-required"),
+    );
+    let fix = fix(&report, "model-catalog");
+    for works in [format!("`us.{SONNET_45}`"), format!("`global.{SONNET_45}`")] {
+        assert!(fix.contains(&works), "{works} in\n{fix}");
+    }
+    assert_check(&report, "invoke", "skip", None);
+    assert!(invoked(&bed, "InvokeModel").is_empty());
+}
+
+#[test]
 fn a_profile_of_another_geography_fails_naming_the_ids_that_work_here() {
     let bed = Bed::new("model_id_invalid");
     let given = format!("us.{SONNET_45}");

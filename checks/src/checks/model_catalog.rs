@@ -66,7 +66,22 @@ impl Check for ModelCatalog {
                 Ok((info, evidence)) => {
                     let mut evidence = vec![evidence];
                     evidence.extend(profile.as_ref().map(|(_, e)| e.clone()));
-                    describe(&info, &target.source, &region, &via).evidence(evidence)
+                    let report = describe(&info, &target.source, &region, &via);
+                    if report.status == Status::Pass
+                        && target.source == ModelSource::Flag
+                        && info.profile_only()
+                        && facts.settings().no_invoke
+                    {
+                        // `invoke` says it when it runs; under --no-invoke nothing else would: an
+                        // app calling this base id here is refused on demand.
+                        Report::warn(
+                            dx::INFERENCE_PROFILE_REQUIRED,
+                            format!("{}; called by this base id it is refused on demand", report.summary),
+                        )
+                        .evidence(evidence)
+                    } else {
+                        report.evidence(evidence)
+                    }
                 }
                 Err(FactError::Call(err)) if err.diagnosis == dx::MODEL_END_OF_LIFE => {
                     err.to_report()
