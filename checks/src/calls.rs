@@ -238,6 +238,11 @@ pub struct CallSite<'a> {
     pub region: Option<&'a str>,
 }
 
+/// The request id of a successful call's output, for [`Recorder::finish`].
+pub fn request_id<T: aws_types::request_id::RequestId>(o: &T) -> Option<String> {
+    o.request_id().map(str::to_string)
+}
+
 impl Recorder {
     /// Judges the SDK's result of the call this recorder watched, started at `started`.
     pub fn finish<T, E>(

@@ -3,9 +3,8 @@
 
 use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
-use crate::calls::{CallError, CallSite};
+use crate::calls::{request_id, CallError, CallSite};
 use crate::{dx, Evidence, Status};
-use aws_sdk_bedrock::operation::RequestId;
 use regex::Regex;
 use std::sync::OnceLock;
 use tokio::sync::OnceCell;
@@ -217,10 +216,6 @@ pub struct ModelMemos {
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
     elsewhere: Memo<Vec<(String, bool)>>,
     pub(crate) quotas: OnceCell<Result<super::quotas::QuotaLists, FactError>>,
-}
-
-fn request_id<T: RequestId>(o: &T) -> Option<String> {
-    o.request_id().map(str::to_string)
 }
 
 tokio::task_local! {

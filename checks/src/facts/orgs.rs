@@ -2,10 +2,9 @@
 //! Reading them needs the management account or a delegated administrator (facts §7.4).
 
 use super::{FactError, Facts};
-use crate::calls::CallSite;
+use crate::calls::{request_id, CallSite};
 use crate::policy::{AttachedPolicy, Level, Policy};
 use crate::Evidence;
-use aws_sdk_organizations::operation::RequestId;
 use aws_sdk_organizations::types::PolicyType;
 
 /// What DescribeOrganization says.
@@ -26,10 +25,6 @@ pub struct ScpPath {
     pub evidence: Vec<Evidence>,
     /// Policies that could not be parsed, by id, with the reason: they make results unknown.
     pub unreadable: Vec<(String, String)>,
-}
-
-fn request_id<T: RequestId>(o: &T) -> Option<String> {
-    o.request_id().map(str::to_string)
 }
 
 impl Facts {

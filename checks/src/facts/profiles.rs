@@ -3,9 +3,8 @@
 
 use super::runtime::{InvokeOutcome, MINIMAL_BODY};
 use super::{FactError, Facts};
-use crate::calls::{CallError, CallSite};
+use crate::calls::{request_id, CallError, CallSite};
 use crate::{dx, Evidence};
-use aws_sdk_bedrock::operation::RequestId;
 use aws_smithy_types::Blob;
 
 /// One inference profile and its destinations.
@@ -102,10 +101,6 @@ pub struct ProfileProbe {
 /// request") and a denied one by `AccessDeniedException`. That Bedrock keeps this order for
 /// InvokeModel is not documented on its own pages; any other answer is reported as unknown.
 pub const PROBE_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31"}"#;
-
-fn request_id<T: RequestId>(o: &T) -> Option<String> {
-    o.request_id().map(str::to_string)
-}
 
 impl Facts {
     /// `bedrock:ListInferenceProfiles` (system-defined), all pages.
