@@ -238,7 +238,8 @@ fn a_profile_that_does_not_exist_or_a_broken_config_is_a_usage_error() {
 
 #[test]
 fn sdk_settings_that_would_panic_the_sdk_do_not_panic_the_doctor() {
-    // aws-config panics on these while loading its default retry configuration (facts §4).
+    // aws-config panics on these while loading its default retry configuration (aws-config 1.13.0
+    // src/default_provider/retry_config.rs, `retry_config`: `panic!` on an invalid value).
     let mut bed = Bed::new("healthy");
     bed.set("AWS_MAX_ATTEMPTS", "0")
         .set("AWS_RETRY_MODE", "bogus");

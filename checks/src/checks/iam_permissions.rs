@@ -376,7 +376,9 @@ mod tests {
     #[tokio::test]
     async fn simulates_the_role_with_its_path_as_get_role_reads_it() {
         // An IAM Identity Center role of an instance outside us-east-1: its path carries the
-        // instance's Region (aws-bedrock-facts §9.1), which the session ARN does not show.
+        // instance's Region
+        // (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html),
+        // which the session ARN does not show.
         const ROLE: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
         let (facts, simulate) = facts_as(sso_identity(), Some(ROLE), ALL_ALLOWED, ROLE);
         let report = IamPermissions.run(&facts).await;

@@ -106,7 +106,8 @@ mod tests {
   <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account></GetCallerIdentityResult>
 </GetCallerIdentityResponse>"#;
 
-    // Message text: the standard STS answer for an unknown key (aws-bedrock-facts §3.5).
+    // Message text: the standard STS answer for an unknown key
+    // (https://github.com/hashicorp/terraform-provider-aws/issues/25281).
     const INVALID_KEY: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error>
   <RequestId>4d7a3c1e-0000-4000-8000-000000000002</RequestId>

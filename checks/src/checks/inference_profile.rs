@@ -134,7 +134,8 @@ fn judge(probes: &[ProfileProbe]) -> Report {
             evidence.extend(invoke.evidence.iter().cloned());
             if let Err(e) = &invoke.result {
                 first_failure.get_or_insert(e);
-                // The deny of a routed request names the destination region's model ARN (facts §7.2).
+                // The deny of a routed request names the destination region's model ARN
+                // (https://github.com/aws-solutions/innovation-sandbox-on-aws/issues/74).
                 if e.diagnosis == dx::SCP_EXPLICIT_DENY {
                     if let Some(region) = region_in(&e.evidence.message.clone().unwrap_or_default())
                     {

@@ -175,7 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn retries_throttling_a_bounded_number_of_times_then_reports_an_error() {
-        // Real text: minorun365/agent-book#29 and others (aws-bedrock-facts §8).
+        // Real text: https://github.com/kirodotdev/Kiro/issues/8113 and others.
         let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model).then_http_response(|| {
             error(
                 429,

@@ -212,7 +212,8 @@ mod tests {
 
     #[test]
     fn reads_the_agreement_error_message() {
-        // Real text: a captured payload quoted in aws-bedrock-facts §8.
+        // Real text: a captured payload quoted in a third-party project's tests (single source;
+        // no public thread quoting it was found).
         let payment = judge(&availability(
             "ERROR",
             Some("Model access is denied due to INVALID_PAYMENT_INSTRUMENT:A valid payment instrument must be provided.. Your AWS Marketplace subscription for this model cannot be completed at this time."),

@@ -30,7 +30,8 @@ static META: CheckMeta = CheckMeta {
 };
 
 /// Minimum tokens per cache checkpoint, from the AWS prompt-caching table as read in November 2026
-/// (aws-bedrock-facts §6). Unknown models get the largest minimum, so the probe still writes.
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html). Unknown models get
+/// the largest minimum, so the probe still writes.
 pub fn min_cache_tokens(model_id: &str) -> u32 {
     const TABLE: &[(&str, u32)] = &[
         ("claude-opus-4-5", 4096),

@@ -174,7 +174,8 @@ mod tests {
         use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
         use aws_smithy_runtime_api::http::StatusCode;
         use aws_smithy_types::body::SdkBody;
-        // Bedrock's answer to keys it does not accept (facts §3.5), as a disabled region sends it.
+        // Bedrock's answer to keys it does not accept
+        // (https://github.com/langchain-ai/langchain/issues/19677), as a disabled region sends it.
         let rejected = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
             let mut r = HttpResponse::new(
                 StatusCode::try_from(403).unwrap(),

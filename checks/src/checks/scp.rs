@@ -444,7 +444,9 @@ fn decide(
     }
 }
 
-/// Every request this setup makes, as SCPs see it (facts §7.2).
+/// Every request this setup makes, as SCPs see it
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/geographic-cross-region-inference.html,
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html).
 /// `aws:PrincipalArn` is set per request by [`decide`].
 async fn plan_requests(facts: &Facts, model: &str, account_id: &str) -> Vec<Planned> {
     let region = facts.region().unwrap_or("us-east-1").to_string();
@@ -542,7 +544,7 @@ mod tests {
 
     #[test]
     fn reads_action_resource_and_region_from_a_deny() {
-        // Real message: aws-solutions/innovation-sandbox-on-aws#74 (aws-bedrock-facts §7.2).
+        // Real message: https://github.com/aws-solutions/innovation-sandbox-on-aws/issues/74.
         let m = "User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 with an explicit deny in a service control policy";
         let (action, resource, region) = parse_deny(m);
         assert_eq!(

@@ -102,7 +102,8 @@ impl Check for UseCase {
 }
 
 /// GetUseCaseForModelAccess answers ResourceNotFound when no form exists ("Use case form not
-/// found.", facts §2.2).
+/// found.";
+/// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GetUseCaseForModelAccess.html).
 fn is_not_submitted(err: &crate::calls::CallError) -> bool {
     err.diagnosis == dx::USE_CASE_NOT_SUBMITTED
         || err.evidence.error_code.as_deref() == Some("ResourceNotFoundException")

@@ -51,7 +51,8 @@ pub enum PrincipalSource {
 
 /// The caller as policies see it: `aws:PrincipalArn` of an assumed-role session is the role's
 /// ARN with its path (`role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_…`, `role/ops/…`), which
-/// the session ARN (`assumed-role/NAME/SESSION`) does not show (facts §2.1; IAM User Guide,
+/// the session ARN (`assumed-role/NAME/SESSION`) does not show
+/// (https://github.com/hashicorp/terraform-provider-aws/issues/19957; IAM User Guide,
 /// `reference_policies_condition-keys.html#condition-keys-principalarn`).
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -117,7 +118,8 @@ pub fn sso_role_arns(partition: &str, account: &str, name: &str, region: &str) -
 }
 
 /// The IAM principal whose policies apply, when no better ARN is known: an assumed-role session's
-/// ARN names the role without its path (facts §2.1), so it is rebuilt as
+/// ARN names the role without its path
+/// (https://github.com/hashicorp/terraform-provider-aws/issues/19957), so it is rebuilt as
 /// `arn:aws:iam::ACCOUNT:role/ROLE`. [`Facts::principal`] reads the path.
 pub fn policy_source_arn(caller_arn: &str) -> Option<String> {
     let mut fields = caller_arn.splitn(6, ':');

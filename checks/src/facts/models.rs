@@ -18,7 +18,8 @@ pub struct ModelInfo {
     /// `ACTIVE` or `LEGACY` (or whatever AWS adds next).
     pub lifecycle: String,
     /// As AWS sends them: `ON_DEMAND`, `PROVISIONED`, and in practice `INFERENCE_PROFILE`, which the
-    /// service model does not declare (facts §0.3).
+    /// service model does not declare (botocore `data/bedrock/2023-04-20/service-2.json`, shape
+    /// `InferenceType`: `ON_DEMAND|PROVISIONED`).
     pub inference_types: Vec<String>,
     pub streaming: Option<bool>,
     pub legacy_time: Option<String>,
@@ -104,7 +105,8 @@ pub struct TargetModel {
     pub source: ModelSource,
 }
 
-/// The shape of a base model id (botocore `BedrockModelId`, facts §5.1).
+/// The shape of a base model id (botocore `data/bedrock/2023-04-20/service-2.json`, shape
+/// `BedrockModelId`).
 pub fn is_base_model_id(id: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {

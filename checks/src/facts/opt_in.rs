@@ -109,8 +109,9 @@ mod tests {
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
 
-    /// STS's answer to a key it does not accept (facts §3.3; the same text AWS sends in a disabled
-    /// opt-in region).
+    /// STS's answer to a key it does not accept (the awsQuery error body, as in
+    /// https://github.com/aws-azure-login/aws-azure-login/issues/251; the same text AWS sends in a
+    /// disabled opt-in region).
     fn rejected() -> HttpResponse {
         let mut r = HttpResponse::new(
             StatusCode::try_from(403).unwrap(),

@@ -1,5 +1,6 @@
 //! The Organization around the account, and the SCPs on the path from its root to the account.
-//! Reading them needs the management account or a delegated administrator (facts §7.4).
+//! Reading them needs the management account or a delegated administrator
+//! (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListRoots.html).
 
 use super::{FactError, Facts};
 use crate::calls::{request_id, CallSite};

@@ -439,7 +439,9 @@ async fn read_stream(
             }
             Ok(None) => return Ok(invoked),
             Err(err) => {
-                // Mid-stream exceptions carry no code (facts §0.7): take it from the variant's name.
+                // Mid-stream exceptions carry no code (aws-sdk-bedrockruntime 1.153.0
+                // src/event_stream_serde.rs builds their metadata from the `{"message"}` payload
+                // alone): take it from the variant's name.
                 let service = err.as_service_error();
                 let code = service
                     .and_then(|e| e.code().map(str::to_string))

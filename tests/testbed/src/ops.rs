@@ -26,7 +26,8 @@ impl Reply {
         }
     }
 
-    /// A restJson1 error as Bedrock sends it (facts §3.1).
+    /// A restJson1 error as Bedrock sends it (headers quoted in
+    /// https://github.com/aws-samples/amazon-bedrock-client-for-mac/issues/99).
     pub fn error(status: u16, code: &str, message: Option<&str>) -> Reply {
         let mut r = Reply::json(status, &json!({ "message": message }));
         r.headers.push((
@@ -78,7 +79,8 @@ fn not_found(message: &str) -> Reply {
     Reply::error(404, "ResourceNotFoundException", Some(message))
 }
 
-/// Seen from AWS for an unknown model in GetFoundationModel (facts §8, older form).
+/// Seen from AWS for an unknown model in GetFoundationModel (older form;
+/// https://github.com/truera/trulens/issues/779).
 const MODEL_NOT_RESOLVED: &str =
     "Could not resolve the foundation model from the provided model identifier.";
 const INVALID_MODEL_ID: &str = "The provided model identifier is invalid.";
@@ -218,7 +220,8 @@ fn resolve_invocable(region: &str, id: &str, need_on_demand: bool) -> Result<Str
     };
     let model_id = model["modelId"].as_str().unwrap_or_default();
     if need_on_demand && !catalog::supports(model, "ON_DEMAND") {
-        // Bedrock writes "isn’t" with U+2019 (facts §5.2, captured payloads).
+        // Bedrock writes "isn’t" with U+2019 (its UTF-8 bytes are quoted in
+        // https://github.com/Aider-AI/aider/issues/2224).
         return Err(validation(&format!(
             "Invocation of model ID {model_id} with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model."
         )));

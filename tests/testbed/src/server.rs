@@ -32,7 +32,8 @@ pub struct State {
     pub throttled: AtomicU64,
 }
 
-/// What Bedrock says when a request exceeds a rate (facts §8; minorun365/agent-book#29).
+/// What Bedrock says when a request exceeds a rate (https://github.com/kirodotdev/Kiro/issues/8113;
+/// the daily-token form in https://github.com/minorun365/agent-book/issues/29).
 pub const THROTTLED_MESSAGE: &str = "Too many requests, please wait before trying again.";
 
 impl State {
@@ -521,7 +522,9 @@ fn sts_action(request: &Request, raw_path: &str) -> Option<String> {
 
 /// STS, for what moto cannot play: moto never expires a session token, so a scenario that needs
 /// `ExpiredToken` from STS points `AWS_ENDPOINT_URL_STS` here. Same SigV4 checks as Bedrock, with
-/// the awsQuery error codes STS uses for them (facts §3.3, §3.5).
+/// the awsQuery error codes STS uses for them, in the `<ErrorResponse>` body that aws-sdk-sts
+/// 1.124.0 src/rest_xml_wrapped_errors.rs reads (as quoted in
+/// https://github.com/aws-azure-login/aws-azure-login/issues/251).
 fn sts_answer(
     state: &State,
     action: String,

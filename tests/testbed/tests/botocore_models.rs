@@ -136,8 +136,9 @@ fn validate(model: &Value, shape_name: &str, value: &Value, path: &str, errors: 
             };
             if let Some(allowed) = shape["enum"].as_array() {
                 // AWS returns INFERENCE_PROFILE in inferenceTypesSupported although the model's
-                // InferenceType enum lists only ON_DEMAND|PROVISIONED (facts §0.3; the Rust SDK
-                // yields InferenceType::Unknown("INFERENCE_PROFILE")). The one allowed exception.
+                // InferenceType enum lists only ON_DEMAND|PROVISIONED (aws-sdk-bedrock 1.166.0
+                // src/types/_inference_type.rs yields InferenceType::Unknown("INFERENCE_PROFILE")).
+                // The one allowed exception.
                 let documented_exception =
                     shape_name == "InferenceType" && s == "INFERENCE_PROFILE";
                 if !allowed.iter().any(|a| a == s) && !documented_exception {
