@@ -692,6 +692,78 @@ mod analytical_tests {
     }
 
     #[tokio::test]
+    async fn the_path_is_read_with_one_describe_per_distinct_policy_and_none_for_full_access() {
+        // The same deny attached at the OU and on the account, FullAWSAccess everywhere.
+        let org = vec![
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(MEMBER))
+                .then_http_response(|| {
+                    json(format!(
+                        r#"{{"Parents":[{{"Id":"{OU}","Type":"ORGANIZATIONAL_UNIT"}}]}}"#
+                    ))
+                }),
+            mock!(aws_sdk_organizations::Client::list_parents)
+                .match_requests(|i| i.child_id() == Some(OU))
+                .then_http_response(|| {
+                    json(format!(
+                        r#"{{"Parents":[{{"Id":"{ROOT}","Type":"ROOT"}}]}}"#
+                    ))
+                }),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() != Some(ROOT))
+                .then_http_response(|| {
+                    json(policies(&[
+                        ("p-FullAWSAccess", "FullAWSAccess"),
+                        ("p-regiondeny1", "BedrockRegionDeny"),
+                    ]))
+                }),
+            mock!(aws_sdk_organizations::Client::list_policies_for_target)
+                .match_requests(|i| i.target_id() == Some(ROOT))
+                .then_http_response(|| json(policies(&[("p-FullAWSAccess", "FullAWSAccess")]))),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-regiondeny1"))
+                .then_http_response(|| {
+                    json(described("p-regiondeny1", "BedrockRegionDeny", REGION_DENY))
+                }),
+            mock!(aws_sdk_organizations::Client::describe_policy)
+                .match_requests(|i| i.policy_id() == Some("p-FullAWSAccess"))
+                .then_http_response(|| {
+                    json(described("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS))
+                }),
+        ];
+        let organizations = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, org.iter());
+        let facts = facts_with_bedrock_settings(settings(), &[]).with_organizations(organizations);
+        let path = facts.scp_path(MEMBER).await.expect("the path is read");
+        let targets: Vec<&str> = path.levels.iter().map(|l| l.target_id.as_str()).collect();
+        assert_eq!(targets, [ROOT, OU, MEMBER], "root first");
+        for level in &path.levels {
+            assert!(
+                level.policies.iter().any(|p| p.id == "p-FullAWSAccess"),
+                "FullAWSAccess on {}: {level:?}",
+                level.target_id
+            );
+        }
+        assert_eq!(org[4].num_calls(), 1, "the shared deny is described once");
+        assert_eq!(org[5].num_calls(), 0, "FullAWSAccess is never described");
+        let described_evidence = path
+            .evidence
+            .iter()
+            .filter(|e| e.operation == "DescribePolicy")
+            .count();
+        assert_eq!(described_evidence, 1);
+        let full_access = &path.levels[0].policies[0].policy;
+        let anything = crate::policy::Request {
+            action: "bedrock:InvokeModel".into(),
+            resource: "*".into(),
+            context: Default::default(),
+        };
+        assert!(matches!(
+            full_access.evaluate(&anything),
+            crate::policy::Decision::Allow(_)
+        ));
+    }
+
+    #[tokio::test]
     async fn names_the_scp_and_statement_that_block_a_global_profile() {
         // Also proves the hierarchy is read: the deny sits on the OU, between root and account.
         let report = run_scp(true).await;

@@ -28,6 +28,29 @@ pub struct ScpPath {
     pub unreadable: Vec<(String, String)>,
 }
 
+/// The AWS-managed SCP attached to every root, OU and account when SCPs are enabled. Its id and
+/// content are the same in every Organization and cannot be changed
+/// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_strategies.html),
+/// so it is never read with `DescribePolicy`.
+const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
+const FULL_AWS_ACCESS_CONTENT: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// One level's attached policies as listed, with the evidence of the pages.
+#[derive(Debug, Default)]
+struct LevelRead {
+    target: String,
+    policies: Vec<(String, String)>,
+    evidence: Vec<Evidence>,
+}
+
+/// The levels from a target up to the root (the target first) and the `ListParents` calls made.
+#[derive(Debug, Default)]
+struct Climbed {
+    levels: Vec<LevelRead>,
+    parents_evidence: Vec<Evidence>,
+}
+
 impl Facts {
     /// The region of the Organizations client (the first region's in a sweep): Organizations is
     /// one global service, read once per run whichever region asks.
@@ -97,92 +120,63 @@ impl Facts {
             .await
     }
 
+    /// Reads the path at the floor of its round trips: each level's `ListPoliciesForTarget` starts
+    /// the moment the level is known, alongside the climb to its parent; then `DescribePolicy` once
+    /// per distinct policy, all at once, and none for the AWS-managed `p-FullAWSAccess`, whose
+    /// content is fixed. The critical path is one `ListParents` per level, the root's list and the
+    /// slowest policy read.
     async fn load_scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
-        let mut evidence = Vec::new();
-        let mut chain = vec![account_id.to_string()];
-        // An account has exactly one parent; OUs nest at most five deep. The bound stops a
-        // misbehaving endpoint from looping.
-        for _ in 0..8 {
-            let child = chain.last().cloned().unwrap_or_default();
-            let site = CallSite {
-                service: "organizations",
-                operation: "ListParents",
-                region: self.organizations_region(),
-            };
-            let observed = self
-                .call(
-                    site,
-                    |rec| {
-                        self.organizations
-                            .list_parents()
-                            .child_id(&child)
-                            .customize()
-                            .interceptor(rec)
-                            .send()
-                    },
-                    request_id,
-                )
-                .await;
-            evidence.push(observed.evidence);
-            let output = observed.result.map_err(FactError::Call)?;
-            let Some(parent) = output.parents().first() else {
-                break;
-            };
-            let id = parent.id().unwrap_or_default().to_string();
-            let is_root = id.starts_with("r-");
-            chain.push(id);
-            if is_root {
-                break;
+        let climbed = self.level_and_above(account_id.to_string(), 0).await?;
+        let mut evidence = climbed.parents_evidence;
+        // Root first, as SCPs are evaluated.
+        let mut levels_read = climbed.levels;
+        levels_read.reverse();
+        let mut distinct: Vec<&str> = Vec::new();
+        for level in &levels_read {
+            for (id, _) in &level.policies {
+                if id != FULL_AWS_ACCESS_ID && !distinct.contains(&id.as_str()) {
+                    distinct.push(id);
+                }
             }
         }
-        chain.reverse();
+        let contents =
+            futures::future::join_all(distinct.iter().map(|id| self.policy_content(id))).await;
+        let mut described: Vec<(&str, (String, Evidence))> = Vec::new();
+        for (id, content) in distinct.iter().zip(contents) {
+            described.push((id, content?));
+        }
         let mut levels = Vec::new();
         let mut unreadable = Vec::new();
-        for target in chain {
+        let mut shown: Vec<&str> = Vec::new();
+        for level in &levels_read {
+            evidence.extend(level.evidence.iter().cloned());
             let mut policies = Vec::new();
-            let mut token: Option<String> = None;
-            for _ in 0..20 {
-                let site = CallSite {
-                    service: "organizations",
-                    operation: "ListPoliciesForTarget",
-                    region: self.organizations_region(),
-                };
-                let request = self
-                    .organizations
-                    .list_policies_for_target()
-                    .target_id(&target)
-                    .filter(PolicyType::ServiceControlPolicy)
-                    .set_next_token(token.clone());
-                let observed = self
-                    .call(
-                        site,
-                        |rec| request.customize().interceptor(rec).send(),
-                        request_id,
-                    )
-                    .await;
-                evidence.push(observed.evidence);
-                let output = observed.result.map_err(FactError::Call)?;
-                for summary in output.policies() {
-                    let id = summary.id().unwrap_or_default().to_string();
-                    let name = summary.name().unwrap_or_default().to_string();
-                    let (content, e) = self.policy_content(&id).await?;
-                    evidence.push(e);
-                    match Policy::parse(&content) {
-                        Ok(policy) => policies.push(AttachedPolicy { id, name, policy }),
-                        Err(err) => unreadable.push((id, err.to_string())),
+            for (id, name) in &level.policies {
+                let content = if id == FULL_AWS_ACCESS_ID {
+                    FULL_AWS_ACCESS_CONTENT.to_string()
+                } else {
+                    let (content, e) = &described
+                        .iter()
+                        .find(|(d, _)| d == id)
+                        .expect("every listed policy was described")
+                        .1;
+                    if !shown.contains(&id.as_str()) {
+                        shown.push(id);
+                        evidence.push(e.clone());
                     }
-                }
-                // Organizations may return an empty page with a token (its docs say so): follow it.
-                token = output
-                    .next_token()
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string);
-                if token.is_none() {
-                    break;
+                    content.clone()
+                };
+                match Policy::parse(&content) {
+                    Ok(policy) => policies.push(AttachedPolicy {
+                        id: id.clone(),
+                        name: name.clone(),
+                        policy,
+                    }),
+                    Err(err) => unreadable.push((id.clone(), err.to_string())),
                 }
             }
             levels.push(Level {
-                target_id: target,
+                target_id: level.target.clone(),
                 policies,
             });
         }
@@ -191,6 +185,106 @@ impl Facts {
             evidence,
             unreadable,
         })
+    }
+
+    /// `target`'s policies, read while its parents are climbed to the root. An account has exactly
+    /// one parent; OUs nest at most five deep: the depth bound stops a misbehaving endpoint from
+    /// looping.
+    fn level_and_above(
+        &self,
+        target: String,
+        depth: usize,
+    ) -> futures::future::BoxFuture<'_, Result<Climbed, FactError>> {
+        Box::pin(async move {
+            let is_root = target.starts_with("r-");
+            let own = self.level_policies(&target);
+            let above = async {
+                if is_root || depth >= 8 {
+                    return Ok(Climbed::default());
+                }
+                let site = CallSite {
+                    service: "organizations",
+                    operation: "ListParents",
+                    region: self.organizations_region(),
+                };
+                let observed = self
+                    .call(
+                        site,
+                        |rec| {
+                            self.organizations
+                                .list_parents()
+                                .child_id(&target)
+                                .customize()
+                                .interceptor(rec)
+                                .send()
+                        },
+                        request_id,
+                    )
+                    .await;
+                let evidence = observed.evidence;
+                let output = observed.result.map_err(FactError::Call)?;
+                let mut climbed = match output.parents().first() {
+                    Some(parent) => {
+                        let id = parent.id().unwrap_or_default().to_string();
+                        self.level_and_above(id, depth + 1).await?
+                    }
+                    None => Climbed::default(),
+                };
+                climbed.parents_evidence.insert(0, evidence);
+                Ok(climbed)
+            };
+            let (own, above) = futures::future::join(own, above).await;
+            // The climb's failure first, as when the levels were read after it.
+            let mut climbed = above?;
+            climbed.levels.insert(0, own?);
+            Ok(climbed)
+        })
+    }
+
+    /// The SCPs attached to one target (every page), by id and name.
+    async fn level_policies(&self, target: &str) -> Result<LevelRead, FactError> {
+        let mut read = LevelRead {
+            target: target.to_string(),
+            ..LevelRead::default()
+        };
+        let mut token: Option<String> = None;
+        for _ in 0..20 {
+            let site = CallSite {
+                service: "organizations",
+                operation: "ListPoliciesForTarget",
+                region: self.organizations_region(),
+            };
+            let request = self
+                .organizations
+                .list_policies_for_target()
+                .target_id(target)
+                .filter(PolicyType::ServiceControlPolicy)
+                .set_next_token(token.clone());
+            let observed = self
+                .call(
+                    site,
+                    |rec| request.customize().interceptor(rec).send(),
+                    request_id,
+                )
+                .await;
+            read.evidence.push(observed.evidence);
+            let output = observed.result.map_err(FactError::Call)?;
+            for summary in output.policies() {
+                read.policies.push((
+                    summary.id().unwrap_or_default().to_string(),
+                    summary.name().unwrap_or_default().to_string(),
+                ));
+            }
+            // Organizations may return an empty page with a token (its docs say so): follow it.
+            token = output
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(read)
     }
 
     async fn policy_content(&self, policy_id: &str) -> Result<(String, Evidence), FactError> {
