@@ -694,7 +694,7 @@ mod analytical_tests {
     #[tokio::test]
     async fn the_path_is_read_with_one_describe_per_distinct_policy_and_none_for_full_access() {
         // The same deny attached at the OU and on the account, FullAWSAccess everywhere.
-        let org = vec![
+        let org = [
             mock!(aws_sdk_organizations::Client::list_parents)
                 .match_requests(|i| i.child_id() == Some(MEMBER))
                 .then_http_response(|| {
