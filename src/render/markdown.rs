@@ -1,7 +1,9 @@
 //! A report for pasting into a support ticket: GitHub-flavoured Markdown, evidence folded away.
 
 use super::untrusted::{md_code, md_prose, md_text};
-use super::{cell_text, evidence_line, group, symbol, tally, title_with_model, REGION};
+use super::{
+    cell_text, evidence_line, group, symbol, tally, title_with_model, REGION, SUMMARY_REGION,
+};
 use crate::report::{CheckResult, Report};
 
 /// A table cell or list item: any text in a report may come from outside (AWS, a saved report), so
@@ -199,7 +201,7 @@ fn render_sweep(report: &Report) -> String {
                 md_code(g.first.diagnosis.as_deref().unwrap_or("unknown"))
             ));
             for summary in &g.summaries {
-                let text = cell(&summary.render());
+                let text = cell(&summary.render(SUMMARY_REGION));
                 if g.regions.len() > 1 {
                     out.push_str(&format!(
                         "   - {}: {text}\n",
@@ -210,13 +212,15 @@ fn render_sweep(report: &Report) -> String {
                 }
             }
             out.push('\n');
-            let fix = g.fix.as_ref().map(|f| f.render()).unwrap_or_default();
+            let fix = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
             for line in fix.lines() {
                 out.push_str(&format!("   {}\n", md_prose(line)));
             }
             if fix.contains(REGION) {
+                let named: Vec<String> = g.regions.iter().map(|r| md_code(r)).collect();
                 out.push_str(&format!(
-                    "\n   (`{REGION}`: each of the regions named above)\n"
+                    "\n   (run it with `REGION` set to each of {})\n",
+                    named.join(", ")
                 ));
             }
             out.push('\n');

@@ -108,8 +108,13 @@ pub struct Group<'a> {
     pub summaries: Vec<Variant<'a>>,
 }
 
-/// How a grouped text stands for the region of each of its cells.
-pub const REGION: &str = "<region>";
+/// How a grouped fix stands for the region of each of its cells: a shell variable, so a command
+/// in it runs as is once `REGION` is set; the renderers say so and name the regions.
+pub const REGION: &str = "$REGION";
+
+/// How a grouped summary stands for the region of each of its cells: the regions are named
+/// right before it ("us-east-1, ap-south-1: not offered in that region").
+pub const SUMMARY_REGION: &str = "that region";
 
 /// One text as several cells read it: the same words, or the same words but for the name of
 /// each cell's own region.
@@ -151,12 +156,13 @@ impl<'a> Variant<'a> {
     }
 
     /// The text for display: verbatim when every cell says it alike; otherwise with
-    /// [`REGION`] where each cell names its own region. In a cell whose text differed from the
+    /// `stand_in` ([`REGION`] in fixes, [`SUMMARY_REGION`] in summaries) where each cell names its
+    /// own region. In a cell whose text differed from the
     /// first, every mention of its region is one (the first's own text may also mention its
     /// region in the catalogue's words), so that cell's text is the one generalised.
-    pub fn render(&self) -> String {
+    pub fn render(&self, stand_in: &str) -> String {
         match self.other {
-            Some((text, region)) => text.replace(region, REGION),
+            Some((text, region)) => text.replace(region, stand_in),
             None => self.text.to_string(),
         }
     }
@@ -312,19 +318,25 @@ mod tests {
         assert_eq!(groups.len(), 1, "{groups:#?}");
         let g = &groups[0];
         assert_eq!(g.regions, ["us-east-1", "ap-south-1"]);
-        // The catalogue's own example (us-east-1) stays; the cells' regions become <region>.
+        // The catalogue's own example (us-east-1) stays; the cells' regions become $REGION.
         assert_eq!(
-            g.fix.as_ref().unwrap().render(),
-            "Open the console in <region> (e.g. us-east-1 or us-west-2) and run aws bedrock list-foundation-models --region <region>"
+            g.fix.as_ref().unwrap().render(REGION),
+            "Open the console in $REGION (e.g. us-east-1 or us-west-2) and run aws bedrock list-foundation-models --region $REGION"
         );
         assert_eq!(g.summaries.len(), 1);
-        assert_eq!(g.summaries[0].render(), "not offered in <region>");
+        assert_eq!(
+            g.summaries[0].render(SUMMARY_REGION),
+            "not offered in that region"
+        );
         assert_eq!(g.summaries[0].regions, ["us-east-1", "ap-south-1"]);
         // One region alone reads as it was.
         let alone = group(&r, |c| {
             c.region.as_deref() == Some("ap-south-1") && c.fix.is_some()
         });
-        assert_eq!(alone[0].fix.as_ref().unwrap().render(), fix("ap-south-1"));
+        assert_eq!(
+            alone[0].fix.as_ref().unwrap().render(REGION),
+            fix("ap-south-1")
+        );
     }
 
     #[test]
@@ -337,7 +349,7 @@ mod tests {
         ]);
         let groups = group(&r, |c| c.fix.is_some());
         assert_eq!(groups.len(), 1, "{groups:#?}");
-        assert_eq!(groups[0].fix.as_ref().unwrap().render(), same);
+        assert_eq!(groups[0].fix.as_ref().unwrap().render(REGION), same);
         assert_eq!(groups[0].regions.len(), 3);
     }
 

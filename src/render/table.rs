@@ -2,7 +2,9 @@
 //! A `--regions` sweep reads as the account-wide checks, then a matrix (check × region), then the
 //! fixes, each printed once for all the regions it applies to.
 
-use super::{cell_text, evidence_line, group, symbol, tally, title_with_model, Group, REGION};
+use super::{
+    cell_text, evidence_line, group, symbol, tally, title_with_model, Group, REGION, SUMMARY_REGION,
+};
 use crate::report::{CheckResult, Report};
 use checks::catalogue::catalogue;
 use checks::Status;
@@ -275,13 +277,14 @@ fn render_sweep(report: &Report, verbose: u8, colour: bool) -> String {
                 title_with_model(g.first, report)
             ));
             push_summaries(&mut out, g);
-            let fix = g.fix.as_ref().map(|f| f.render()).unwrap_or_default();
+            let fix = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
             for line in fix.lines() {
                 out.push_str(&format!("    {line}\n"));
             }
             if fix.contains(REGION) {
                 out.push_str(&format!(
-                    "    ({REGION}: each of the regions named above)\n"
+                    "    (run it with REGION set to each of {})\n",
+                    g.regions.join(", ")
                 ));
             }
         }
@@ -306,7 +309,7 @@ fn render_sweep(report: &Report, verbose: u8, colour: bool) -> String {
 /// group has several.
 fn push_summaries(out: &mut String, g: &Group<'_>) {
     for summary in &g.summaries {
-        let text = summary.render();
+        let text = summary.render(SUMMARY_REGION);
         if g.regions.len() > 1 {
             out.push_str(&format!("    {}: {text}\n", summary.regions.join(", ")));
         } else {
