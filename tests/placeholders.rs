@@ -101,3 +101,64 @@ fn scenario_placeholders(name: &str) -> Vec<String> {
     }
     found
 }
+
+/// A sweep prints a fix once for the regions whose fixes differ only by their region's name: the
+/// stand-in for that name is a shell variable the output explains, never a `<region>`.
+#[test]
+fn a_sweep_names_its_stand_in_for_each_region_in_table_and_markdown() {
+    let mut stood_in = 0;
+    // Two opt-in regions the account has not enabled: the enable-region fix names each region.
+    let mut disabled = testbed::Scenario::load("region_disabled");
+    disabled.disabled_regions = vec!["me-central-1".into(), "af-south-1".into()];
+    let beds = [
+        (
+            "use_case_missing",
+            Bed::new("use_case_missing"),
+            "us-east-1,us-west-2,eu-west-1",
+        ),
+        (
+            "model_not_in_region",
+            Bed::new("model_not_in_region"),
+            "us-east-1,us-west-2,eu-west-1",
+        ),
+        (
+            "iam_denies_invoke",
+            Bed::new("iam_denies_invoke"),
+            "us-east-1,us-west-2,eu-west-1",
+        ),
+        (
+            "throttled_always",
+            Bed::new("throttled_always"),
+            "us-east-1,us-west-2,eu-west-1",
+        ),
+        (
+            "region_disabled",
+            Bed::from_scenario(disabled),
+            "me-central-1,af-south-1,us-east-1",
+        ),
+    ];
+    for (scenario, bed, regions) in &beds {
+        for format in ["table", "markdown"] {
+            let run = bed.run(&["--regions", regions, "--format", format, "--color", "never"]);
+            let own_tags = run
+                .stdout
+                .replace("<details>", "")
+                .replace("</details>", "")
+                .replace("<summary>", "")
+                .replace("</summary>", "");
+            let found = placeholders(&own_tags);
+            assert!(found.is_empty(), "{scenario} {format}: {found:?}\n{run}");
+            if run.stdout.contains("$REGION") {
+                stood_in += 1;
+                assert!(
+                    run.stdout.contains("set to each of"),
+                    "{scenario} {format}: $REGION is not explained\n{run}"
+                );
+            }
+        }
+    }
+    assert!(
+        stood_in > 0,
+        "no sweep grouped a fix by region: the test proves nothing"
+    );
+}

@@ -204,3 +204,33 @@ fn without_credentials_every_check_that_needs_them_skips() {
         bed.stub.calls()
     );
 }
+
+/// A sweep whose first region is not enabled: the model is picked where a region can answer, and
+/// the enabled region's verdicts are its own, not the first region's refusal.
+#[test]
+fn a_disabled_first_region_does_not_fail_the_enabled_ones() {
+    let mut scenario = testbed::Scenario::load("region_disabled");
+    scenario.disabled_regions = vec!["me-central-1".into(), "af-south-1".into()];
+    let bed = Bed::from_scenario(scenario);
+    let (run, report) = bed.report(&["--regions", "me-central-1,af-south-1,us-east-1"]);
+    run.assert_code(1);
+    let cell = |id: &str, region: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id && c["region"] == region)
+            .unwrap_or_else(|| panic!("no {id} in {region}\n{report:#}"))
+            .clone()
+    };
+    for region in ["me-central-1", "af-south-1"] {
+        assert_eq!(
+            cell("model-catalog", region)["diagnosis"],
+            "region-disabled",
+            "{report:#}"
+        );
+    }
+    for id in ["model-catalog", "invoke"] {
+        assert_eq!(cell(id, "us-east-1")["status"], "pass", "{id}\n{report:#}");
+    }
+}

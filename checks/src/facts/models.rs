@@ -236,7 +236,12 @@ impl Facts {
             .ok()
             .or_else(|| self.settings().models.first().cloned());
         if let (None, Some(home)) = (&given, self.home()) {
-            return Box::pin(home.target_model()).await;
+            // The first region's pick, so every region tests the same model; when the first
+            // region cannot pick (not enabled, denied, unreachable), this region picks from its own
+            // catalog rather than report the first region's failure as its own.
+            if let Ok(target) = Box::pin(home.target_model()).await {
+                return Ok(target);
+            }
         }
         let key = given.clone().unwrap_or_default();
         self.memos
@@ -252,7 +257,9 @@ impl Facts {
             .ok()
             .or_else(|| self.settings().models.first().cloned());
         if let (None, Some(home)) = (&given, self.home()) {
-            return home.known_target();
+            if let Some(target) = home.known_target() {
+                return Some(target);
+            }
         }
         self.memos
             .target
