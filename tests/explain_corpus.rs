@@ -1,8 +1,8 @@
 //! `explain` over the corpus of real error messages (tests/corpus/messages.toml): the real binary,
 //! `explain --format json -`, each message on standard input, must give the code assigned to it.
 //!
-//! `cargo test --test explain_corpus -- --nocapture` prints the accuracy per category (the README
-//! table).
+//! `cargo test --test explain_corpus -- --nocapture` prints the accuracy per category (the tables
+//! of docs/explain.md).
 //!
 //! messages.toml is the training corpus: rules are written from it, and a message explain got
 //! wrong may be fixed by a rule. A second file with the same format, tests/corpus/heldout.toml, is

@@ -45,7 +45,7 @@ fn doctor(bed: &Bed, args: &[&str], timeout_s: u64) -> (Run, Value) {
 }
 
 /// Exit 0 or 1, never 101 (a panic) nor a signal; nothing on stderr that a panic or a backtrace
-/// prints; finished within the deadline plus one second. That second is the README's contract,
+/// prints; finished within the deadline plus one second. That second is the contract of docs/security.md,
 /// not a benchmark: the measured overshoot is about 20 ms, so process start and exit on a loaded
 /// machine have fifty times that.
 fn assert_survived(run: &Run, timeout_s: u64) {
@@ -66,7 +66,7 @@ fn assert_survived(run: &Run, timeout_s: u64) {
     );
 }
 
-/// Every field of the README's JSON report contract, with its type.
+/// Every field of the JSON report contract (docs/report.md), with its type.
 fn assert_contract(report: &Value) {
     let has = |v: &Value, keys: &[&str], what: &str| {
         for key in keys {

@@ -1,31 +1,70 @@
-//! Keeps the data the doctor ships in step with its sources: the README with the catalogue and the
-//! registry, and the region lists with botocore's endpoint data.
+//! Keeps the text the doctor ships in step with its sources: the generated pages of `docs/` with
+//! the catalogue, the check registry and the report's schema; the policy shown in `docs/checks.md`
+//! with what `bedrock-doctor policy` prints; the region lists with botocore's endpoint data.
+//! `UPDATE_README=1 cargo test --test sync` rewrites every generated section.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::Command;
 
-fn readme() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+fn repo_file(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-const START: &str = "<!-- diagnoses: generated from checks/catalogue.toml by tests/sync.rs; UPDATE_README=1 cargo test --test sync -->";
-const END: &str = "<!-- diagnoses: end -->";
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(repo_file(relative))
+        .unwrap_or_else(|e| panic!("{relative} cannot be read: {e}"))
+}
 
-/// The README's catalogue section, from the catalogue itself.
+/// The markers around a generated section: the start names its source and how to regenerate it.
+fn markers(name: &str, source: &str) -> (String, String) {
+    (
+        format!("<!-- {name}: generated from {source} by tests/sync.rs; UPDATE_README=1 cargo test --test sync -->"),
+        format!("<!-- {name}: end -->"),
+    )
+}
+
+/// Asserts that the section `name` of the Markdown file `relative` is `body`, or rewrites it with
+/// `UPDATE_README` set. Only the text between the markers is generated; the rest of the page is
+/// written by hand.
+fn assert_generated(relative: &str, name: &str, source: &str, body: &str) {
+    let (start_marker, end_marker) = markers(name, source);
+    let page = read(relative);
+    let (Some(start), Some(end)) = (page.find(&start_marker), page.find(&end_marker)) else {
+        panic!("{relative} lacks the markers of its generated {name} section:\n{start_marker}\n{end_marker}");
+    };
+    let current = &page[start..end + end_marker.len()];
+    let wanted = format!("{start_marker}\n\n{}\n{end_marker}", body.trim_end());
+    if current != wanted && std::env::var_os("UPDATE_README").is_some() {
+        std::fs::write(repo_file(relative), page.replace(current, &wanted)).unwrap();
+        return;
+    }
+    assert!(
+        current == wanted,
+        "{relative}'s {name} section is stale: run UPDATE_README=1 cargo test --test sync"
+    );
+}
+
+/// A Markdown table cell: a `|` would end the cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Every diagnosis of the catalogue: the code table, then each cause and fix.
 fn diagnoses_section() -> String {
-    let mut out = format!("{START}\n\n| Code | Category | What is wrong |\n|---|---|---|\n");
+    let mut out = String::from("| Code | Category | What is wrong |\n|---|---|---|\n");
     let entries = checks::catalogue::catalogue().entries();
     for d in entries {
         out.push_str(&format!(
             "| `{}` | {} | {} |\n",
             d.code,
             d.category.as_str(),
-            d.title
+            cell(&d.title)
         ));
     }
     for d in entries {
         out.push_str(&format!(
-            "\n#### `{}`\n\n**Cause.** {}\n\n**Fix.**\n\n",
+            "\n### `{}`\n\n**Cause.** {}\n\n**Fix.**\n\n",
             d.code,
             d.cause.trim()
         ));
@@ -33,58 +72,243 @@ fn diagnoses_section() -> String {
             out.push_str(&format!("> {line}\n"));
         }
     }
-    out.push_str(&format!("\n{END}"));
     out
 }
 
 #[test]
-fn readme_carries_the_catalogue_with_causes_and_fixes() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = readme();
-    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
-        panic!("README.md lacks the generated diagnoses section markers");
-    };
-    let current = &readme[start..end + END.len()];
-    let wanted = diagnoses_section();
-    if current != wanted && std::env::var_os("UPDATE_README").is_some() {
-        std::fs::write(path, readme.replace(current, &wanted)).unwrap();
-        return;
+fn diagnoses_page_carries_the_catalogue_with_causes_and_fixes() {
+    assert_generated(
+        "docs/diagnoses.md",
+        "diagnoses",
+        "checks/catalogue.toml",
+        &diagnoses_section(),
+    );
+}
+
+/// Where a check runs: once per run, in each region of a sweep, and per model under test.
+fn scope(meta: &checks::CheckMeta) -> &'static str {
+    match (meta.per_region, meta.per_model) {
+        (false, false) => "once (account-wide)",
+        (false, true) => "once per model",
+        (true, false) => "in each region",
+        (true, true) => "in each region, per model",
     }
-    assert!(
-        current == wanted,
-        "README's diagnoses section is stale: run UPDATE_README=1 cargo test --test sync"
+}
+
+/// The IAM actions a check may call; the two that invoke a model (and so may cost tokens) marked.
+fn actions(meta: &checks::CheckMeta) -> String {
+    if meta.calls.is_empty() {
+        return "none".to_string();
+    }
+    meta.calls
+        .iter()
+        .map(|action| match *action {
+            "bedrock:InvokeModel" | "bedrock:InvokeModelWithResponseStream" => {
+                format!("`{action}` (**cost**)")
+            }
+            _ => format!("`{action}`"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every check of the registry, in registry order (the order of `bedrock-doctor list`).
+fn checks_section() -> String {
+    let mut out = String::from(
+        "| Id | Title | Category | Runs | Verifies | IAM actions (its shared facts' included) |\n|---|---|---|---|---|---|\n",
+    );
+    for check in checks::registry() {
+        let meta = check.meta();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            meta.id,
+            cell(meta.title),
+            meta.category.as_str(),
+            scope(meta),
+            cell(meta.description),
+            actions(meta)
+        ));
+    }
+    out
+}
+
+#[test]
+fn checks_page_carries_the_registry() {
+    assert_generated(
+        "docs/checks.md",
+        "checks",
+        "the check registry (checks/src/checks/)",
+        &checks_section(),
+    );
+}
+
+/// The schema's type of one property, as a reader says it.
+fn schema_type(property: &serde_json::Value) -> String {
+    if let Some(reference) = property["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/$defs/");
+        return format!("[{name}](#{})", name.to_lowercase());
+    }
+    if let Some(any_of) = property["anyOf"].as_array() {
+        return any_of
+            .iter()
+            .map(schema_type)
+            .collect::<Vec<_>>()
+            .join(" or ");
+    }
+    if property["type"] == "array" {
+        return format!("array of {}", schema_type(&property["items"]));
+    }
+    if let Some(values) = property["enum"].as_array() {
+        return values
+            .iter()
+            .map(|v| format!("`{}`", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    if let Some(one_of) = property["oneOf"].as_array() {
+        return one_of
+            .iter()
+            .map(schema_type)
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    if let Some(value) = property["const"].as_str() {
+        return format!("`{value}`");
+    }
+    match &property["type"] {
+        serde_json::Value::Array(types) => types
+            .iter()
+            .map(|t| t.as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+            .join(" or "),
+        serde_json::Value::String(t) => t.clone(),
+        _ => "any".to_string(),
+    }
+}
+
+/// One object of the schema: its description, then a table of its properties in schema order.
+fn schema_object(out: &mut String, heading: &str, object: &serde_json::Value) {
+    out.push_str(&format!("\n### {heading}\n\n"));
+    if let Some(description) = object["description"].as_str() {
+        out.push_str(&format!("{}\n\n", description.replace('\n', " ")));
+    }
+    let Some(properties) = object["properties"].as_object() else {
+        out.push_str(&format!("Type: {}.\n", schema_type(object)));
+        return;
+    };
+    out.push_str("| Field | Type | Meaning |\n|---|---|---|\n");
+    for (name, property) in properties {
+        out.push_str(&format!(
+            "| `{name}` | {} | {} |\n",
+            cell(&schema_type(property)),
+            cell(property["description"].as_str().unwrap_or_default())
+        ));
+    }
+}
+
+/// Every object of the shipped JSON Schema: the report itself, then each definition.
+fn report_section() -> String {
+    let schema: serde_json::Value =
+        serde_json::from_str(&read("schema/report.schema.json")).unwrap();
+    let mut out = format!(
+        "Schema: `{}` ({}).\n",
+        schema["$id"].as_str().unwrap_or_default(),
+        schema["title"].as_str().unwrap_or_default()
+    );
+    schema_object(&mut out, "Report", &schema);
+    for (name, definition) in schema["$defs"].as_object().unwrap() {
+        schema_object(&mut out, name, definition);
+    }
+    out
+}
+
+#[test]
+fn report_page_carries_the_schema() {
+    assert_generated(
+        "docs/report.md",
+        "report",
+        "schema/report.schema.json",
+        &report_section(),
     );
 }
 
 #[test]
-fn readme_lists_every_diagnosis_code_and_check() {
-    let readme = readme();
+fn docs_list_every_diagnosis_code_and_check() {
+    let diagnoses = read("docs/diagnoses.md");
     for code in checks::dx::ALL {
         assert!(
-            readme.contains(&format!("| `{code}` |")),
-            "README's code table lacks `{code}`"
+            diagnoses.contains(&format!("| `{code}` |")),
+            "docs/diagnoses.md's code table lacks `{code}`"
         );
     }
+    let checks_page = read("docs/checks.md");
     for check in checks::registry() {
         assert!(
-            readme.contains(&format!("| `{}` |", check.meta().id)),
-            "README's check table lacks `{}`",
+            checks_page.contains(&format!("| `{}` |", check.meta().id)),
+            "docs/checks.md's check table lacks `{}`",
             check.meta().id
         );
     }
 }
 
+/// The rows of the hand-written cost table in docs/checks.md: the check ids it names.
+fn costly_checks_named(page: &str) -> Vec<String> {
+    let heading = "## What costs money";
+    let start = page
+        .find(heading)
+        .expect("docs/checks.md says what costs money");
+    page[start..]
+        .lines()
+        .skip_while(|line| !line.starts_with("| Check |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|line| line.split('`').nth(1).map(str::to_string))
+        .collect()
+}
+
 #[test]
-fn readme_policy_is_the_one_the_binary_prints() {
-    let readme = readme();
+fn cost_table_names_only_checks_that_may_invoke() {
+    let named = costly_checks_named(&read("docs/checks.md"));
+    assert!(!named.is_empty(), "docs/checks.md's cost table has no rows");
+    for id in &named {
+        let check = checks::registry()
+            .iter()
+            .find(|c| c.meta().id == id)
+            .unwrap_or_else(|| panic!("docs/checks.md's cost table names `{id}`, no check"));
+        assert!(
+            check.meta().calls.contains(&"bedrock:InvokeModel"),
+            "docs/checks.md says `{id}` costs money, but it declares no bedrock:InvokeModel"
+        );
+    }
+}
+
+/// The front page keeps what a newcomer must find there: the cost paragraph and the links on.
+#[test]
+fn readme_says_what_costs_money_and_links_the_references() {
+    let readme = read("README.md");
+    assert!(
+        readme.contains("## What costs money"),
+        "README.md lost its cost paragraph"
+    );
+    for page in ["docs/diagnoses.md", "docs/checks.md", "docs/report.md"] {
+        assert!(
+            readme.contains(&format!("]({page}")),
+            "README.md does not link {page}"
+        );
+    }
+}
+
+#[test]
+fn policy_page_shows_the_one_the_binary_prints() {
+    let page = read("docs/checks.md");
     let marker = "Today it is:\n\n```json\n";
-    let start = readme
+    let start = page
         .find(marker)
-        .expect("README.md shows the least-privilege policy")
+        .expect("docs/checks.md shows the least-privilege policy")
         + marker.len();
-    let end = start + readme[start..].find("```").unwrap();
+    let end = start + page[start..].find("```").unwrap();
     let shown: serde_json::Value =
-        serde_json::from_str(&readme[start..end]).expect("the README's policy is JSON");
+        serde_json::from_str(&page[start..end]).expect("docs/checks.md's policy is JSON");
     let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
         .unwrap()
         .arg("policy")
@@ -94,7 +318,7 @@ fn readme_policy_is_the_one_the_binary_prints() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         shown, printed,
-        "README's policy is stale: paste the output of `bedrock-doctor policy`"
+        "docs/checks.md's policy is stale: paste the output of `bedrock-doctor policy`"
     );
 }
 
@@ -194,14 +418,8 @@ fn shipped_schema_is_the_one_the_binary_prints() {
         .unwrap();
     assert!(out.status.success());
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let shipped: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schema/report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let shipped: serde_json::Value =
+        serde_json::from_str(&read("schema/report.schema.json")).unwrap();
     assert_eq!(
         printed, shipped,
         "regenerate: cargo run -- schema > schema/report.schema.json"
