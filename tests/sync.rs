@@ -142,6 +142,14 @@ fn checks_page_carries_the_registry() {
     );
 }
 
+fn joined(
+    items: &[serde_json::Value],
+    each: impl Fn(&serde_json::Value) -> String,
+    separator: &str,
+) -> String {
+    items.iter().map(each).collect::<Vec<_>>().join(separator)
+}
+
 /// The schema's type of one property, as a reader says it.
 fn schema_type(property: &serde_json::Value) -> String {
     if let Some(reference) = property["$ref"].as_str() {
@@ -149,38 +157,27 @@ fn schema_type(property: &serde_json::Value) -> String {
         return format!("[{name}](#{})", name.to_lowercase());
     }
     if let Some(any_of) = property["anyOf"].as_array() {
-        return any_of
-            .iter()
-            .map(schema_type)
-            .collect::<Vec<_>>()
-            .join(" or ");
+        return joined(any_of, schema_type, " or ");
     }
     if property["type"] == "array" {
         return format!("array of {}", schema_type(&property["items"]));
     }
     if let Some(values) = property["enum"].as_array() {
-        return values
-            .iter()
-            .map(|v| format!("`{}`", v.as_str().unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let literal = |v: &serde_json::Value| format!("`{}`", v.as_str().unwrap_or_default());
+        return joined(values, literal, ", ");
     }
     if let Some(one_of) = property["oneOf"].as_array() {
-        return one_of
-            .iter()
-            .map(schema_type)
-            .collect::<Vec<_>>()
-            .join(", ");
+        return joined(one_of, schema_type, ", ");
     }
     if let Some(value) = property["const"].as_str() {
         return format!("`{value}`");
     }
     match &property["type"] {
-        serde_json::Value::Array(types) => types
-            .iter()
-            .map(|t| t.as_str().unwrap_or_default().to_string())
-            .collect::<Vec<_>>()
-            .join(" or "),
+        serde_json::Value::Array(types) => joined(
+            types,
+            |t| t.as_str().unwrap_or_default().to_string(),
+            " or ",
+        ),
         serde_json::Value::String(t) => t.clone(),
         _ => "any".to_string(),
     }
@@ -298,6 +295,17 @@ fn readme_says_what_costs_money_and_links_the_references() {
     }
 }
 
+/// What `bedrock-doctor SUBCOMMAND` prints, as JSON.
+fn printed_json(subcommand: &str) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
+        .unwrap()
+        .arg(subcommand)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bedrock-doctor {subcommand} failed");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn policy_page_shows_the_one_the_binary_prints() {
     let page = read("docs/checks.md");
@@ -309,13 +317,7 @@ fn policy_page_shows_the_one_the_binary_prints() {
     let end = start + page[start..].find("```").unwrap();
     let shown: serde_json::Value =
         serde_json::from_str(&page[start..end]).expect("docs/checks.md's policy is JSON");
-    let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
-        .unwrap()
-        .arg("policy")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let printed = printed_json("policy");
     assert_eq!(
         shown, printed,
         "docs/checks.md's policy is stale: paste the output of `bedrock-doctor policy`"
@@ -351,73 +353,56 @@ fn region_lists_match_botocore() {
         .flat_map(|p| p["regions"].as_object().unwrap().keys().cloned())
         .filter(|r| !r.ends_with("-global"))
         .collect();
-    let ours: BTreeSet<String> = checks::regions::ALL_REGIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     assert_eq!(
-        ours, regions,
+        names(checks::regions::ALL_REGIONS),
+        regions,
         "checks/src/regions.rs ALL_REGIONS drifted from botocore partitions.json"
     );
 
     let endpoints: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("endpoints.json")).unwrap())
             .unwrap();
-    let bedrock: BTreeSet<String> = endpoints["partitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p["services"]["bedrock"]["endpoints"].as_object())
-        .flat_map(|e| e.iter())
-        .filter(|(name, spec)| {
-            !name.starts_with("bedrock-")
-                && !name.contains("fips")
-                && spec.get("deprecated").is_none()
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
-    let ours: BTreeSet<String> = checks::regions::BEDROCK_REGIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     assert_eq!(
-        ours, bedrock,
+        names(checks::regions::BEDROCK_REGIONS),
+        bedrock_endpoints(&endpoints, |_| true),
         "checks/src/regions.rs BEDROCK_REGIONS drifted from botocore endpoints.json"
     );
-
-    let commercial: BTreeSet<String> = endpoints["partitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["partition"] == "aws")
-        .filter_map(|p| p["services"]["bedrock"]["endpoints"].as_object())
-        .flat_map(|e| e.iter())
-        .filter(|(name, spec)| {
-            !name.starts_with("bedrock-")
-                && !name.contains("fips")
-                && spec.get("deprecated").is_none()
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
-    let ours: BTreeSet<String> = checks::regions::COMMERCIAL_BEDROCK_REGIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     assert_eq!(
-        ours, commercial,
+        names(checks::regions::COMMERCIAL_BEDROCK_REGIONS),
+        bedrock_endpoints(&endpoints, |partition| partition == "aws"),
         "checks/src/regions.rs COMMERCIAL_BEDROCK_REGIONS drifted from botocore endpoints.json"
     );
 }
 
+fn names(regions: &[&str]) -> BTreeSet<String> {
+    regions.iter().map(|s| s.to_string()).collect()
+}
+
+/// The regional Bedrock endpoints of botocore's endpoint data in the partitions `keep` accepts:
+/// not the `bedrock-…` runtime/agent aliases, no FIPS endpoint, none deprecated.
+fn bedrock_endpoints(
+    endpoints: &serde_json::Value,
+    keep: impl Fn(&str) -> bool,
+) -> BTreeSet<String> {
+    endpoints["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| keep(p["partition"].as_str().unwrap_or_default()))
+        .filter_map(|p| p["services"]["bedrock"]["endpoints"].as_object())
+        .flat_map(|e| e.iter())
+        .filter(|(name, spec)| {
+            !name.starts_with("bedrock-")
+                && !name.contains("fips")
+                && spec.get("deprecated").is_none()
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 #[test]
 fn shipped_schema_is_the_one_the_binary_prints() {
-    let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
-        .unwrap()
-        .arg("schema")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let printed = printed_json("schema");
     let shipped: serde_json::Value =
         serde_json::from_str(&read("schema/report.schema.json")).unwrap();
     assert_eq!(
