@@ -162,7 +162,7 @@ fn strip(source: &str) -> (String, Vec<(usize, String)>) {
             }
             j
         } else if let Some(raw) = (!prev_ident).then(|| raw_open.captures(rest)).flatten() {
-            let close = format!("\"{}", raw[1].to_string());
+            let close = format!("\"{}", &raw[1]);
             let open = raw[0].len();
             let body_end = rest[open..].find(&close).map_or(rest.len(), |n| open + n);
             literals.push((i, rest[open..body_end].to_string()));
