@@ -194,6 +194,9 @@ fn schema_object(out: &mut String, heading: &str, object: &serde_json::Value) {
         return;
     };
     out.push_str("| Field | Type | Meaning |\n|---|---|---|\n");
+    // Sorted by name: serde_json keeps the file's order only with its `preserve_order` feature,
+    // which the workspace's feature unification turns on in some builds and not in others.
+    let properties: std::collections::BTreeMap<_, _> = properties.iter().collect();
     for (name, property) in properties {
         out.push_str(&format!(
             "| `{name}` | {} | {} |\n",
@@ -213,7 +216,9 @@ fn report_section() -> String {
         schema["title"].as_str().unwrap_or_default()
     );
     schema_object(&mut out, "Report", &schema);
-    for (name, definition) in schema["$defs"].as_object().unwrap() {
+    let definitions: std::collections::BTreeMap<_, _> =
+        schema["$defs"].as_object().unwrap().iter().collect();
+    for (name, definition) in definitions {
         schema_object(&mut out, name, definition);
     }
     out
