@@ -93,6 +93,14 @@ impl State {
         real + self.scenario.clock.offset_seconds
     }
 
+    /// Keeps `call` for the tests that ask which calls the stub saw.
+    fn record(&self, call: Call) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(call);
+    }
+
     /// The first override that matches and has uses left; consumes one use.
     pub fn take_override(
         &self,
@@ -130,6 +138,40 @@ enum Outcome {
     Reset,
     /// A fault that still sends bytes: malformed, cut short, dripped or huge.
     Faulty(faults::Faulty),
+}
+
+impl Call {
+    /// The call as recorded once answered with `status`: not throttled, no path parameter.
+    fn answered(
+        service: &str,
+        operation: &str,
+        claimed: sigv4::Claimed,
+        (auth, sigv4_signed): (&str, bool),
+        status: u16,
+    ) -> Call {
+        Call {
+            service: service.into(),
+            operation: operation.into(),
+            region: claimed.region,
+            access_key_id: claimed.access_key_id,
+            auth: auth.into(),
+            sigv4_signed,
+            status,
+            throttled: false,
+            param: None,
+        }
+    }
+}
+
+impl Outcome {
+    /// The status the call is recorded with: 0 when nothing was answered.
+    fn status(&self) -> u16 {
+        match self {
+            Outcome::Respond(r) => r.status,
+            Outcome::Faulty(f) => f.reply.status,
+            Outcome::Hang | Outcome::Reset => 0,
+        }
+    }
 }
 
 pub async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
@@ -322,27 +364,17 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
             }
         }
     };
-    let status = match &outcome {
-        Outcome::Respond(r) => r.status,
-        Outcome::Faulty(f) => f.reply.status,
-        Outcome::Hang | Outcome::Reset => 0,
-    };
-    let call = Call {
-        service: routed.service.to_string(),
-        operation: routed.operation.unwrap_or("UnknownOperation").to_string(),
-        region: claimed.region,
-        access_key_id: claimed.access_key_id,
-        auth: scheme.0.to_string(),
-        sigv4_signed: scheme.1,
-        status,
+    state.record(Call {
         throttled,
         param: routed.param.clone(),
-    };
-    state
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(call);
+        ..Call::answered(
+            routed.service,
+            routed.operation.unwrap_or("UnknownOperation"),
+            claimed,
+            scheme,
+            outcome.status(),
+        )
+    });
     (outcome, delay)
 }
 
@@ -385,7 +417,7 @@ fn quotas_answer(
     request: &Request,
     signed: &sigv4::SignedRequest<'_>,
     target: &str,
-    (auth_kind, sigv4_signed): (&'static str, bool),
+    scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
     let (claimed, auth) = sigv4::verify_for(
         signed,
@@ -426,27 +458,13 @@ fn quotas_answer(
             }
         }
     };
-    let status = match &outcome {
-        Outcome::Respond(r) => r.status,
-        Outcome::Faulty(f) => f.reply.status,
-        Outcome::Hang | Outcome::Reset => 0,
-    };
-    let call = Call {
-        service: "servicequotas".into(),
-        operation: operation.unwrap_or("UnknownOperation").to_string(),
-        region: claimed.region,
-        access_key_id: claimed.access_key_id,
-        auth: auth_kind.into(),
-        sigv4_signed,
-        status,
-        throttled: false,
-        param: None,
-    };
-    state
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(call);
+    state.record(Call::answered(
+        "servicequotas",
+        operation.unwrap_or("UnknownOperation"),
+        claimed,
+        scheme,
+        outcome.status(),
+    ));
     (outcome, delay)
 }
 
@@ -595,22 +613,10 @@ fn sts_answer(
         }
         (_, Ok(())) => sts_xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>"),
     };
-    let call = Call {
-        service: "sts".into(),
-        operation: action,
-        region: claimed.region,
-        access_key_id: claimed.access_key_id,
-        auth: scheme.0.to_string(),
-        sigv4_signed: scheme.1,
-        status: reply.status,
+    state.record(Call {
         throttled,
-        param: None,
-    };
-    state
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(call);
+        ..Call::answered("sts", &action, claimed, scheme, reply.status)
+    });
     (Outcome::Respond(reply), 0)
 }
 
@@ -722,40 +728,23 @@ mod tests {
         )
         .unwrap();
         let state = State::new(s);
-        assert!(state
-            .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
+        let take = |region, model| state.take_override("InvokeModel", region, model, b"");
+        assert!(take(Some("us-east-1"), Some("m"))
             .unwrap()
             .error_type
             .is_some());
         assert!(state
             .take_override("Converse", Some("us-east-1"), Some("m"), b"")
             .is_none());
-        assert!(state
-            .take_override("InvokeModel", None, None, b"")
-            .unwrap()
-            .error_type
-            .is_some());
+        assert!(take(None, None).unwrap().error_type.is_some());
         assert!(
-            state
-                .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
-                .is_none(),
+            take(Some("us-east-1"), Some("m")).is_none(),
             "region filter"
         );
+        assert!(take(Some("eu-west-1"), Some("x")).is_none(), "model filter");
+        assert!(take(Some("eu-west-1"), Some("m")).unwrap().body.is_some());
         assert!(
-            state
-                .take_override("InvokeModel", Some("eu-west-1"), Some("x"), b"")
-                .is_none(),
-            "model filter"
-        );
-        assert!(state
-            .take_override("InvokeModel", Some("eu-west-1"), Some("m"), b"")
-            .unwrap()
-            .body
-            .is_some());
-        assert!(
-            state
-                .take_override("InvokeModel", Some("eu-west-1"), Some("m"), b"")
-                .is_some(),
+            take(Some("eu-west-1"), Some("m")).is_some(),
             "no times: forever"
         );
     }
@@ -778,15 +767,11 @@ mod tests {
         let plain = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
         let cached =
             br#"{"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}]}"#;
-        assert!(state
-            .take_override("InvokeModel", Some("us-east-1"), Some("m"), plain)
-            .is_none());
-        assert!(state
-            .take_override("InvokeModel", Some("us-east-1"), Some("m"), b"")
-            .is_none());
-        assert!(state
-            .take_override("InvokeModel", Some("us-east-1"), Some("m"), cached)
-            .is_some());
+        let take =
+            |body: &[u8]| state.take_override("InvokeModel", Some("us-east-1"), Some("m"), body);
+        assert!(take(plain).is_none());
+        assert!(take(b"").is_none());
+        assert!(take(cached).is_some());
         assert!(contains(b"abc", b""));
         assert!(!contains(b"ab", b"abc"));
     }
