@@ -142,17 +142,18 @@ impl Scenario {
 mod tests {
     use crate::scenario::*;
 
+    /// Why `text` is refused (the test fails if it parses).
+    fn refused(text: &str) -> String {
+        Scenario::from_toml(text).unwrap_err()
+    }
+
     #[test]
     fn rejects_error_override_without_source_or_unknown_operation() {
         let no_source =
             "[[override]]\noperation='InvokeModel'\nstatus=429\nerror_type='ThrottlingException'";
-        assert!(Scenario::from_toml(no_source)
-            .unwrap_err()
-            .contains("source"));
+        assert!(refused(no_source).contains("source"));
         let unknown = "[[override]]\noperation='Nope'\nbody='{}'";
-        assert!(Scenario::from_toml(unknown)
-            .unwrap_err()
-            .contains("unknown operation"));
+        assert!(refused(unknown).contains("unknown operation"));
         assert!(Scenario::from_toml("bogus = 1").is_err());
     }
 
@@ -183,13 +184,9 @@ mod tests {
             Some("cache_control")
         );
         let empty = "[[override]]\noperation='InvokeModel'\nbody_contains=''\nbody='{}'";
-        assert!(Scenario::from_toml(empty)
-            .unwrap_err()
-            .contains("must not be empty"));
+        assert!(refused(empty).contains("must not be empty"));
         let get = "[[override]]\noperation='GetFoundationModel'\nbody_contains='x'\nbody='{}'";
-        assert!(Scenario::from_toml(get)
-            .unwrap_err()
-            .contains("request body"));
+        assert!(refused(get).contains("request body"));
     }
 
     #[test]
