@@ -176,13 +176,7 @@ pub mod introspect {
 
     /// The default success body of `operation` for a path parameter, as JSON (non-stream ops).
     pub fn default_body(operation: &str, param: Option<&str>, body: &[u8]) -> (u16, Value) {
-        let reply = crate::ops::handle(&crate::ops::Input {
-            operation,
-            param,
-            query: &[],
-            body,
-            region: "us-east-1",
-        });
+        let reply = default_answer(operation, param, body);
         (
             reply.status,
             serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
@@ -195,14 +189,19 @@ pub mod introspect {
         param: Option<&str>,
         body: &[u8],
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let reply = crate::ops::handle(&crate::ops::Input {
+        let reply = default_answer(operation, param, body);
+        (reply.status, reply.headers, reply.body)
+    }
+
+    /// What the stub answers `operation` by default in us-east-1, without a query string.
+    fn default_answer(operation: &str, param: Option<&str>, body: &[u8]) -> crate::ops::Reply {
+        crate::ops::handle(&crate::ops::Input {
             operation,
             param,
             query: &[],
             body,
             region: "us-east-1",
-        });
-        (reply.status, reply.headers, reply.body)
+        })
     }
 
     /// A Service Quotas answer: status and JSON body (errors included) for a JSON 1.1 request body.

@@ -1,0 +1,245 @@
+//! What the stub remembers across requests: the scenario, the calls it saw, how often each
+//! override fired and the `[rate_limit]` buckets.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::scenario::{Override, RateScope, Scenario, DEFAULT_REGION};
+use crate::Call;
+
+pub struct State {
+    pub scenario: Scenario,
+    pub calls: Mutex<Vec<Call>>,
+    /// How often each override has fired, for `times`.
+    used: Mutex<Vec<u32>>,
+    /// The `[rate_limit]` buckets: tokens left and when they were counted, per account, region
+    /// and operation (or service).
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Requests answered with a throttling error because a bucket was empty.
+    pub throttled: AtomicU64,
+}
+
+impl State {
+    pub fn new(scenario: Scenario) -> State {
+        let used = vec![0; scenario.overrides.len()];
+        State {
+            scenario,
+            calls: Mutex::new(Vec::new()),
+            used: Mutex::new(used),
+            buckets: Mutex::new(HashMap::new()),
+            throttled: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes a token from the request's bucket; `false` when it is empty (the request is
+    /// throttled, and counted). Always `true` without a `[rate_limit]`.
+    pub fn take_token(
+        &self,
+        account: Option<&str>,
+        region: Option<&str>,
+        service: &str,
+        operation: &str,
+    ) -> bool {
+        let Some(limit) = &self.scenario.rate_limit else {
+            return true;
+        };
+        let what = match limit.per {
+            RateScope::Operation => operation,
+            RateScope::Service => service,
+        };
+        let key = format!(
+            "{} {} {service} {what}",
+            account.unwrap_or_default(),
+            region.unwrap_or(DEFAULT_REGION)
+        );
+        let burst = f64::from(limit.burst);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, counted) = buckets.entry(key).or_insert((burst, now));
+        let refilled = now.duration_since(*counted).as_secs_f64() * limit.requests_per_second;
+        *tokens = (*tokens + refilled).min(burst);
+        *counted = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    }
+
+    /// Real time shifted by the scenario's clock offset, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        real + self.scenario.clock.offset_seconds
+    }
+
+    /// Keeps `call` for the tests that ask which calls the stub saw.
+    pub(super) fn record(&self, call: Call) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(call);
+    }
+
+    /// The first override that matches and has uses left; consumes one use.
+    pub fn take_override(
+        &self,
+        operation: &str,
+        region: Option<&str>,
+        model: Option<&str>,
+        body: &[u8],
+    ) -> Option<Override> {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, o) in self.scenario.overrides.iter().enumerate() {
+            let matches = o.operation == operation
+                && o.region.as_deref().is_none_or(|r| Some(r) == region)
+                && o.model.as_deref().is_none_or(|m| Some(m) == model)
+                && o.body_contains
+                    .as_deref()
+                    .is_none_or(|needle| contains(body, needle.as_bytes()))
+                && o.times.is_none_or(|t| used[i] < t);
+            if matches {
+                used[i] += 1;
+                return Some(o.clone());
+            }
+        }
+        None
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (an empty needle always does).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn override_times_then_falls_through() {
+        let s = Scenario::from_toml(
+            r#"
+            [[override]]
+            operation = "InvokeModel"
+            error_type = "ThrottlingException"
+            message = "Too many requests, please wait before trying again."
+            source = "https://github.com/minorun365/agent-book/issues/29"
+            times = 2
+            [[override]]
+            operation = "InvokeModel"
+            model = "m"
+            region = "eu-west-1"
+            body = '{"ok":true}'
+            "#,
+        )
+        .unwrap();
+        let state = State::new(s);
+        let take = |region, model| state.take_override("InvokeModel", region, model, b"");
+        assert!(take(Some("us-east-1"), Some("m"))
+            .unwrap()
+            .error_type
+            .is_some());
+        assert!(state
+            .take_override("Converse", Some("us-east-1"), Some("m"), b"")
+            .is_none());
+        assert!(take(None, None).unwrap().error_type.is_some());
+        assert!(
+            take(Some("us-east-1"), Some("m")).is_none(),
+            "region filter"
+        );
+        assert!(take(Some("eu-west-1"), Some("x")).is_none(), "model filter");
+        assert!(take(Some("eu-west-1"), Some("m")).unwrap().body.is_some());
+        assert!(
+            take(Some("eu-west-1"), Some("m")).is_some(),
+            "no times: forever"
+        );
+    }
+
+    #[test]
+    fn body_contains_singles_out_requests_by_body() {
+        let s = Scenario::from_toml(
+            r#"
+            [[override]]
+            operation = "InvokeModel"
+            body_contains = "cache_control"
+            status = 400
+            error_type = "ValidationException"
+            message = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information."
+            source = "https://github.com/cline/cline/issues/2064"
+            "#,
+        )
+        .unwrap();
+        let state = State::new(s);
+        let plain = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
+        let cached =
+            br#"{"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}]}"#;
+        let take =
+            |body: &[u8]| state.take_override("InvokeModel", Some("us-east-1"), Some("m"), body);
+        assert!(take(plain).is_none());
+        assert!(take(b"").is_none());
+        assert!(take(cached).is_some());
+        assert!(contains(b"abc", b""));
+        assert!(!contains(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn an_empty_bucket_throttles_until_it_refills() {
+        // Next to no refill: a bucket of two allows two requests, then refuses.
+        let state = State::new(
+            Scenario::from_toml("[rate_limit]\nrequests_per_second = 0.001\nburst = 2").unwrap(),
+        );
+        let take = |region, op| state.take_token(Some("AKID"), Some(region), "bedrock", op);
+        assert!(take("us-east-1", "ListFoundationModels"));
+        assert!(take("us-east-1", "ListFoundationModels"));
+        assert!(!take("us-east-1", "ListFoundationModels"));
+        // Other operations, regions and accounts have buckets of their own.
+        assert!(take("eu-west-1", "ListFoundationModels"));
+        assert!(take("us-east-1", "GetFoundationModel"));
+        assert!(state.take_token(
+            Some("OTHER"),
+            Some("us-east-1"),
+            "bedrock",
+            "ListFoundationModels"
+        ));
+        assert_eq!(state.throttled.load(Ordering::Relaxed), 1);
+
+        // A thousand tokens a second: an emptied bucket holds one again within a few ms.
+        let fast = State::new(
+            Scenario::from_toml("[rate_limit]\nrequests_per_second = 1000\nburst = 1").unwrap(),
+        );
+        assert!(fast.take_token(None, None, "bedrock", "X"));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(fast.take_token(None, None, "bedrock", "X"), "refilled");
+
+        let per_service = State::new(
+            Scenario::from_toml(
+                "[rate_limit]\nrequests_per_second = 0.001\nburst = 1\nper = 'service'",
+            )
+            .unwrap(),
+        );
+        assert!(per_service.take_token(None, None, "bedrock", "ListFoundationModels"));
+        assert!(!per_service.take_token(None, None, "bedrock", "GetFoundationModel"));
+        assert!(per_service.take_token(None, None, "bedrock-runtime", "InvokeModel"));
+        assert_eq!(per_service.throttled.load(Ordering::Relaxed), 1);
+
+        let unlimited = State::new(Scenario::default());
+        assert!((0..100).all(|_| unlimited.take_token(None, None, "bedrock", "X")));
+    }
+
+    #[test]
+    fn clock_offset_shifts_now() {
+        let state = State::new(Scenario::from_toml("[clock]\noffset_seconds = 600").unwrap());
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((state.now() - real - 600).abs() <= 1);
+    }
+}
