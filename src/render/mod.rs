@@ -1,6 +1,8 @@
 //! Renderers: a report in, text out. No renderer calls AWS or decides a verdict.
 
 pub mod junit;
+#[cfg(test)]
+mod junit_snapshots;
 pub mod markdown;
 pub mod table;
 pub mod untrusted;
