@@ -21,20 +21,29 @@ pub fn symbol(status: Status) -> &'static str {
     }
 }
 
-/// Whether to colour: `--color always|never` decide; `auto` colours a terminal unless `NO_COLOR` is
-/// set to anything non-empty (https://no-color.org), and `CLICOLOR_FORCE` (non-empty, not `0`)
-/// colours even off a terminal.
-pub fn use_colour(choice: crate::cli::ColorChoice) -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-    match choice {
-        crate::cli::ColorChoice::Always => true,
-        crate::cli::ColorChoice::Never => false,
-        crate::cli::ColorChoice::Auto
-            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) =>
-        {
-            false
+/// When to colour the table. The CLI's `--color` maps into it; `auto` is decided by
+/// [`ColourChoice::enabled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColourChoice {
+    /// Whether to colour: `always` and `never` decide; `auto` colours a terminal unless `NO_COLOR`
+    /// is set to anything non-empty (https://no-color.org), and `CLICOLOR_FORCE` (non-empty, not
+    /// `0`) colours even off a terminal.
+    pub fn enabled(self) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColourChoice::Auto => set("CLICOLOR_FORCE") || std::io::stdout().is_terminal(),
         }
-        crate::cli::ColorChoice::Auto => set("CLICOLOR_FORCE") || std::io::stdout().is_terminal(),
     }
 }
 
