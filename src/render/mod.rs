@@ -245,6 +245,32 @@ pub fn group<'a>(
     groups
 }
 
+/// The rows of a sweep's matrix: the first cell of each region-scoped check (and model), in
+/// report order.
+pub fn matrix_rows(report: &crate::report::Report) -> Vec<&crate::report::CheckResult> {
+    let mut rows: Vec<&crate::report::CheckResult> = Vec::new();
+    for check in report.checks.iter().filter(|c| c.region.is_some()) {
+        if !rows
+            .iter()
+            .any(|r| r.id == check.id && r.subject == check.subject)
+        {
+            rows.push(check);
+        }
+    }
+    rows
+}
+
+/// The cell of a matrix row in one region, if the check ran there.
+pub fn cell_in<'a>(
+    report: &'a crate::report::Report,
+    row: &crate::report::CheckResult,
+    region: &str,
+) -> Option<&'a crate::report::CheckResult> {
+    report.checks.iter().find(|c| {
+        c.id == row.id && c.subject == row.subject && c.region.as_deref() == Some(region)
+    })
+}
+
 /// A matrix cell: the status, and the diagnosis code when it is not a pass.
 pub fn cell_text(check: &crate::report::CheckResult) -> String {
     let status = format!("{} {}", symbol(check.status), check.status.as_str());
