@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-const FIXTURES: [&str; 5] = [
+const FIXTURES: [&str; 6] = [
+    "sweep_region_variants",
     "single_every_status",
     "single_no_credentials",
     "sweep_model_not_in_region",
@@ -65,7 +66,11 @@ fn table_of_each_fixture() {
 
 #[test]
 fn verbose_table_lists_the_evidence() {
-    for name in ["single_every_status", "sweep_model_not_in_region"] {
+    for name in [
+        "single_every_status",
+        "sweep_model_not_in_region",
+        "sweep_region_variants",
+    ] {
         snapshot(&format!("table_verbose__{name}"), &show(name, &["-v"]));
     }
 }
