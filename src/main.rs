@@ -333,7 +333,11 @@ fn show(
     // A saved report is somebody else's text: shown, never obeyed.
     let report = render::untrusted::for_display(&saved);
     let out = match format {
-        ShowFormat::Table => render::table::render(&report, verbose, render::ColourChoice::from(color).enabled()),
+        ShowFormat::Table => render::table::render(
+            &report,
+            verbose,
+            render::ColourChoice::from(color).enabled(),
+        ),
         ShowFormat::Markdown => render::markdown::render(&report),
     };
     print(&out);
