@@ -266,9 +266,10 @@ pub fn cell_in<'a>(
     row: &crate::report::CheckResult,
     region: &str,
 ) -> Option<&'a crate::report::CheckResult> {
-    report.checks.iter().find(|c| {
-        c.id == row.id && c.subject == row.subject && c.region.as_deref() == Some(region)
-    })
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == row.id && c.subject == row.subject && c.region.as_deref() == Some(region))
 }
 
 /// A matrix cell: the status, and the diagnosis code when it is not a pass.

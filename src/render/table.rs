@@ -262,10 +262,7 @@ fn push_fixes(out: &mut String, report: &Report, sweep: bool) {
                 format!(" in {}", g.region_list()),
             ),
         };
-        out.push_str(&format!(
-            "{:>2}. {name} [{code}]{place}: {title}\n",
-            n + 1
-        ));
+        out.push_str(&format!("{:>2}. {name} [{code}]{place}: {title}\n", n + 1));
         if sweep {
             push_summaries(out, g);
         }
@@ -316,13 +313,7 @@ fn push_summaries(out: &mut String, g: &Group<'_>) {
 /// check column: 16 regions do not fit one terminal, so the matrix continues below itself.
 fn columns_that_fit<'a>(report: &'a Report, labels: &[String], width: usize) -> Vec<Vec<&'a str>> {
     let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-    let label = labels
-        .iter()
-        .map(|l| widest(l))
-        .max()
-        .unwrap_or(5)
-        .min(40)
-        + 3;
+    let label = labels.iter().map(|l| widest(l)).max().unwrap_or(5).min(40) + 3;
     let mut chunks: Vec<Vec<&str>> = Vec::new();
     let mut current: Vec<&str> = Vec::new();
     let mut used = label + 1;
