@@ -10,41 +10,8 @@
 //! shrunk input, which belongs in the seed folder once fixed.
 
 use crate::render::untrusted::has_hazard;
+use checks::fuzz_support::{runner, seeds};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
-use std::path::PathBuf;
-
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
-}
-
-fn runner() -> TestRunner {
-    TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
-
-fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fuzz/seeds/{target}"));
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
-    files
-        .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
 
 /// Text that looks like what reaches the doctor: AWS-shaped fragments, control characters, bidi
 /// controls, markup and arbitrary Unicode, in any order.

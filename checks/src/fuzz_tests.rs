@@ -10,6 +10,7 @@
 
 use crate::checks::invoke::Invoke;
 use crate::facts::test_support::{facts_with_bedrock_settings, settings};
+use crate::fuzz_support::runner;
 use crate::policy::{evaluate_scps, AttachedPolicy, Level, Policy, Request};
 use crate::{Check, Settings, Status};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -17,38 +18,14 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn runner() -> TestRunner {
-    let cases = std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
-
+/// The seeds of one target as text (a policy document, an error message).
 fn seeds(target: &str) -> Vec<(PathBuf, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(format!("tests/fuzz/seeds/{target}"));
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
-    files
+    crate::fuzz_support::seeds(target)
         .into_iter()
-        .map(|p| {
-            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
-            (p, text)
-        })
+        .map(|(path, bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
         .collect()
 }
 
