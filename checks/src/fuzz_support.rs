@@ -3,6 +3,7 @@
 //! `tests/fuzz/seeds/<target>/` at the repository root. Not part of the library's API: built for
 //! this crate's tests and, through the `fuzz-support` feature, for the binary's.
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, TestRunner};
 use std::path::PathBuf;
 
@@ -43,4 +44,10 @@ pub fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
             (p, bytes)
         })
         .collect()
+}
+
+/// One of `texts`, each as likely as the others. In `prop_oneof!`, weigh it by `texts.len()` to
+/// keep each text as likely as each of the other arms.
+pub fn one_of(texts: &'static [&'static str]) -> impl Strategy<Value = String> {
+    proptest::sample::select(texts).prop_map(str::to_string)
 }

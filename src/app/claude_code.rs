@@ -339,12 +339,10 @@ mod tests {
         );
         let profile = value(&r, "AWS_PROFILE").unwrap();
         assert_eq!(profile.source, "~/.claude/settings.json (env)");
-        assert!(r
-            .env
-            .contains(&("AWS_REGION".to_string(), "eu-west-1".to_string())));
-        assert!(r
-            .env
-            .contains(&("AWS_PROFILE".to_string(), "user".to_string())));
+        for (key, value) in [("AWS_REGION", "eu-west-1"), ("AWS_PROFILE", "user")] {
+            let pair = (key.to_string(), value.to_string());
+            assert!(r.env.contains(&pair), "{key}: {:?}", r.env);
+        }
     }
 
     #[test]

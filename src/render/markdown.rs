@@ -2,8 +2,8 @@
 
 use super::untrusted::{md_code, md_prose, md_text};
 use super::{
-    cell_in, cell_text, evidence_line, group, matrix_rows, symbol, tally, title_with_model, REGION,
-    SUMMARY_REGION,
+    account_wide, cell_in, cell_text, evidence_line, group, matrix_rows, symbol, tally,
+    title_with_model, REGION, SUMMARY_REGION,
 };
 use crate::report::{CheckResult, Report};
 
@@ -38,11 +38,7 @@ pub fn render(report: &Report) -> String {
     out.push_str(&format!("**{}**\n\n", tally(&report.summary)));
     push_target(&mut out, report, sweep);
     if sweep {
-        let account: Vec<&CheckResult> = report
-            .checks
-            .iter()
-            .filter(|c| c.region.is_none())
-            .collect();
+        let account = account_wide(report);
         if !account.is_empty() {
             out.push_str(&format!(
                 "### Account-wide (checked once, from {})\n\n",

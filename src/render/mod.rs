@@ -245,6 +245,15 @@ pub fn group<'a>(
     groups
 }
 
+/// The checks of a sweep that ran once for the account (no region), in report order.
+pub fn account_wide(report: &crate::report::Report) -> Vec<&crate::report::CheckResult> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.region.is_none())
+        .collect()
+}
+
 /// The rows of a sweep's matrix: the first cell of each region-scoped check (and model), in
 /// report order.
 pub fn matrix_rows(report: &crate::report::Report) -> Vec<&crate::report::CheckResult> {

@@ -3,8 +3,8 @@
 //! fixes, each printed once for all the regions it applies to.
 
 use super::{
-    cell_in, cell_text, evidence_line, group, matrix_rows, symbol, tally, title_with_model, Group,
-    REGION, SUMMARY_REGION,
+    account_wide, cell_in, cell_text, evidence_line, group, matrix_rows, symbol, tally,
+    title_with_model, Group, REGION, SUMMARY_REGION,
 };
 use crate::report::{CheckResult, Report};
 use checks::catalogue::catalogue;
@@ -48,11 +48,7 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     let sweep = report.is_sweep();
     let mut out = header(report, sweep);
     if sweep {
-        let account: Vec<&CheckResult> = report
-            .checks
-            .iter()
-            .filter(|c| c.region.is_none())
-            .collect();
+        let account = account_wide(report);
         if !account.is_empty() {
             out.push_str(&format!(
                 "\nAccount-wide, checked once (from {})\n",
