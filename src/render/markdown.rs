@@ -167,18 +167,14 @@ fn push_fixes(out: &mut String, report: &Report, sweep: bool) {
     });
     for (n, g) in fixes.iter().enumerate() {
         let named: Vec<String> = g.regions.iter().map(|r| md_code(r)).collect();
-        let (name, place) = match sweep {
-            false => (g.first.title.clone(), String::new()),
-            true if named.is_empty() => (title_with_model(g.first, report), String::new()),
-            true => (
-                title_with_model(g.first, report),
-                format!(" in {}", named.join(", ")),
-            ),
+        let place = match sweep && !named.is_empty() {
+            true => format!(" in {}", named.join(", ")),
+            false => String::new(),
         };
         out.push_str(&format!(
             "{}. **{}** ({}){place}\n\n",
             n + 1,
-            md_text(&name),
+            md_text(&title_with_model(g.first, report)),
             md_code(g.first.diagnosis.as_deref().unwrap_or("unknown"))
         ));
         if sweep {

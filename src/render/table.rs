@@ -250,15 +250,15 @@ fn push_fixes(out: &mut String, report: &Report, sweep: bool) {
             .get(code)
             .map(|d| d.title.as_str())
             .unwrap_or_default();
-        let (name, place) = match sweep {
-            false => (g.first.title.clone(), String::new()),
-            true if g.regions.is_empty() => (title_with_model(g.first, report), String::new()),
-            true => (
-                title_with_model(g.first, report),
-                format!(" in {}", g.region_list()),
-            ),
+        let place = match sweep && !g.regions.is_empty() {
+            true => format!(" in {}", g.region_list()),
+            false => String::new(),
         };
-        out.push_str(&format!("{:>2}. {name} [{code}]{place}: {title}\n", n + 1));
+        out.push_str(&format!(
+            "{:>2}. {} [{code}]{place}: {title}\n",
+            n + 1,
+            title_with_model(g.first, report)
+        ));
         if sweep {
             push_summaries(out, g);
         }
