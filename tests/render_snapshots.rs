@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-const FIXTURES: [&str; 6] = [
+const FIXTURES: [&str; 7] = [
+    "sweep_app_without_arn",
     "sweep_region_variants",
     "single_every_status",
     "single_no_credentials",

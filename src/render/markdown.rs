@@ -74,15 +74,11 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// Caller, region (or the regions swept) and model; then the `--app` block of a single region.
+/// Caller, region (or the regions swept) and model; then the `--app` block.
 fn push_target(out: &mut String, report: &Report, sweep: bool) {
     let identity = report.identity.as_ref();
-    let source = identity
-        .and_then(|i| i.credential_source.as_deref())
-        .filter(|_| !sweep);
     let who = identity
-        .and_then(|i| i.arn.as_deref())
-        .or(source)
+        .and_then(|i| i.arn.as_deref().or(i.credential_source.as_deref()))
         .unwrap_or("unknown");
     let model = md_code(report.target.model_id.as_deref().unwrap_or("none"));
     if sweep {
@@ -94,13 +90,13 @@ fn push_target(out: &mut String, report: &Report, sweep: bool) {
             regions.len(),
             listed.join(", "),
         ));
-        return;
+    } else {
+        out.push_str(&format!(
+            "- Caller: {}\n- Region: {}\n- Model: {model}\n\n",
+            md_code(who),
+            md_code(report.target.region.as_deref().unwrap_or("none")),
+        ));
     }
-    out.push_str(&format!(
-        "- Caller: {}\n- Region: {}\n- Model: {model}\n\n",
-        md_code(who),
-        md_code(report.target.region.as_deref().unwrap_or("none")),
-    ));
     if let Some(app) = &report.target.app {
         out.push_str(&fenced(&super::app_lines(app).join("\n")));
     }

@@ -73,16 +73,15 @@ pub fn render(report: &Report, verbose: u8, colour: bool) -> String {
     out
 }
 
-/// Who ran where: the caller (or, without an ARN in a single region, where the credentials came
-/// from) and the region, or the number of regions swept; then the `--app` block of a single region.
+/// Who ran where: the caller (or, without an ARN, where the credentials came from) and the region,
+/// or the number of regions swept; then the `--app` block.
 fn header(report: &Report, sweep: bool) -> String {
     let mut out = String::new();
     if let Some(identity) = &report.identity {
-        let source = identity.credential_source.as_deref().filter(|_| !sweep);
         let who = identity
             .arn
             .as_deref()
-            .or(source)
+            .or(identity.credential_source.as_deref())
             .unwrap_or("unknown caller");
         let place = match sweep {
             true => format!("{} regions", report.target.regions.len()),
@@ -98,12 +97,15 @@ fn header(report: &Report, sweep: bool) -> String {
             report.tool.version
         ));
     }
-    if let Some(app) = report.target.app.as_ref().filter(|_| !sweep) {
+    if let Some(app) = &report.target.app {
         for line in super::app_lines(app) {
             out.push_str(&line);
             out.push('\n');
         }
-        out.push('\n');
+        // A sweep's sections open with their own blank line.
+        if !sweep {
+            out.push('\n');
+        }
     }
     out
 }
