@@ -86,6 +86,16 @@ pub enum ColorChoice {
     Never,
 }
 
+impl From<ColorChoice> for crate::render::ColourChoice {
+    fn from(choice: ColorChoice) -> Self {
+        match choice {
+            ColorChoice::Auto => crate::render::ColourChoice::Auto,
+            ColorChoice::Always => crate::render::ColourChoice::Always,
+            ColorChoice::Never => crate::render::ColourChoice::Never,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -180,7 +190,7 @@ pub struct Run {
     pub verbose: u8,
     pub redact: bool,
     pub fail_on: crate::report::FailOn,
-    pub color: ColorChoice,
+    pub colour: crate::render::ColourChoice,
     pub quiet: bool,
 }
 
@@ -258,7 +268,7 @@ impl CheckArgs {
             verbose: self.verbose,
             redact: self.redact,
             fail_on: self.fail_on,
-            color: self.color,
+            colour: self.color.into(),
             quiet: self.quiet,
         })
     }

@@ -10,57 +10,26 @@
 //! shrunk input, which belongs in the seed folder once fixed.
 
 use crate::render::untrusted::has_hazard;
+use checks::fuzz_support::{one_of, runner, seeds};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
-use std::path::PathBuf;
-
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
-}
-
-fn runner() -> TestRunner {
-    TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
-
-fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fuzz/seeds/{target}"));
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
-    files
-        .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
 
 /// Text that looks like what reaches the doctor: AWS-shaped fragments, control characters, bidi
 /// controls, markup and arbitrary Unicode, in any order.
 fn hostile_text() -> impl Strategy<Value = String> {
     let fragment = prop_oneof![
-        Just("AccessDeniedException".to_string()),
-        Just("User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because ".to_string()),
-        Just("with an explicit deny in a service control policy".to_string()),
-        Just("An error occurred (ValidationException) when calling the InvokeModel operation: ".to_string()),
-        Just("Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.".to_string()),
-        Just("\u{1b}[2J\u{1b}]0;t\u{7}\u{9b}1m\u{202e}\u{2066}".to_string()),
-        Just("</details><img src=x onerror=alert(1)> | ``` <b>".to_string()),
-        Just("\\u001b \\x1b \\\" b'{\"message\":\"".to_string()),
-        Just("\n\tstatus code: 403, request id: 1\n".to_string()),
-        "[\\x00-\\x{9f}]{0,8}",
-        any::<String>(),
+        9 => one_of(&[
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because ",
+            "with an explicit deny in a service control policy",
+            "An error occurred (ValidationException) when calling the InvokeModel operation: ",
+            "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.",
+            "\u{1b}[2J\u{1b}]0;t\u{7}\u{9b}1m\u{202e}\u{2066}",
+            "</details><img src=x onerror=alert(1)> | ``` <b>",
+            "\\u001b \\x1b \\\" b'{\"message\":\"",
+            "\n\tstatus code: 403, request id: 1\n",
+        ]),
+        1 => "[\\x00-\\x{9f}]{0,8}",
+        1 => any::<String>(),
     ];
     prop::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat())
 }

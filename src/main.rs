@@ -105,15 +105,7 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
             std::env::set_var(key, value);
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime
-        .block_on(checks::facts::validate_profile(
-            run.settings.profile.as_deref(),
-        ))
-        .map_err(anyhow::Error::msg)?;
+    let runtime = runtime_for(run.settings.profile.as_deref())?;
     let mut app = app;
     if let Some(app) = app
         .as_mut()
@@ -193,7 +185,7 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
         Format::Table => render::table::render(
             &render::untrusted::for_display(&report),
             run.verbose,
-            render::use_colour(run.color),
+            run.colour.enabled(),
         ),
         Format::Markdown => render::markdown::render(&render::untrusted::for_display(&report)),
         Format::Junit => render::junit::render(&render::untrusted::for_display(&report)),
@@ -201,6 +193,19 @@ fn check(args: cli::CheckArgs) -> Result<i32> {
     print(&text);
     runtime.shutdown_background();
     Ok(exit)
+}
+
+/// The one runtime a command that calls AWS runs on, once the named profile is known to exist (a
+/// missing profile is a usage error, not a report).
+fn runtime_for(profile: Option<&str>) -> Result<tokio::runtime::Runtime> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime
+        .block_on(checks::facts::validate_profile(profile))
+        .map_err(anyhow::Error::msg)?;
+    Ok(runtime)
 }
 
 fn models_command(
@@ -222,15 +227,7 @@ fn models_command(
         }
     }
     let run = Cli::try_parse_from(args)?.check.validate()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime
-        .block_on(checks::facts::validate_profile(
-            run.settings.profile.as_deref(),
-        ))
-        .map_err(anyhow::Error::msg)?;
+    let runtime = runtime_for(run.settings.profile.as_deref())?;
     let deadline = run.deadline;
     let (rows, region) = runtime.block_on(async {
         let facts = checks::Facts::load(run.settings).await;
@@ -336,7 +333,11 @@ fn show(
     // A saved report is somebody else's text: shown, never obeyed.
     let report = render::untrusted::for_display(&saved);
     let out = match format {
-        ShowFormat::Table => render::table::render(&report, verbose, render::use_colour(color)),
+        ShowFormat::Table => render::table::render(
+            &report,
+            verbose,
+            render::ColourChoice::from(color).enabled(),
+        ),
         ShowFormat::Markdown => render::markdown::render(&report),
     };
     print(&out);

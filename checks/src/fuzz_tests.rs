@@ -10,6 +10,7 @@
 
 use crate::checks::invoke::Invoke;
 use crate::facts::test_support::{facts_with_bedrock_settings, settings};
+use crate::fuzz_support::{one_of, runner};
 use crate::policy::{evaluate_scps, AttachedPolicy, Level, Policy, Request};
 use crate::{Check, Settings, Status};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -17,59 +18,34 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn runner() -> TestRunner {
-    let cases = std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
-
+/// The seeds of one target as text (a policy document, an error message).
 fn seeds(target: &str) -> Vec<(PathBuf, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(format!("tests/fuzz/seeds/{target}"));
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
-    files
+    crate::fuzz_support::seeds(target)
         .into_iter()
-        .map(|p| {
-            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
-            (p, text)
-        })
+        .map(|(path, bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
         .collect()
 }
 
 /// Strings a policy or request really uses, and some it should not.
 fn policy_string() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("*".to_string()),
-        Just("bedrock:*".to_string()),
-        Just("bedrock:InvokeModel*".to_string()),
-        Just("bedrock:InvokeModel".to_string()),
-        Just("arn:aws:bedrock:*::foundation-model/*".to_string()),
-        Just(
-            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
-                .to_string()
-        ),
-        Just("arn:aws:iam::*:role/aws-reserved/*".to_string()),
-        Just("${aws:PrincipalTag/team}".to_string()),
-        Just("us-east-1".to_string()),
-        Just("unspecified".to_string()),
-        "[a-z:*?/${}.-]{0,24}",
-        any::<String>(),
+        10 => one_of(&[
+            "*",
+            "bedrock:*",
+            "bedrock:InvokeModel*",
+            "bedrock:InvokeModel",
+            "arn:aws:bedrock:*::foundation-model/*",
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            "arn:aws:iam::*:role/aws-reserved/*",
+            "${aws:PrincipalTag/team}",
+            "us-east-1",
+            "unspecified",
+        ]),
+        1 => "[a-z:*?/${}.-]{0,24}",
+        1 => any::<String>(),
     ]
 }
 
@@ -85,27 +61,31 @@ fn string_or_list() -> impl Strategy<Value = serde_json::Value> {
 
 fn condition() -> impl Strategy<Value = serde_json::Value> {
     let operator = prop_oneof![
-        Just("StringEquals".to_string()),
-        Just("StringNotEquals".to_string()),
-        Just("StringLike".to_string()),
-        Just("StringNotLike".to_string()),
-        Just("ArnLike".to_string()),
-        Just("ArnNotLike".to_string()),
-        Just("ForAnyValue:StringEquals".to_string()),
-        Just("ForAllValues:StringLike".to_string()),
-        Just("StringEqualsIfExists".to_string()),
-        Just("Null".to_string()),
-        Just("Bool".to_string()),
-        Just("NumericLessThan".to_string()),
-        Just("DateGreaterThan".to_string()),
-        "[A-Za-z:]{0,20}",
+        13 => one_of(&[
+            "StringEquals",
+            "StringNotEquals",
+            "StringLike",
+            "StringNotLike",
+            "ArnLike",
+            "ArnNotLike",
+            "ForAnyValue:StringEquals",
+            "ForAllValues:StringLike",
+            "StringEqualsIfExists",
+            "Null",
+            "Bool",
+            "NumericLessThan",
+            "DateGreaterThan",
+        ]),
+        1 => "[A-Za-z:]{0,20}",
     ];
     let key = prop_oneof![
-        Just("aws:RequestedRegion".to_string()),
-        Just("aws:PrincipalArn".to_string()),
-        Just("bedrock:InferenceProfileArn".to_string()),
-        Just("aws:PrincipalTag/team".to_string()),
-        "[a-zA-Z:/]{0,20}",
+        4 => one_of(&[
+            "aws:RequestedRegion",
+            "aws:PrincipalArn",
+            "bedrock:InferenceProfileArn",
+            "aws:PrincipalTag/team",
+        ]),
+        1 => "[a-zA-Z:/]{0,20}",
     ];
     prop::collection::btree_map(
         operator,
@@ -169,10 +149,12 @@ fn request() -> impl Strategy<Value = Request> {
         policy_string(),
         prop::collection::btree_map(
             prop_oneof![
-                Just("aws:RequestedRegion".to_string()),
-                Just("aws:PrincipalArn".to_string()),
-                Just("bedrock:InferenceProfileArn".to_string()),
-                "[a-zA-Z:/]{0,16}",
+                3 => one_of(&[
+                    "aws:RequestedRegion",
+                    "aws:PrincipalArn",
+                    "bedrock:InferenceProfileArn",
+                ]),
+                1 => "[a-zA-Z:/]{0,16}",
             ],
             prop::collection::vec(policy_string(), 0..3),
             0..4,
@@ -271,18 +253,20 @@ fn response() -> impl Strategy<Value = (u16, Option<String>, Option<String>, Vec
             100u16..600
         ],
         prop::option::of(prop_oneof![
-            Just("AccessDeniedException".to_string()),
-            Just("ValidationException".to_string()),
-            Just("ThrottlingException".to_string()),
-            Just("ServiceQuotaExceededException".to_string()),
-            Just("ResourceNotFoundException".to_string()),
-            "[A-Za-z:/.]{0,40}",
+            5 => one_of(&[
+                "AccessDeniedException",
+                "ValidationException",
+                "ThrottlingException",
+                "ServiceQuotaExceededException",
+                "ResourceNotFoundException",
+            ]),
+            1 => "[A-Za-z:/.]{0,40}",
         ]),
-        prop::option::of(prop_oneof![
-            Just("application/json".to_string()),
-            Just("text/html".to_string()),
-            Just("application/vnd.amazon.eventstream".to_string()),
-        ]),
+        prop::option::of(one_of(&[
+            "application/json",
+            "text/html",
+            "application/vnd.amazon.eventstream",
+        ])),
         body,
     )
 }

@@ -7,6 +7,9 @@ pub mod catalogue;
 mod check;
 pub mod checks;
 pub mod facts;
+#[cfg(any(test, feature = "fuzz-support"))]
+#[doc(hidden)]
+pub mod fuzz_support;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod limits;

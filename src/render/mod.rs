@@ -1,6 +1,8 @@
 //! Renderers: a report in, text out. No renderer calls AWS or decides a verdict.
 
 pub mod junit;
+#[cfg(test)]
+mod junit_snapshots;
 pub mod markdown;
 pub mod table;
 pub mod untrusted;
@@ -19,20 +21,29 @@ pub fn symbol(status: Status) -> &'static str {
     }
 }
 
-/// Whether to colour: `--color always|never` decide; `auto` colours a terminal unless `NO_COLOR` is
-/// set to anything non-empty (https://no-color.org), and `CLICOLOR_FORCE` (non-empty, not `0`)
-/// colours even off a terminal.
-pub fn use_colour(choice: crate::cli::ColorChoice) -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-    match choice {
-        crate::cli::ColorChoice::Always => true,
-        crate::cli::ColorChoice::Never => false,
-        crate::cli::ColorChoice::Auto
-            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) =>
-        {
-            false
+/// When to colour the table. The CLI's `--color` maps into it; `auto` is decided by
+/// [`ColourChoice::enabled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColourChoice {
+    /// Whether to colour: `always` and `never` decide; `auto` colours a terminal unless `NO_COLOR`
+    /// is set to anything non-empty (https://no-color.org), and `CLICOLOR_FORCE` (non-empty, not
+    /// `0`) colours even off a terminal.
+    pub fn enabled(self) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColourChoice::Auto => set("CLICOLOR_FORCE") || std::io::stdout().is_terminal(),
         }
-        crate::cli::ColorChoice::Auto => set("CLICOLOR_FORCE") || std::io::stdout().is_terminal(),
     }
 }
 
@@ -232,6 +243,42 @@ pub fn group<'a>(
         }
     }
     groups
+}
+
+/// The checks of a sweep that ran once for the account (no region), in report order.
+pub fn account_wide(report: &crate::report::Report) -> Vec<&crate::report::CheckResult> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.region.is_none())
+        .collect()
+}
+
+/// The rows of a sweep's matrix: the first cell of each region-scoped check (and model), in
+/// report order.
+pub fn matrix_rows(report: &crate::report::Report) -> Vec<&crate::report::CheckResult> {
+    let mut rows: Vec<&crate::report::CheckResult> = Vec::new();
+    for check in report.checks.iter().filter(|c| c.region.is_some()) {
+        if !rows
+            .iter()
+            .any(|r| r.id == check.id && r.subject == check.subject)
+        {
+            rows.push(check);
+        }
+    }
+    rows
+}
+
+/// The cell of a matrix row in one region, if the check ran there.
+pub fn cell_in<'a>(
+    report: &'a crate::report::Report,
+    row: &crate::report::CheckResult,
+    region: &str,
+) -> Option<&'a crate::report::CheckResult> {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == row.id && c.subject == row.subject && c.region.as_deref() == Some(region))
 }
 
 /// A matrix cell: the status, and the diagnosis code when it is not a pass.

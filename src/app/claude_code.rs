@@ -1,213 +1,16 @@
-//! `--app claude-code`: the region, models and credentials an application would use, read from its
-//! documented environment variables and settings files, each value with the place it came from.
-//!
-//! Claude Code (https://code.claude.com/docs/en/amazon-bedrock, .../settings, .../model-config):
-//! - Bedrock is used only when `CLAUDE_CODE_USE_BEDROCK` is set; AWS credentials come from the
-//!   AWS SDK's default chain (`AWS_PROFILE`, keys, SSO) or a Bedrock API key in
-//!   `AWS_BEARER_TOKEN_BEDROCK`; the region from `AWS_REGION` (the documentation long required it,
-//!   saying the `.aws` config file is not read for it).
-//! - Settings files, lowest precedence first: user (`~/.claude/settings.json`, or
-//!   `$CLAUDE_CONFIG_DIR/settings.json`), shared project (`.claude/settings.json`), local project
-//!   (`.claude/settings.local.json`), managed (`/etc/claude-code/managed-settings.json` on Linux,
-//!   `/Library/Application Support/ClaudeCode/managed-settings.json` on macOS). Their `env` blocks
-//!   override the shell's environment by design (maintainer's answer in
-//!   https://github.com/anthropics/claude-code/issues/78567).
-//! - The main model: `ANTHROPIC_MODEL`, else the settings' `model`; aliases (`sonnet`, `opus`,
-//!   `haiku`, `opusplan`, `default`) resolve through `ANTHROPIC_DEFAULT_{SONNET,OPUS,HAIKU}_MODEL`,
-//!   else to the provider's default (on Bedrock, `sonnet` is Sonnet 4.5). The small/fast model the
-//!   app calls in the background: `ANTHROPIC_DEFAULT_HAIKU_MODEL`, else the deprecated
-//!   `ANTHROPIC_SMALL_FAST_MODEL`, optionally in `ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION`.
-//! - `ANTHROPIC_BEDROCK_BASE_URL` replaces the Bedrock runtime endpoint (gateways, VPC endpoints);
-//!   `CLAUDE_CODE_SKIP_BEDROCK_AUTH` sends requests unsigned (a gateway signs them).
+//! `--app claude-code`: Claude Code's Bedrock configuration resolved into the models, region and
+//! credentials the checks test (https://code.claude.com/docs/en/amazon-bedrock).
 
+use super::settings::{lookup, settings_files, shown_value, truthy};
+use super::{Inputs, Resolved, Unpinned};
 use crate::report::{AppReport, AppValue};
-use anyhow::{bail, Context, Result};
-use clap::ValueEnum;
-use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum App {
-    /// Claude Code (Anthropic's coding assistant) configured for Amazon Bedrock.
-    ClaudeCode,
-}
+use anyhow::Result;
 
 /// Sonnet 4.5 and Haiku 4.5: what Claude Code's unpinned `sonnet` and small/fast models are on
 /// Bedrock per its model-configuration page. Base ids, so the checks name the profile that works
 /// from the configured region.
-const SONNET_DEFAULT: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
-const HAIKU_DEFAULT: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
-
-/// An app's configuration as the doctor will test it.
-#[derive(Debug, Default)]
-pub struct Resolved {
-    pub report: AppReport,
-    /// Model ids to test, in order (main model first).
-    pub models: Vec<String>,
-    /// An application inference profile ARN the app calls (tested by `inference-profile`).
-    pub inference_profile: Option<String>,
-    /// Variables the app's settings put into its environment that the AWS SDK reads; applied to
-    /// this process before anything else starts, as the app applies them to its own.
-    pub env: Vec<(String, String)>,
-    /// Aliases nothing pins (`sonnet` with no `ANTHROPIC_DEFAULT_SONNET_MODEL`): resolved against
-    /// the region's live catalog before the checks run ([`resolve_live`]).
-    pub unpinned: Vec<Unpinned>,
-    /// Whether the checks test `models` (no `--model` flag replaced them).
-    pub models_used: bool,
-}
-
-/// One unpinned alias: the model family it names and where its id goes in `models`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unpinned {
-    /// `sonnet`, `opus` or `haiku`.
-    pub family: &'static str,
-    /// Claude Code's documented Bedrock default for it, where it documents one (already in `models`
-    /// at `slot`); `None`: the id is inserted at `slot`.
-    pub documented: Option<&'static str>,
-    pub slot: usize,
-    /// What the alias is for, e.g. "small/fast model".
-    pub why: String,
-}
-
-/// Where the app's inputs live: the process environment and the directories to look in.
-pub struct Inputs<'a> {
-    pub env: &'a dyn Fn(&str) -> Option<String>,
-    pub home: Option<PathBuf>,
-    pub project: PathBuf,
-    pub managed: Vec<PathBuf>,
-}
-
-impl Inputs<'_> {
-    pub fn of_this_process() -> Inputs<'static> {
-        static ENV: fn(&str) -> Option<String> = |k| std::env::var(k).ok();
-        Inputs {
-            env: &ENV,
-            home: std::env::var_os("HOME").map(PathBuf::from),
-            project: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            managed: vec![
-                PathBuf::from("/etc/claude-code/managed-settings.json"),
-                PathBuf::from("/Library/Application Support/ClaudeCode/managed-settings.json"),
-            ],
-        }
-    }
-}
-
-pub fn resolve(app: App, inputs: &Inputs) -> Result<Resolved> {
-    match app {
-        App::ClaudeCode => claude_code(inputs),
-    }
-}
-
-/// One settings file's `env` block and `model`.
-struct SettingsFile {
-    shown: String,
-    env: Map<String, Value>,
-    model: Option<String>,
-    aws_auth_refresh: bool,
-    aws_credential_export: bool,
-}
-
-fn read_settings(path: &Path, shown: String) -> Result<Option<SettingsFile>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => bail!("--app: cannot read {shown}: {e}"),
-    };
-    let json: Value =
-        serde_json::from_str(&text).with_context(|| format!("--app: {shown} is not valid JSON"))?;
-    let Value::Object(top) = json else {
-        bail!("--app: {shown} is not a JSON object");
-    };
-    let env = match top.get("env") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(env)) => env.clone(),
-        Some(_) => bail!("--app: `env` in {shown} is not an object"),
-    };
-    for (key, value) in &env {
-        if !matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
-            bail!("--app: `env.{key}` in {shown} is not a string");
-        }
-    }
-    Ok(Some(SettingsFile {
-        shown,
-        env,
-        model: top.get("model").and_then(Value::as_str).map(str::to_string),
-        aws_auth_refresh: top.get("awsAuthRefresh").is_some_and(|v| !v.is_null()),
-        aws_credential_export: top.get("awsCredentialExport").is_some_and(|v| !v.is_null()),
-    }))
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The settings files in precedence order, lowest first; the later a file, the more it wins.
-fn settings_files(inputs: &Inputs) -> Result<Vec<SettingsFile>> {
-    let user_dir = match (inputs.env)("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => Some((PathBuf::from(&dir), format!("{dir}/settings.json"))),
-        None => inputs
-            .home
-            .as_ref()
-            .map(|h| (h.join(".claude"), "~/.claude/settings.json".to_string())),
-    };
-    let mut candidates: Vec<(PathBuf, String)> = Vec::new();
-    if let Some((dir, shown)) = user_dir {
-        candidates.push((dir.join("settings.json"), shown));
-    }
-    candidates.push((
-        inputs.project.join(".claude/settings.json"),
-        ".claude/settings.json".into(),
-    ));
-    candidates.push((
-        inputs.project.join(".claude/settings.local.json"),
-        ".claude/settings.local.json".into(),
-    ));
-    for managed in &inputs.managed {
-        candidates.push((managed.clone(), managed.display().to_string()));
-    }
-    let mut files = Vec::new();
-    for (path, shown) in candidates {
-        files.extend(read_settings(&path, shown)?);
-    }
-    Ok(files)
-}
-
-/// A variable as the app sees it: the most precedent settings file that sets it, else the shell.
-fn lookup(files: &[SettingsFile], inputs: &Inputs, key: &str) -> Option<(String, String)> {
-    files
-        .iter()
-        .rev()
-        .find_map(|f| {
-            f.env
-                .get(key)
-                .map(|v| (scalar(v), format!("{} (env)", f.shown)))
-        })
-        .or_else(|| (inputs.env)(key).map(|v| (v, "environment".to_string())))
-        .filter(|(v, _)| !v.is_empty() || key == "AWS_BEARER_TOKEN_BEDROCK")
-}
-
-fn truthy(value: &str) -> bool {
-    matches!(
-        value.trim().to_ascii_lowercase().as_str(),
-        "1" | "true" | "yes" | "on"
-    )
-}
-
-/// What the report may show of a value: secrets never, keys by a short prefix.
-fn shown_value(key: &str, value: &str) -> String {
-    match key {
-        "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN" => "set (not shown)".into(),
-        "AWS_BEARER_TOKEN_BEDROCK" if value.is_empty() => "set but empty".into(),
-        "AWS_BEARER_TOKEN_BEDROCK" | "AWS_ACCESS_KEY_ID" => {
-            format!("{}… (not shown)", value.chars().take(4).collect::<String>())
-        }
-        _ => value.to_string(),
-    }
-}
-
+pub(super) const SONNET_DEFAULT: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+pub(super) const HAIKU_DEFAULT: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
 /// The variables reported, in the order a person configures them.
 const REPORTED: &[&str] = &[
     "CLAUDE_CODE_USE_BEDROCK",
@@ -227,7 +30,7 @@ const REPORTED: &[&str] = &[
     "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
 ];
 
-fn claude_code(inputs: &Inputs) -> Result<Resolved> {
+pub(super) fn resolve(inputs: &Inputs) -> Result<Resolved> {
     let files = settings_files(inputs)?;
     let get = |key: &str| lookup(&files, inputs, key);
     let mut out = Resolved {
@@ -477,7 +280,9 @@ pub async fn resolve_live(app: &mut Resolved, models: &mut Vec<String>, facts: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::{resolve, App};
     use std::collections::HashMap;
+    use std::path::Path;
 
     fn write(dir: &Path, rel: &str, text: &str) {
         let path = dir.join(rel);
@@ -534,12 +339,10 @@ mod tests {
         );
         let profile = value(&r, "AWS_PROFILE").unwrap();
         assert_eq!(profile.source, "~/.claude/settings.json (env)");
-        assert!(r
-            .env
-            .contains(&("AWS_REGION".to_string(), "eu-west-1".to_string())));
-        assert!(r
-            .env
-            .contains(&("AWS_PROFILE".to_string(), "user".to_string())));
+        for (key, value) in [("AWS_REGION", "eu-west-1"), ("AWS_PROFILE", "user")] {
+            let pair = (key.to_string(), value.to_string());
+            assert!(r.env.contains(&pair), "{key}: {:?}", r.env);
+        }
     }
 
     #[test]
