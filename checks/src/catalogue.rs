@@ -2,6 +2,10 @@
 //! errors. Checks, `explain`, the README and the JSON report all read it; the data is
 //! `checks/catalogue.toml`, embedded at build time.
 
+mod advice;
+
+pub use advice::{ExplainAdvice, PolicyAdvice};
+
 use crate::Category;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -69,11 +73,13 @@ impl Rule {
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
     diagnosis: Vec<Diagnosis>,
+    explain: ExplainAdvice,
 }
 
 #[derive(Debug)]
 pub struct Catalogue {
     entries: Vec<Diagnosis>,
+    explain: ExplainAdvice,
 }
 
 pub mod serde_regex_opt {
@@ -145,11 +151,17 @@ impl Catalogue {
         let file: CatalogueFile = toml::from_str(text).map_err(|e| e.to_string())?;
         Ok(Catalogue {
             entries: file.diagnosis,
+            explain: file.explain,
         })
     }
 
     pub fn entries(&self) -> &[Diagnosis] {
         &self.entries
+    }
+
+    /// What `explain` adds to a fix when the message names more than the diagnosis needs.
+    pub fn explain_advice(&self) -> &ExplainAdvice {
+        &self.explain
     }
 
     pub fn get(&self, code: &str) -> Option<&Diagnosis> {

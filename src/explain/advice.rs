@@ -1,39 +1,94 @@
-//! Advice on the policy type an access-denied message names, appended to the catalogue's fix.
+//! What `explain` appends to the catalogue's fix when the message names more than the diagnosis
+//! needs: the feature Bedrock refused, the endpoint that serves the operation, the policy type that
+//! denied. The wording is the catalogue's (`[explain]` in `checks/catalogue.toml`).
 
+use super::extract::{feature, re};
 use super::Found;
+use checks::catalogue::{catalogue, Diagnosis, ExplainAdvice};
+use checks::dx;
+use regex::Regex;
+use std::sync::OnceLock;
 
-/// What the named policy type means for the fix, appended to the catalogue's fix text.
-pub(super) fn policy_advice(found: &Found) -> Option<String> {
-    let policy = found.policy_type.as_deref()?;
-    let explicit = found.deny.as_deref() == Some("explicit");
-    let action = found.action.as_deref().unwrap_or("the action");
-    let verb = if explicit {
-        format!("has an explicit Deny for {action}")
-    } else {
-        format!("does not allow {action}")
-    };
-    let text = match policy {
-        "identity-based policy" if explicit => format!(
-            "This message names an explicit deny in an identity-based policy: a Deny statement in a policy attached to the user, role or one of its groups blocks {action}. Attaching more Allow statements will not help; remove or narrow the Deny (look for region or resource conditions)."
-        ),
-        "identity-based policy" => format!(
-            "This message names the identity-based policy: no policy attached to the user or role allows {action}. Attach the policy above (or add {action} to it)."
-        ),
-        "permissions boundary" => format!(
-            "This message names a permissions boundary: the boundary set on the user or role {verb}. A boundary caps what attached policies can grant, so adding Allow statements to the role will not help; whoever manages the boundary must allow {action} in it."
-        ),
-        "session policy" => format!(
-            "This message names a session policy: the policy passed when the session was created (the Policy/PolicyArns of AssumeRole or AssumeRoleWithWebIdentity, often set by SSO, OIDC or CI tooling) {verb}. Changing the role's own policies will not help; widen the session policy."
-        ),
-        "service control policy" => format!(
-            "This message names a service control policy: an AWS Organizations SCP {verb} in this account. No IAM policy in the account can override it; the organization's administrators must change the SCP or exempt {action}."
-        ),
-        "resource control policy" => format!(
-            "This message names a resource control policy: an AWS Organizations RCP {verb}. Only the organization's administrators can change it."
-        ),
-        other => format!("This message names a {other} that {verb}."),
-    };
-    Some(text)
+/// Diagnoses whose messages can name the policy type that denied.
+const NAMES_POLICY: &[&str] = &[
+    dx::IAM_ACTION_DENIED,
+    dx::SCP_EXPLICIT_DENY,
+    dx::INFERENCE_PROFILE_REGION_BLOCKED,
+];
+
+fn advice() -> &'static ExplainAdvice {
+    catalogue().explain_advice()
+}
+
+/// Appends to `fix` what the message adds to `diagnosis`, and records it in `found`.
+pub(super) fn append_advice(
+    diagnosis: &Diagnosis,
+    text: &str,
+    found: &mut Found,
+    fix: &mut String,
+) {
+    if diagnosis.code == dx::REQUEST_FEATURE_UNSUPPORTED {
+        found.feature = feature(text);
+        if let Some(f) = &found.feature {
+            fix.push_str("\n\n");
+            fix.push_str(&advice().feature_named(f));
+        }
+    }
+    if diagnosis.code == dx::WRONG_ENDPOINT {
+        if let Some(note) = right_endpoint(text, found) {
+            fix.push_str("\n\n");
+            fix.push_str(&note);
+            found.note = Some(note);
+        }
+    }
+    if NAMES_POLICY.contains(&diagnosis.code.as_str()) {
+        if let Some(policy) = &found.policy_type {
+            fix.push_str("\n\n");
+            fix.push_str(&advice().for_policy(
+                policy,
+                found.deny.as_deref(),
+                found.action.as_deref(),
+            ));
+        }
+    }
+}
+
+/// Operations of the runtime API (`bedrock-runtime`); every other Bedrock operation is the control
+/// plane's (`bedrock`). From the Bedrock API reference's two operation lists.
+const RUNTIME_OPERATIONS: &[&str] = &[
+    "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "InvokeModelWithBidirectionalStream",
+    "Converse",
+    "ConverseStream",
+    "CountTokens",
+    "ApplyGuardrail",
+    "StartAsyncInvoke",
+    "GetAsyncInvoke",
+    "ListAsyncInvokes",
+];
+
+/// For `wrong-endpoint`: the operation the message names (an API name, or the Python method the
+/// SDK client lacked) and the endpoint that serves it.
+fn right_endpoint(text: &str, found: &Found) -> Option<String> {
+    static METHOD: OnceLock<Regex> = OnceLock::new();
+    let operation = found.operation.clone().or_else(|| {
+        re(&METHOD, r"object has no attribute '([a-z_]+)'")
+            .captures(text)
+            .map(|c| {
+                c[1].split('_')
+                    .map(|w| {
+                        let mut chars = w.chars();
+                        chars
+                            .next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect::<String>()
+            })
+    })?;
+    let runtime = RUNTIME_OPERATIONS.contains(&operation.as_str());
+    Some(advice().endpoint_for(&operation, runtime, found.region.as_deref()))
 }
 
 #[cfg(test)]
@@ -100,5 +155,39 @@ mod tests {
                 e.fix
             );
         }
+    }
+
+    #[test]
+    fn names_the_feature_and_the_right_endpoint() {
+        let e = explain(
+            r#"litellm.BadRequestError: BedrockException - {\"message\":\"The model returned the following errors: thinking.adaptive.block_binding: Extra inputs are not permitted\"}"#,
+        );
+        assert_eq!(e.diagnosis, "request-feature-unsupported");
+        assert_eq!(
+            e.found.feature.as_deref(),
+            Some("thinking.adaptive.block_binding")
+        );
+        assert!(
+            e.fix.contains("thinking.adaptive.block_binding"),
+            "{}",
+            e.fix
+        );
+        let e = explain("The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.");
+        assert_eq!(e.found.feature.as_deref(), Some("temperature + top_p"));
+        let e = explain("AttributeError: 'Bedrock' object has no attribute 'converse_stream'");
+        assert_eq!(e.diagnosis, "wrong-endpoint");
+        assert!(
+            e.fix.contains("ConverseStream is a runtime operation"),
+            "{}",
+            e.fix
+        );
+        let e = explain("An error occurred (ValidationException) when calling the ListFoundationModels operation: Operation unknown");
+        assert_eq!(e.diagnosis, "wrong-endpoint");
+        assert!(
+            e.fix
+                .contains("ListFoundationModels is a control-plane operation"),
+            "{}",
+            e.fix
+        );
     }
 }

@@ -16,12 +16,12 @@ mod tests;
 
 pub use render::render_text;
 
-use advice::policy_advice;
+use advice::append_advice;
 use checks::catalogue::{catalogue, normalise, render_fix};
 use checks::dx;
 use checks::regions;
-use extract::{endpoint, extract, feature};
-use refine::{refine, right_endpoint};
+use extract::{endpoint, extract};
+use refine::refine;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -121,28 +121,7 @@ pub fn explain(input: &str) -> Explanation {
             found.rule_example = Some(rule.example.clone());
             found.rule_seen_in = Some(rule.seen_in.clone());
             let mut fix = render_fix(diagnosis.fix.trim(), &vars);
-            if diagnosis.code == dx::REQUEST_FEATURE_UNSUPPORTED {
-                found.feature = feature(text);
-                if let Some(f) = &found.feature {
-                    fix.push_str(&format!("\n\nThe message names: {f}."));
-                }
-            }
-            if diagnosis.code == dx::WRONG_ENDPOINT {
-                if let Some(note) = right_endpoint(text, &found) {
-                    fix.push_str(&format!("\n\n{note}"));
-                    found.note = Some(note);
-                }
-            }
-            let names_policy = [
-                dx::IAM_ACTION_DENIED,
-                dx::SCP_EXPLICIT_DENY,
-                dx::INFERENCE_PROFILE_REGION_BLOCKED,
-            ]
-            .contains(&diagnosis.code.as_str());
-            if let Some(advice) = policy_advice(&found).filter(|_| names_policy) {
-                fix.push_str("\n\n");
-                fix.push_str(&advice);
-            }
+            append_advice(diagnosis, text, &mut found, &mut fix);
             Explanation {
                 diagnosis: diagnosis.code.clone(),
                 category: diagnosis.category.as_str().into(),
