@@ -1,7 +1,6 @@
 //! Tests of `explain` as a whole: the corpus in every wrapping, arbitrary and huge input.
 
 use super::explain;
-use checks::catalogue::normalise;
 
 /// A tiny xorshift generator: reproducible inputs without a dependency.
 struct Rng(u64);
@@ -332,33 +331,6 @@ fn every_corpus_message_survives_every_wrapping() {
         "{} of {checked} wrapped messages diverge from the bare message:\n\n{}",
         failures.len(),
         failures.join("\n\n")
-    );
-}
-
-#[test]
-fn normalisation_reads_escaped_and_typographic_text() {
-    for text in [
-        "on-demand throughput isn\u{2019}t supported",
-        "on-demand throughput isn\\u2019t supported",
-        "on-demand throughput isn\\xe2\\x80\\x99t supported",
-        "on-demand throughput isn\u{e2}\u{20ac}\u{2122}t supported",
-        "on-demand  throughput\n isn't\tsupported",
-        "on-demand throughput isn\\\\u2019t supported",
-    ] {
-        assert_eq!(
-            normalise(text),
-            "on-demand throughput isn't supported",
-            "{text:?}"
-        );
-    }
-    assert_eq!(
-        normalise("{\\\"message\\\":\\\"x\\\"}"),
-        "{\"message\":\"x\"}"
-    );
-    assert_eq!(normalise("\\ud83d\\ude00 ok"), "\u{1F600} ok");
-    assert_eq!(
-        normalise("\u{1b}[41mYou don&#39;t have access\\x1b[0m to &quot;it&quot;"),
-        "You don't have access to \"it\""
     );
 }
 
