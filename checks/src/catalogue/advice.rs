@@ -87,35 +87,36 @@ mod tests {
     #[test]
     fn policy_advice_tells_the_kind_of_deny_apart() {
         let advice = catalogue().explain_advice();
-        let explicit = advice.for_policy(
-            "identity-based policy",
-            Some("explicit"),
-            Some("bedrock:InvokeModel"),
-        );
-        assert!(
-            explicit.starts_with("This message names an explicit deny"),
-            "{explicit}"
-        );
-        let implicit = advice.for_policy("identity-based policy", Some("implicit"), None);
-        assert!(implicit.contains("allows the action."), "{implicit}");
-        let boundary = advice.for_policy(
-            "permissions boundary",
-            Some("explicit"),
-            Some("bedrock:Converse"),
-        );
-        assert!(
-            boundary.contains("has an explicit Deny for bedrock:Converse."),
-            "{boundary}"
-        );
-        let other = advice.for_policy(
-            "VPC endpoint policy",
-            Some("implicit"),
-            Some("bedrock:InvokeModel"),
-        );
-        assert_eq!(
-            other,
-            "This message names a VPC endpoint policy that does not allow bedrock:InvokeModel."
-        );
+        let invoke = Some("bedrock:InvokeModel");
+        for (policy, deny, action, says) in [
+            (
+                "identity-based policy",
+                "explicit",
+                invoke,
+                "names an explicit deny in an identity-based",
+            ),
+            (
+                "identity-based policy",
+                "implicit",
+                None,
+                "allows the action. Attach",
+            ),
+            (
+                "permissions boundary",
+                "explicit",
+                Some("bedrock:Converse"),
+                "has an explicit Deny for bedrock:Converse.",
+            ),
+            (
+                "VPC endpoint policy",
+                "implicit",
+                invoke,
+                "a VPC endpoint policy that does not allow bedrock:InvokeModel.",
+            ),
+        ] {
+            let text = advice.for_policy(policy, Some(deny), action);
+            assert!(text.contains(says), "{policy} ({deny}): {text}");
+        }
     }
 
     #[test]
