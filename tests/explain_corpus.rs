@@ -27,7 +27,7 @@ const HELDOUT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/he
 /// from other threads, never by editing the held-out corpus.
 const HELDOUT_FLOOR: f64 = 0.61;
 
-// The corpus format and its reader, shared with the wrapping property test in src/explain.rs.
+// The corpus format and its reader, shared with the wrapping property test in src/explain/tests.rs.
 include!("corpus/parse.rs");
 
 fn corpus() -> &'static [Entry] {

@@ -6,160 +6,167 @@
 //! (regions) and `data/endpoints.json` (service key `bedrock`); a test in `tests/` compares these lists
 //! with the botocore installed for the test bed, so drift shows up as a red test.
 
-/// Every region of every partition, without the `*-global` pseudo regions.
-pub const ALL_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eusc-de-east-1",
-    "us-iso-east-1",
-    "us-iso-west-1",
-    "us-isob-east-1",
-    "us-isob-west-1",
-    "eu-isoe-west-1",
-    "us-isof-east-1",
-    "us-isof-south-1",
-    "us-gov-east-1",
-    "us-gov-west-1",
+/// The partition a region belongs to: credentials work in their own partition only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partition {
+    /// `aws`, the commercial partition.
+    Aws,
+    China,
+    /// The AWS European Sovereign Cloud.
+    Eusc,
+    Iso,
+    IsoB,
+    IsoE,
+    IsoF,
+    UsGov,
+}
+
+use Partition::*;
+
+/// What the doctor knows of one region.
+struct KnownRegion {
+    name: &'static str,
+    partition: Partition,
+    /// Has a `bedrock` endpoint in botocore's endpoints.json.
+    bedrock: bool,
+    /// An account must enable it before use (regions launched after 20 March 2019), per
+    /// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
+    opt_in: bool,
+}
+
+const BEDROCK: bool = true;
+const NO_BEDROCK: bool = false;
+const OPT_IN: bool = true;
+const BY_DEFAULT: bool = false;
+
+const fn region(
+    name: &'static str,
+    partition: Partition,
+    bedrock: bool,
+    opt_in: bool,
+) -> KnownRegion {
+    KnownRegion {
+        name,
+        partition,
+        bedrock,
+        opt_in,
+    }
+}
+
+/// Every region of every partition, without the `*-global` pseudo regions: the one list the
+/// public lists below are drawn from, in their order.
+const REGIONS: &[KnownRegion] = &[
+    region("af-south-1", Aws, BEDROCK, OPT_IN),
+    region("ap-east-1", Aws, NO_BEDROCK, OPT_IN),
+    region("ap-east-2", Aws, BEDROCK, OPT_IN),
+    region("ap-northeast-1", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-northeast-2", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-northeast-3", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-south-1", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-south-2", Aws, BEDROCK, OPT_IN),
+    region("ap-southeast-1", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-southeast-2", Aws, BEDROCK, BY_DEFAULT),
+    region("ap-southeast-3", Aws, BEDROCK, OPT_IN),
+    region("ap-southeast-4", Aws, BEDROCK, OPT_IN),
+    region("ap-southeast-5", Aws, BEDROCK, OPT_IN),
+    region("ap-southeast-6", Aws, BEDROCK, OPT_IN),
+    region("ap-southeast-7", Aws, BEDROCK, OPT_IN),
+    region("ca-central-1", Aws, BEDROCK, BY_DEFAULT),
+    region("ca-west-1", Aws, BEDROCK, OPT_IN),
+    region("eu-central-1", Aws, BEDROCK, BY_DEFAULT),
+    region("eu-central-2", Aws, BEDROCK, OPT_IN),
+    region("eu-north-1", Aws, BEDROCK, BY_DEFAULT),
+    region("eu-south-1", Aws, BEDROCK, OPT_IN),
+    region("eu-south-2", Aws, BEDROCK, OPT_IN),
+    region("eu-west-1", Aws, BEDROCK, BY_DEFAULT),
+    region("eu-west-2", Aws, BEDROCK, BY_DEFAULT),
+    region("eu-west-3", Aws, BEDROCK, BY_DEFAULT),
+    region("il-central-1", Aws, BEDROCK, OPT_IN),
+    region("me-central-1", Aws, BEDROCK, OPT_IN),
+    region("me-south-1", Aws, BEDROCK, OPT_IN),
+    region("mx-central-1", Aws, BEDROCK, OPT_IN),
+    region("sa-east-1", Aws, BEDROCK, BY_DEFAULT),
+    region("us-east-1", Aws, BEDROCK, BY_DEFAULT),
+    region("us-east-2", Aws, BEDROCK, BY_DEFAULT),
+    region("us-west-1", Aws, BEDROCK, BY_DEFAULT),
+    region("us-west-2", Aws, BEDROCK, BY_DEFAULT),
+    region("cn-north-1", China, NO_BEDROCK, BY_DEFAULT),
+    region("cn-northwest-1", China, NO_BEDROCK, BY_DEFAULT),
+    region("eusc-de-east-1", Eusc, BEDROCK, BY_DEFAULT),
+    region("us-iso-east-1", Iso, BEDROCK, BY_DEFAULT),
+    region("us-iso-west-1", Iso, NO_BEDROCK, BY_DEFAULT),
+    region("us-isob-east-1", IsoB, BEDROCK, BY_DEFAULT),
+    region("us-isob-west-1", IsoB, NO_BEDROCK, BY_DEFAULT),
+    region("eu-isoe-west-1", IsoE, NO_BEDROCK, BY_DEFAULT),
+    region("us-isof-east-1", IsoF, BEDROCK, BY_DEFAULT),
+    region("us-isof-south-1", IsoF, BEDROCK, BY_DEFAULT),
+    region("us-gov-east-1", UsGov, BEDROCK, BY_DEFAULT),
+    region("us-gov-west-1", UsGov, BEDROCK, BY_DEFAULT),
 ];
 
+/// A public list of region names: the regions of [`REGIONS`] a predicate keeps.
+#[derive(Clone, Copy)]
+enum Subset {
+    All,
+    Bedrock,
+    CommercialBedrock,
+    OptIn,
+}
+
+impl Subset {
+    const fn keeps(self, region: &KnownRegion) -> bool {
+        match self {
+            Subset::All => true,
+            Subset::Bedrock => region.bedrock,
+            Subset::CommercialBedrock => region.bedrock && matches!(region.partition, Aws),
+            Subset::OptIn => region.opt_in,
+        }
+    }
+
+    const fn len(self) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < REGIONS.len() {
+            if self.keeps(&REGIONS[i]) {
+                n += 1;
+            }
+            i += 1;
+        }
+        n
+    }
+
+    /// The names kept, in table order; `N` is [`Subset::len`] (a wrong `N` fails the build).
+    const fn names<const N: usize>(self) -> [&'static str; N] {
+        let mut out = [""; N];
+        let mut n = 0;
+        let mut i = 0;
+        while i < REGIONS.len() {
+            if self.keeps(&REGIONS[i]) {
+                out[n] = REGIONS[i].name;
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(n == N);
+        out
+    }
+}
+
+/// Every region of every partition, without the `*-global` pseudo regions.
+pub const ALL_REGIONS: &[&str] = &Subset::All.names::<{ Subset::All.len() }>();
+
 /// Regions with a `bedrock` endpoint in botocore's endpoints.json.
-pub const BEDROCK_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-iso-east-1",
-    "us-isob-east-1",
-    "us-isof-east-1",
-    "us-isof-south-1",
-    "eusc-de-east-1",
-];
+pub const BEDROCK_REGIONS: &[&str] = &Subset::Bedrock.names::<{ Subset::Bedrock.len() }>();
 
 /// The Bedrock regions of the commercial (`aws`) partition: what `--regions all-bedrock` sweeps.
 /// GovCloud, the ISO partitions and the European Sovereign Cloud need credentials of their own
 /// partition, so a sweep with one set of credentials leaves them out.
-pub const COMMERCIAL_BEDROCK_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
+pub const COMMERCIAL_BEDROCK_REGIONS: &[&str] =
+    &Subset::CommercialBedrock.names::<{ Subset::CommercialBedrock.len() }>();
 
 /// Regions an account must enable before use (those launched after 20 March 2019), per
 /// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
-pub const OPT_IN_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-south-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-west-1",
-    "eu-central-2",
-    "eu-south-1",
-    "eu-south-2",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-];
+pub const OPT_IN_REGIONS: &[&str] = &Subset::OptIn.names::<{ Subset::OptIn.len() }>();
 
 /// What the doctor knows of a region name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 // The corpus format (tests/corpus/*.toml) and its reader. Included with `include!` by
-// tests/explain_corpus.rs and by the wrapping property test in src/explain.rs, so both read the
+// tests/explain_corpus.rs and by the wrapping property test in src/explain/tests.rs, so both read the
 // corpus the same way without a TOML dependency.
 
 #[derive(Debug, Default)]

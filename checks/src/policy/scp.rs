@@ -186,6 +186,16 @@ mod tests {
         assert_eq!(statement.index, 0);
     }
 
+    /// Asserts that an InvokeModel in us-east-1 finds no Allow at `target` (and no Deny anywhere).
+    fn assert_not_allowed_at(levels: &[Level], target: &str) {
+        assert_eq!(
+            evaluate_scps(levels, &invoke("us-east-1", &[])),
+            ScpDecision::NotAllowedAt {
+                target_id: target.into()
+            }
+        );
+    }
+
     #[test]
     fn not_allowed_at_the_first_level_without_an_allow() {
         let levels = vec![
@@ -193,12 +203,7 @@ mod tests {
             level("ou-abcd-1234", vec![attached("p-ec2", ALLOW_EC2_ONLY)]),
             level("123456789012", vec![]),
         ];
-        assert_eq!(
-            evaluate_scps(&levels, &invoke("us-east-1", &[])),
-            ScpDecision::NotAllowedAt {
-                target_id: "ou-abcd-1234".into()
-            }
-        );
+        assert_not_allowed_at(&levels, "ou-abcd-1234");
     }
 
     #[test]
@@ -207,12 +212,7 @@ mod tests {
             level("r-root", vec![attached("p-FullAWSAccess", FULL_AWS_ACCESS)]),
             level("123456789012", vec![]),
         ];
-        assert_eq!(
-            evaluate_scps(&levels, &invoke("us-east-1", &[])),
-            ScpDecision::NotAllowedAt {
-                target_id: "123456789012".into()
-            }
-        );
+        assert_not_allowed_at(&levels, "123456789012");
     }
 
     #[test]

@@ -29,6 +29,20 @@ fn invoke_in(region: &str) -> Request {
     )
 }
 
+/// An InvokeModel of the foundation model in `model_region` (empty for a global profile's
+/// region-less ARN), sent through the `prefix` inference profile with `aws:RequestedRegion` set
+/// to `requested`.
+fn routed(prefix: &str, model_region: &str, requested: &str) -> Request {
+    request(
+        "bedrock:InvokeModel",
+        &fm(model_region),
+        &[
+            ("aws:RequestedRegion", requested),
+            ("bedrock:InferenceProfileArn", &profile(prefix)),
+        ],
+    )
+}
+
 fn policy(json: &str) -> Policy {
     Policy::parse(json).unwrap()
 }
@@ -222,23 +236,9 @@ fn region_deny_with_cris_exemption() {
     assert!(
         matches!(p.evaluate(&invoke_in("us-east-2")), Decision::ExplicitDeny(ref s) if s.sid.as_deref() == Some("Cris"))
     );
-    let routed = request(
-        "bedrock:InvokeModel",
-        &fm("us-east-2"),
-        &[
-            ("aws:RequestedRegion", "us-east-2"),
-            ("bedrock:InferenceProfileArn", &profile("us")),
-        ],
-    );
-    assert!(matches!(p.evaluate(&routed), Decision::Allow(_)));
-    let eu_profile = request(
-        "bedrock:InvokeModel",
-        &fm("eu-west-1"),
-        &[
-            ("aws:RequestedRegion", "eu-west-1"),
-            ("bedrock:InferenceProfileArn", &profile("eu")),
-        ],
-    );
+    let us_profile = routed("us", "us-east-2", "us-east-2");
+    assert!(matches!(p.evaluate(&us_profile), Decision::Allow(_)));
+    let eu_profile = routed("eu", "eu-west-1", "eu-west-1");
     assert!(matches!(p.evaluate(&eu_profile), Decision::ExplicitDeny(_)));
     let list = request(
         "bedrock:ListFoundationModels",
@@ -256,23 +256,9 @@ fn global_cris_disable() {
             "StringEquals":{"aws:RequestedRegion":"unspecified"},
             "ArnLike":{"bedrock:InferenceProfileArn":"arn:aws:bedrock:*:*:inference-profile/global.*"}}}]}"#,
     );
-    let global = request(
-        "bedrock:InvokeModel",
-        &format!("arn:aws:bedrock:::foundation-model/{MODEL}"),
-        &[
-            ("aws:RequestedRegion", "unspecified"),
-            ("bedrock:InferenceProfileArn", &profile("global")),
-        ],
-    );
+    let global = routed("global", "", "unspecified");
     assert!(matches!(p.evaluate(&global), Decision::ExplicitDeny(_)));
-    let us = request(
-        "bedrock:InvokeModel",
-        &fm("us-east-2"),
-        &[
-            ("aws:RequestedRegion", "us-east-2"),
-            ("bedrock:InferenceProfileArn", &profile("us")),
-        ],
-    );
+    let us = routed("us", "us-east-2", "us-east-2");
     assert!(matches!(p.evaluate(&us), Decision::Allow(_)));
 }
 
