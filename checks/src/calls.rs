@@ -238,6 +238,16 @@ pub struct CallSite<'a> {
     pub region: Option<&'a str>,
 }
 
+impl<'a> CallSite<'a> {
+    pub fn new(service: &'a str, operation: &'a str, region: Option<&'a str>) -> CallSite<'a> {
+        CallSite {
+            service,
+            operation,
+            region,
+        }
+    }
+}
+
 /// The request id of a successful call's output, for [`Recorder::finish`].
 pub fn request_id<T: aws_types::request_id::RequestId>(o: &T) -> Option<String> {
     o.request_id().map(str::to_string)

@@ -23,30 +23,14 @@ impl Facts {
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "ListFoundationModels",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .list_foundation_models()
-                        .by_provider("Anthropic")
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                |o| {
-                    use aws_sdk_bedrock::operation::RequestId;
-                    o.request_id().map(str::to_string)
-                },
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "ListFoundationModels", self.region());
+        let request = self
+            .bedrock
+            .list_foundation_models()
+            .by_provider("Anthropic");
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         if output.model_summaries.is_none() {
             // Bedrock always sends the list, empty or not; without it the answer is not Bedrock's
             // and "no model in this region" would be a false verdict.

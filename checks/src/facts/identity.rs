@@ -25,29 +25,12 @@ impl Facts {
         self.sigv4_ready("sts GetCallerIdentity").await?;
         // Made once per run, by whichever region asks first, always with the first region's
         // STS client: the evidence names the region the call went to.
-        let site = CallSite {
-            service: "sts",
-            operation: "GetCallerIdentity",
-            region: self.sts.config().region().map(|r| r.as_ref()),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.sts
-                        .get_caller_identity()
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                |o| {
-                    use aws_sdk_sts::operation::RequestId;
-                    o.request_id().map(str::to_string)
-                },
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let region = self.sts.config().region().map(|r| r.as_ref());
+        let site = CallSite::new("sts", "GetCallerIdentity", region);
+        let request = self.sts.get_caller_identity();
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         Ok(Identity {
             account_id: output.account().unwrap_or_default().to_string(),
             arn: output.arn().unwrap_or_default().to_string(),

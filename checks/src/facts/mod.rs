@@ -94,6 +94,12 @@ pub enum FactError {
     Unavailable(String),
 }
 
+impl From<CallError> for FactError {
+    fn from(err: CallError) -> FactError {
+        FactError::Call(err)
+    }
+}
+
 impl FactError {
     /// The report of a check that needed this fact: a skip naming the check to fix first, or the
     /// call's own failure.

@@ -3,7 +3,7 @@
 
 use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
-use crate::calls::{request_id, CallError, CallSite};
+use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence, Status};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -496,27 +496,11 @@ impl Facts {
             Some(r) => self.bedrock_in(r),
             None => self.bedrock.clone(),
         };
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetFoundationModel",
-            region: region.or(self.region()),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    client
-                        .get_foundation_model()
-                        .model_identifier(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetFoundationModel", region.or(self.region()));
+        let request = client.get_foundation_model().model_identifier(model_id);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         match output.model_details() {
             Some(details) => Ok((ModelInfo::from_details(details), evidence)),
             None => Err(FactError::Call(CallError {
@@ -592,27 +576,14 @@ impl Facts {
 
     async fn load_availability(&self, model_id: &str) -> Result<Availability, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetFoundationModelAvailability",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .get_foundation_model_availability()
-                        .model_id(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let o = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
+        let request = self
+            .bedrock
+            .get_foundation_model_availability()
+            .model_id(model_id);
+        let (o, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         Ok(Availability {
             agreement: o
                 .agreement_availability()
@@ -639,27 +610,18 @@ impl Facts {
 
     async fn load_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "ListFoundationModelAgreementOffers",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .list_foundation_model_agreement_offers()
-                        .model_id(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new(
+            "bedrock",
+            "ListFoundationModelAgreementOffers",
+            self.region(),
+        );
+        let request = self
+            .bedrock
+            .list_foundation_model_agreement_offers()
+            .model_id(model_id);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         Ok((output.offers().len(), evidence))
     }
 
@@ -674,26 +636,11 @@ impl Facts {
 
     async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetUseCaseForModelAccess",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .get_use_case_for_model_access()
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
+        let request = self.bedrock.get_use_case_for_model_access();
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
         let form: serde_json::Value =
             serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
