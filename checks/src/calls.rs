@@ -223,6 +223,23 @@ impl CallError {
     }
 }
 
+/// Diagnoses an invocation gives that are about access to the model (not about the network,
+/// throttling or the request): the ones that settle what the control plane only suggests.
+pub fn is_access_diagnosis(code: &str) -> bool {
+    matches!(
+        code,
+        dx::MODEL_ACCESS_DENIED
+            | dx::USE_CASE_NOT_SUBMITTED
+            | dx::MARKETPLACE_PERMISSION_MISSING
+            | dx::MARKETPLACE_SUBSCRIPTION_PENDING
+            | dx::PAYMENT_INSTRUMENT_INVALID
+            | dx::MODEL_END_OF_LIFE
+            | dx::MODEL_LEGACY
+            | dx::IAM_ACTION_DENIED
+            | dx::SCP_EXPLICIT_DENY
+    )
+}
+
 /// The outcome of one observed call.
 pub struct Observed<T> {
     pub result: Result<T, CallError>,

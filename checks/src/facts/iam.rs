@@ -224,7 +224,7 @@ impl Facts {
         let identity = self.caller_identity().await.map_err(|e| match e {
             FactError::Needs { .. } | FactError::Unavailable(_) => e,
             FactError::Call(err) => FactError::Needs {
-                check: "identity",
+                fact: super::Prerequisite::CallerIdentity,
                 reason: err.diagnosis.to_string(),
             },
         })?;

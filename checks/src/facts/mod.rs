@@ -31,7 +31,7 @@ pub use memo::Memo;
 
 use crate::calls::CallError;
 use crate::catalogue::dx;
-use crate::{Evidence, Report};
+use crate::Evidence;
 use aws_config::SdkConfig;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -82,11 +82,19 @@ pub struct ClockSample {
     pub local: SystemTime,
 }
 
+/// A fact other facts stand on: without credentials no call is signed, and without the caller's
+/// identity no policy can be read for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    Credentials,
+    CallerIdentity,
+}
+
 /// Why a fact is not available.
 #[derive(Debug, Clone)]
 pub enum FactError {
-    /// Another check's subject is broken; fix that first.
-    Needs { check: &'static str, reason: String },
+    /// A fact this one stands on is missing (`reason`: its diagnosis); fix that first.
+    Needs { fact: Prerequisite, reason: String },
     /// The call was made and failed.
     Call(CallError),
     /// The fact does not apply to this setup (AWS credentials are needed, and only a Bedrock API
@@ -97,20 +105,6 @@ pub enum FactError {
 impl From<CallError> for FactError {
     fn from(err: CallError) -> FactError {
         FactError::Call(err)
-    }
-}
-
-impl FactError {
-    /// The report of a check that needed this fact: a skip naming the check to fix first, or the
-    /// call's own failure.
-    pub fn to_report(&self) -> Report {
-        match self {
-            FactError::Needs { check, reason } => {
-                Report::skip(format!("needs `{check}` to pass first ({reason})"))
-            }
-            FactError::Call(err) => err.to_report(),
-            FactError::Unavailable(reason) => Report::skip(reason.clone()),
-        }
     }
 }
 
@@ -272,7 +266,7 @@ fn needs_credentials(err: FactError) -> FactError {
         FactError::Needs { reason, .. } | FactError::Unavailable(reason) => reason,
     };
     FactError::Needs {
-        check: "credentials",
+        fact: Prerequisite::Credentials,
         reason,
     }
 }

@@ -344,7 +344,7 @@ impl Facts {
             }
             // Refused for the account's access to the model (Marketplace, use-case form): the
             // request got past IAM and SCPs, which is all the probe asks.
-            Err(e) if crate::checks::is_access_diagnosis(e.diagnosis) => Destination::Allowed,
+            Err(e) if crate::calls::is_access_diagnosis(e.diagnosis) => Destination::Allowed,
             Err(e) => Destination::Unknown(e.summary),
         };
         (verdict, evidence)
