@@ -86,33 +86,26 @@ impl Facts {
         let applied = self.paginate(
             site("ListServiceQuotas"),
             |token, rec| {
-                let request = self
-                    .servicequotas
-                    .list_service_quotas()
-                    .service_code(SERVICE_CODE)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(token);
-                request.customize().interceptor(rec).send()
+                let request = self.servicequotas.list_service_quotas();
+                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                let request = request.set_next_token(token).customize();
+                request.interceptor(rec).send()
             },
             |o| read_page(o.quotas, o.next_token),
         );
         let defaults = self.paginate(
             site("ListAWSDefaultServiceQuotas"),
             |token, rec| {
-                let request = self
-                    .servicequotas
-                    .list_aws_default_service_quotas()
-                    .service_code(SERVICE_CODE)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(token);
-                request.customize().interceptor(rec).send()
+                let request = self.servicequotas.list_aws_default_service_quotas();
+                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                let request = request.set_next_token(token).customize();
+                request.interceptor(rec).send()
             },
             |o| read_page(o.quotas, o.next_token),
         );
         let (applied, defaults) = tokio::join!(applied, defaults);
         let (applied, defaults) = (applied?, defaults?);
-        let mut evidence = applied.evidence;
-        evidence.extend(defaults.evidence);
+        let evidence = [applied.evidence, defaults.evidence].concat();
         Ok(QuotaLists {
             applied: applied.items,
             defaults: defaults.items,
@@ -121,8 +114,7 @@ impl Facts {
     }
 }
 
-/// One page of either list. AWS always sends the list, empty or not: without it the answer is not
-/// Service Quotas'.
+/// One page of either list. AWS always sends the list, empty or not: without it, not its answer.
 fn read_page(
     quotas: Option<Vec<ServiceQuota>>,
     next_token: Option<String>,
