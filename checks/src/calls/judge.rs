@@ -17,6 +17,18 @@ pub(super) struct Judged {
     pub(super) message: String,
 }
 
+impl Judged {
+    /// A failure that carries no service error code (the call never got an AWS answer).
+    fn without_code(status: Status, diagnosis: &'static str, message: String) -> Judged {
+        Judged {
+            status,
+            diagnosis,
+            code: None,
+            message,
+        }
+    }
+}
+
 pub(super) fn summarize_failure(site: CallSite<'_>, judged: &Judged) -> String {
     let what = match &judged.code {
         Some(code) => format!("{code}: {}", judged.message),
@@ -47,15 +59,11 @@ where
             if raw.status().is_success() {
                 // The SDK could not read an answer that claimed success: malformed, cut short, or
                 // not the operation's output at all.
-                return Judged {
-                    status: Status::Error,
-                    diagnosis: dx::UNEXPECTED_RESPONSE,
-                    code: None,
-                    message: format!(
-                        "HTTP {http_status} ({content_type}) with a body that is not the operation's answer: {}",
-                        body_excerpt(body)
-                    ),
-                };
+                let message = format!(
+                    "HTTP {http_status} ({content_type}) with a body that is not the operation's answer: {}",
+                    body_excerpt(body)
+                );
+                return Judged::without_code(Status::Error, dx::UNEXPECTED_RESPONSE, message);
             }
             let code = service_error
                 .code()
@@ -64,15 +72,14 @@ where
             if code.is_none() && !is_structured(body) {
                 // No error code and no JSON or XML: not AWS speaking, but something in between
                 // (a proxy's or captive portal's page).
-                return Judged {
-                    status: Status::Error,
-                    diagnosis: dx::UNEXPECTED_RESPONSE,
-                    code: None,
-                    message: format!(
+                return Judged::without_code(
+                    Status::Error,
+                    dx::UNEXPECTED_RESPONSE,
+                    format!(
                         "HTTP {http_status} ({content_type}) without an AWS error code: {}",
                         body_excerpt(body)
                     ),
-                };
+                );
             }
             let message = service_error
                 .message()
@@ -88,52 +95,35 @@ where
                 message,
             }
         }
-        SdkError::TimeoutError(_) => Judged {
-            status: Status::Error,
-            diagnosis: dx::TIMEOUT,
-            code: None,
-            message: "no response before the per-call timeout".into(),
-        },
+        SdkError::TimeoutError(_) => Judged::without_code(
+            Status::Error,
+            dx::TIMEOUT,
+            "no response before the per-call timeout".into(),
+        ),
         SdkError::DispatchFailure(failure) => {
             let text = display_chain(err);
             if chain_mentions(err, "CredentialsNotLoaded")
                 || text.contains("no providers in chain provided credentials")
             {
-                return Judged {
-                    status: Status::Fail,
-                    diagnosis: dx::NO_CREDENTIALS,
-                    code: None,
-                    message: text,
-                };
+                return Judged::without_code(Status::Fail, dx::NO_CREDENTIALS, text);
             }
             let diagnosis = if failure.is_timeout() {
                 dx::TIMEOUT
             } else {
                 dx::ENDPOINT_UNREACHABLE
             };
-            Judged {
-                status: Status::Error,
-                diagnosis,
-                code: None,
-                message: text,
-            }
+            Judged::without_code(Status::Error, diagnosis, text)
         }
-        SdkError::ResponseError(_) => Judged {
-            status: Status::Error,
-            diagnosis: dx::UNEXPECTED_RESPONSE,
-            code: None,
-            message: refusal(err).unwrap_or_else(|| display_chain(err)),
-        },
+        SdkError::ResponseError(_) => Judged::without_code(
+            Status::Error,
+            dx::UNEXPECTED_RESPONSE,
+            refusal(err).unwrap_or_else(|| display_chain(err)),
+        ),
         SdkError::ConstructionFailure(_) => {
             let text = display_chain(err);
             // aws-smithy-runtime's bearer signer refuses a key an HTTP header cannot carry.
             if text.contains("Bearer token contains characters") {
-                return Judged {
-                    status: Status::Fail,
-                    diagnosis: dx::API_KEY_REJECTED,
-                    code: None,
-                    message: text,
-                };
+                return Judged::without_code(Status::Fail, dx::API_KEY_REJECTED, text);
             }
             let diagnosis = if text.contains("Missing Region")
                 || text.contains("region") && text.contains("missing")
@@ -142,19 +132,9 @@ where
             } else {
                 dx::UNEXPECTED_RESPONSE
             };
-            Judged {
-                status: Status::Error,
-                diagnosis,
-                code: None,
-                message: text,
-            }
+            Judged::without_code(Status::Error, diagnosis, text)
         }
-        _ => Judged {
-            status: Status::Error,
-            diagnosis: dx::UNKNOWN,
-            code: None,
-            message: display_chain(err),
-        },
+        _ => Judged::without_code(Status::Error, dx::UNKNOWN, display_chain(err)),
     }
 }
 

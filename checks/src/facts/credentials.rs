@@ -16,6 +16,7 @@ pub struct CredentialsFact {
     pub source: String,
     pub expiry: Option<SystemTime>,
 }
+
 impl Facts {
     pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
         self.shared

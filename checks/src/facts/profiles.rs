@@ -76,6 +76,19 @@ impl ProfileInfo {
     }
 }
 
+/// The inference-profile geographies whose profiles a caller in this region can use (`global` works
+/// everywhere). Profiles are listed per source region: a `us.` profile is not callable from eu-west-1.
+pub fn geographies_of(region: &str) -> &'static [&'static str] {
+    match region.split('-').next().unwrap_or_default() {
+        "us" if region.starts_with("us-gov") => &["us-gov"],
+        "us" => &["us"],
+        "eu" => &["eu"],
+        "ap" => &["apac", "jp", "au"],
+        "ca" => &["ca", "us"],
+        _ => &[],
+    }
+}
+
 /// What a request routed to one destination region would meet.
 #[derive(Debug, Clone)]
 pub enum Destination {

@@ -155,15 +155,7 @@ impl Facts {
         let (profiles, _) = self.system_profiles().await.ok()?;
         let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
         let region = self.region().unwrap_or_default();
-        let geographies: &[&str] = match region.split('-').next().unwrap_or_default() {
-            "us" if region.starts_with("us-gov") => &["us-gov"],
-            "us" => &["us"],
-            "eu" => &["eu"],
-            "ap" => &["apac", "jp", "au"],
-            "ca" => &["ca", "us"],
-            _ => &[],
-        };
-        geographies
+        super::profiles::geographies_of(region)
             .iter()
             .chain(&["global"])
             .map(|geo| format!("{geo}.{model_id}"))
