@@ -1,5 +1,6 @@
 //! The contract between the runner and a check.
 
+use crate::facts::{FactError, Prerequisite};
 use crate::{Facts, Report};
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -77,4 +78,29 @@ pub trait Check: Send + Sync {
 
     /// Runs the check. Never panics on purpose and never prints: problems found are a `Report`.
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report>;
+}
+
+impl Prerequisite {
+    /// The check whose subject this prerequisite is: the one a skipped check names to fix first.
+    pub fn check_id(self) -> &'static str {
+        match self {
+            Prerequisite::Credentials => "credentials",
+            Prerequisite::CallerIdentity => "identity",
+        }
+    }
+}
+
+impl FactError {
+    /// The report of a check that needed this fact: a skip naming the check to fix first, or the
+    /// call's own failure.
+    pub fn to_report(&self) -> Report {
+        match self {
+            FactError::Needs { fact, reason } => Report::skip(format!(
+                "needs `{}` to pass first ({reason})",
+                fact.check_id()
+            )),
+            FactError::Call(err) => err.to_report(),
+            FactError::Unavailable(reason) => Report::skip(reason.clone()),
+        }
+    }
 }

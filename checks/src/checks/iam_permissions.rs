@@ -106,7 +106,7 @@ impl Check for IamPermissions {
                     .error_code
                     .clone()
                     .unwrap_or_else(|| e.diagnosis.to_string()),
-                Err(FactError::Needs { check, .. }) => format!("needs `{check}`"),
+                Err(FactError::Needs { fact, .. }) => format!("needs `{}`", fact.check_id()),
                 Err(FactError::Unavailable(reason)) => reason,
             };
             empirical(facts, &id, &actions, &why_empirical).await

@@ -11,7 +11,6 @@ pub mod marketplace;
 pub mod model_access;
 pub mod model_catalog;
 mod model_support;
-pub(crate) use model_support::is_access_diagnosis;
 pub mod prompt_caching;
 pub mod quotas;
 pub mod region;

@@ -18,22 +18,7 @@ pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
     }
 }
 
-/// Diagnoses an invocation gives that are about access to the model (not about the network,
-/// throttling or the request): the ones that settle what the control plane only suggests.
-pub fn is_access_diagnosis(code: &str) -> bool {
-    matches!(
-        code,
-        dx::MODEL_ACCESS_DENIED
-            | dx::USE_CASE_NOT_SUBMITTED
-            | dx::MARKETPLACE_PERMISSION_MISSING
-            | dx::MARKETPLACE_SUBSCRIPTION_PENDING
-            | dx::PAYMENT_INSTRUMENT_INVALID
-            | dx::MODEL_END_OF_LIFE
-            | dx::MODEL_LEGACY
-            | dx::IAM_ACTION_DENIED
-            | dx::SCP_EXPLICIT_DENY
-    )
-}
+pub use crate::calls::is_access_diagnosis;
 
 /// Whether the model is sold through AWS Marketplace (Anthropic's are; Amazon, DeepSeek, Mistral
 /// AI, Meta and Qwen models are not, per the model-access documentation).
@@ -55,15 +40,4 @@ pub async fn name_usable_ids(facts: &Facts, model_id: &str, report: Report) -> R
     report.var("works_here", ids)
 }
 
-/// The inference-profile geographies whose profiles a caller in this region can use (`global` works
-/// everywhere). Profiles are listed per source region: a `us.` profile is not callable from eu-west-1.
-pub fn geographies_of(region: &str) -> &'static [&'static str] {
-    match region.split('-').next().unwrap_or_default() {
-        "us" if region.starts_with("us-gov") => &["us-gov"],
-        "us" => &["us"],
-        "eu" => &["eu"],
-        "ap" => &["apac", "jp", "au"],
-        "ca" => &["ca", "us"],
-        _ => &[],
-    }
-}
+pub use crate::facts::profiles::geographies_of;

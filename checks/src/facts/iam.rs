@@ -3,7 +3,6 @@
 use super::{FactError, Facts};
 use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence, Status};
-use aws_sdk_iam::operation::RequestId;
 
 /// The actions of the guide's Step 2 policy; each with the resource it must be allowed on.
 pub fn guide_actions(region: &str, model_id: &str) -> Vec<(&'static str, String)> {
@@ -157,45 +156,32 @@ impl Facts {
                 refusal: None,
             });
         };
-        let site = CallSite {
-            service: "iam",
-            operation: "GetRole",
-            region: self.iam.config().region().map(|r| r.as_ref()),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.iam
-                        .get_role()
-                        .role_name(name)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                |o| o.request_id().map(str::to_string),
-            )
+        let region = self.iam.config().region().map(|r| r.as_ref());
+        let request = self.iam.get_role().role_name(name);
+        let fetched = self
+            .fetch(CallSite::new("iam", "GetRole", region), |rec| {
+                request.customize().interceptor(rec).send()
+            })
             .await;
-        let evidence = Some(observed.evidence.clone());
-        let refusal = match observed.result {
-            Ok(output) => {
+        let (evidence, refusal) = match fetched {
+            Ok((output, evidence)) => {
                 if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
                     return Ok(Principal {
                         candidates: vec![arn.clone()],
                         arn,
                         source: PrincipalSource::GetRole,
-                        evidence,
+                        evidence: Some(evidence),
                         refusal: None,
                     });
                 }
-                "answered without a role".to_string()
+                (evidence, "answered without a role".to_string())
             }
-            Err(e) => e
-                .evidence
-                .error_code
-                .clone()
-                .unwrap_or_else(|| e.diagnosis.to_string()),
+            Err(e) => {
+                let code = e.evidence.error_code.clone();
+                (e.evidence, code.unwrap_or_else(|| e.diagnosis.to_string()))
+            }
         };
+        let evidence = Some(evidence);
         let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
             let region = self.region().unwrap_or("us-east-1");
             (
@@ -238,7 +224,7 @@ impl Facts {
         let identity = self.caller_identity().await.map_err(|e| match e {
             FactError::Needs { .. } | FactError::Unavailable(_) => e,
             FactError::Call(err) => FactError::Needs {
-                check: "identity",
+                fact: super::Prerequisite::CallerIdentity,
                 reason: err.diagnosis.to_string(),
             },
         })?;
@@ -274,11 +260,7 @@ impl Facts {
             }
         }
         for (resource, names) in by_resource {
-            let site = CallSite {
-                service: "iam",
-                operation: "SimulatePrincipalPolicy",
-                region: Some(&region),
-            };
+            let site = CallSite::new("iam", "SimulatePrincipalPolicy", Some(&region));
             let mut request = self
                 .iam
                 .simulate_principal_policy()
@@ -294,15 +276,10 @@ impl Facts {
             for name in &names {
                 request = request.action_names(*name);
             }
-            let observed = self
-                .call(
-                    site,
-                    |rec| request.customize().interceptor(rec).send(),
-                    |o| o.request_id().map(str::to_string),
-                )
-                .await;
-            evidence.push(observed.evidence.clone());
-            let output = observed.result.map_err(FactError::Call)?;
+            let (output, page_evidence) = self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await?;
+            evidence.push(page_evidence);
             for result in output.evaluation_results() {
                 decisions.push((
                     result.eval_action_name().to_string(),

@@ -1,92 +1,14 @@
-//! Facts about the model under test: which model, what the catalog says of it, its availability,
-//! the account's use-case form and its Marketplace offers.
+//! Facts about the model under test: which model, its availability, the account's use-case form and
+//! its Marketplace offers.
 
+pub use super::catalog::ModelInfo;
 use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
-use crate::calls::{request_id, CallError, CallSite};
+use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence, Status};
 use regex::Regex;
 use std::sync::OnceLock;
 use tokio::sync::OnceCell;
-
-/// What the catalog says of one model (from ListFoundationModels or GetFoundationModel).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelInfo {
-    pub model_id: String,
-    pub model_name: Option<String>,
-    pub provider: Option<String>,
-    /// `ACTIVE` or `LEGACY` (or whatever AWS adds next).
-    pub lifecycle: String,
-    /// As AWS sends them: `ON_DEMAND`, `PROVISIONED`, and in practice `INFERENCE_PROFILE`, which the
-    /// service model does not declare (botocore `data/bedrock/2023-04-20/service-2.json`, shape
-    /// `InferenceType`: `ON_DEMAND|PROVISIONED`).
-    pub inference_types: Vec<String>,
-    pub streaming: Option<bool>,
-    pub legacy_time: Option<String>,
-    pub end_of_life_time: Option<String>,
-}
-
-impl ModelInfo {
-    pub fn from_summary(m: &aws_sdk_bedrock::types::FoundationModelSummary) -> ModelInfo {
-        ModelInfo::new(
-            m.model_id(),
-            m.model_name(),
-            m.provider_name(),
-            m.model_lifecycle(),
-            m.inference_types_supported(),
-            m.response_streaming_supported(),
-        )
-    }
-
-    pub fn from_details(m: &aws_sdk_bedrock::types::FoundationModelDetails) -> ModelInfo {
-        ModelInfo::new(
-            m.model_id(),
-            m.model_name(),
-            m.provider_name(),
-            m.model_lifecycle(),
-            m.inference_types_supported(),
-            m.response_streaming_supported(),
-        )
-    }
-
-    fn new(
-        id: &str,
-        name: Option<&str>,
-        provider: Option<&str>,
-        lifecycle: Option<&aws_sdk_bedrock::types::FoundationModelLifecycle>,
-        types: &[aws_sdk_bedrock::types::InferenceType],
-        streaming: Option<bool>,
-    ) -> ModelInfo {
-        let time = |t: Option<&aws_smithy_types::DateTime>| {
-            t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-        };
-        ModelInfo {
-            model_id: id.to_string(),
-            model_name: name.map(str::to_string),
-            provider: provider.map(str::to_string),
-            lifecycle: lifecycle
-                .map(|l| l.status().as_str().to_string())
-                .unwrap_or_else(|| "ACTIVE".into()),
-            inference_types: types.iter().map(|t| t.as_str().to_string()).collect(),
-            streaming,
-            legacy_time: time(lifecycle.and_then(|l| l.legacy_time())),
-            end_of_life_time: time(lifecycle.and_then(|l| l.end_of_life_time())),
-        }
-    }
-
-    pub fn on_demand(&self) -> bool {
-        self.inference_types.iter().any(|t| t == "ON_DEMAND")
-    }
-
-    /// Invocable only through an inference profile (no ON_DEMAND): the base id is refused.
-    pub fn profile_only(&self) -> bool {
-        !self.on_demand()
-            && self
-                .inference_types
-                .iter()
-                .any(|t| t == "INFERENCE_PROFILE")
-    }
-}
 
 /// How the model under test was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +138,7 @@ pub struct ModelMemos {
     pub(crate) profile: Memo<Result<(super::profiles::ProfileInfo, Evidence), FactError>>,
     pub(crate) reachability: Memo<Result<Vec<super::profiles::ProfileProbe>, FactError>>,
     pub(crate) simulation: Memo<Result<super::iam::Simulation, FactError>>,
-    elsewhere: Memo<Vec<(String, bool)>>,
+    pub(crate) elsewhere: Memo<Vec<(String, bool)>>,
     pub(crate) quotas: OnceCell<Result<super::quotas::QuotaLists, FactError>>,
 }
 
@@ -462,126 +384,6 @@ impl Facts {
         closest(given, &models.models, &profiles, 3)
     }
 
-    /// `bedrock:GetFoundationModel` for the model in the configured region.
-    pub async fn model_details(&self, model_id: &str) -> Result<(ModelInfo, Evidence), FactError> {
-        self.details_in(None, model_id).await
-    }
-
-    /// `bedrock:GetFoundationModel` for the model in a region (`None`: this one), once per run
-    /// for each region and model: in a sweep, the region's own lookup and another region's
-    /// search for where the model is offered are the same call.
-    async fn details_in(
-        &self,
-        region: Option<&str>,
-        model_id: &str,
-    ) -> Result<(ModelInfo, Evidence), FactError> {
-        let region = region.filter(|r| Some(*r) != self.region());
-        let key = format!(
-            "{} {model_id}",
-            region.or(self.region()).unwrap_or_default()
-        );
-        self.shared
-            .details
-            .get_or_init(&key, || self.load_details(model_id, region))
-            .await
-    }
-
-    async fn load_details(
-        &self,
-        model_id: &str,
-        region: Option<&str>,
-    ) -> Result<(ModelInfo, Evidence), FactError> {
-        self.bedrock_ready().await?;
-        let client = match region {
-            Some(r) => self.bedrock_in(r),
-            None => self.bedrock.clone(),
-        };
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetFoundationModel",
-            region: region.or(self.region()),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    client
-                        .get_foundation_model()
-                        .model_identifier(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
-        match output.model_details() {
-            Some(details) => Ok((ModelInfo::from_details(details), evidence)),
-            None => Err(FactError::Call(CallError {
-                status: Status::Error,
-                diagnosis: dx::UNEXPECTED_RESPONSE,
-                summary: "GetFoundationModel answered without modelDetails".into(),
-                evidence,
-            })),
-        }
-    }
-
-    /// A Bedrock control-plane client for another region (same credentials and endpoint settings).
-    pub(crate) fn bedrock_in(&self, region: &str) -> aws_sdk_bedrock::Client {
-        let config = aws_sdk_bedrock::config::Builder::from(self.sdk_config())
-            .region(aws_types::region::Region::new(region.to_string()))
-            .build();
-        aws_sdk_bedrock::Client::from_conf(config)
-    }
-
-    /// Other regions where the model is offered, from a bounded set of large Bedrock regions
-    /// queried concurrently. Empty when none answered yes.
-    pub async fn regions_offering(&self, model_id: &str) -> Vec<String> {
-        self.elsewhere(model_id)
-            .await
-            .into_iter()
-            .map(|(region, _)| region)
-            .collect()
-    }
-
-    /// The other regions offering the model, each with whether its base id runs on demand there;
-    /// looked up once per model.
-    pub async fn elsewhere(&self, model_id: &str) -> Vec<(String, bool)> {
-        const CANDIDATES: &[&str] = &[
-            "us-east-1",
-            "us-east-2",
-            "us-west-2",
-            "ca-central-1",
-            "eu-central-1",
-            "eu-west-1",
-            "eu-west-3",
-            "ap-northeast-1",
-            "ap-south-1",
-            "ap-southeast-2",
-            "sa-east-1",
-        ];
-        self.memos
-            .elsewhere
-            .get_or_init(model_id, || async {
-                let here = self.region().unwrap_or_default();
-                let lookups = CANDIDATES
-                    .iter()
-                    .filter(|r| **r != here)
-                    .map(|region| async move {
-                        let found = self.details_in(Some(region), model_id).await.ok();
-                        found.map(|(info, _)| (region.to_string(), info.on_demand()))
-                    });
-                futures::future::join_all(lookups)
-                    .await
-                    .into_iter()
-                    .flatten()
-                    .collect()
-            })
-            .await
-    }
-
     /// `bedrock:GetFoundationModelAvailability`.
     pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
         self.memos
@@ -592,27 +394,14 @@ impl Facts {
 
     async fn load_availability(&self, model_id: &str) -> Result<Availability, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetFoundationModelAvailability",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .get_foundation_model_availability()
-                        .model_id(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let o = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
+        let request = self
+            .bedrock
+            .get_foundation_model_availability()
+            .model_id(model_id);
+        let (o, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         Ok(Availability {
             agreement: o
                 .agreement_availability()
@@ -639,27 +428,18 @@ impl Facts {
 
     async fn load_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "ListFoundationModelAgreementOffers",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .list_foundation_model_agreement_offers()
-                        .model_id(model_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new(
+            "bedrock",
+            "ListFoundationModelAgreementOffers",
+            self.region(),
+        );
+        let request = self
+            .bedrock
+            .list_foundation_model_agreement_offers()
+            .model_id(model_id);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         Ok((output.offers().len(), evidence))
     }
 
@@ -674,26 +454,11 @@ impl Facts {
 
     async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetUseCaseForModelAccess",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .get_use_case_for_model_access()
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
+        let request = self.bedrock.get_use_case_for_model_access();
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
         let form: serde_json::Value =
             serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();

@@ -9,9 +9,8 @@
 //! the region (`sts:GetCallerIdentity` in us-east-1, which needs no permission) tells the two apart.
 
 use super::Facts;
-use crate::calls::CallError;
+use crate::calls::{CallError, CallSite};
 use crate::{dx, regions, Evidence, Status};
-use aws_sdk_sts::operation::RequestId;
 use aws_types::region::Region;
 use futures::future::BoxFuture;
 
@@ -44,24 +43,12 @@ impl Facts {
                         .region(Region::new(CONFIRM_REGION))
                         .build();
                     let sts = aws_sdk_sts::Client::from_conf(config);
-                    let site = crate::calls::CallSite {
-                        service: "sts",
-                        operation: "GetCallerIdentity",
-                        region: Some(CONFIRM_REGION),
-                    };
-                    let observed = self
-                        .call(
-                            site,
-                            |rec| {
-                                sts.get_caller_identity()
-                                    .customize()
-                                    .interceptor(rec)
-                                    .send()
-                            },
-                            |o| o.request_id().map(str::to_string),
-                        )
+                    let site = CallSite::new("sts", "GetCallerIdentity", Some(CONFIRM_REGION));
+                    let request = sts.get_caller_identity();
+                    let fetched = self
+                        .fetch(site, |rec| request.customize().interceptor(rec).send())
                         .await;
-                    observed.result.ok().map(|_| observed.evidence)
+                    fetched.ok().map(|(_, evidence)| evidence)
                 })
                 .await
                 .clone()

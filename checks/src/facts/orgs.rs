@@ -3,7 +3,7 @@
 //! (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListRoots.html).
 
 use super::{FactError, Facts};
-use crate::calls::{request_id, CallSite};
+use crate::calls::CallSite;
 use crate::policy::{AttachedPolicy, Level, Policy};
 use crate::Evidence;
 use aws_sdk_organizations::types::PolicyType;
@@ -52,10 +52,11 @@ struct Climbed {
 }
 
 impl Facts {
-    /// The region of the Organizations client (the first region's in a sweep): Organizations is
+    /// A call to Organizations, in the region of its client (the first region's in a sweep): it is
     /// one global service, read once per run whichever region asks.
-    fn organizations_region(&self) -> Option<&str> {
-        self.organizations.config().region().map(|r| r.as_ref())
+    fn organizations_site(&self, operation: &'static str) -> CallSite<'_> {
+        let region = self.organizations.config().region().map(|r| r.as_ref());
+        CallSite::new("organizations", operation, region)
     }
 
     pub async fn membership(&self) -> Result<(Membership, Evidence), FactError> {
@@ -69,27 +70,13 @@ impl Facts {
     async fn load_membership(&self) -> Result<(Membership, Evidence), FactError> {
         self.sigv4_ready("organizations DescribeOrganization")
             .await?;
-        let site = CallSite {
-            service: "organizations",
-            operation: "DescribeOrganization",
-            region: self.organizations_region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.organizations
-                        .describe_organization()
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        match observed.result {
-            Ok(o) => {
+        let site = self.organizations_site("DescribeOrganization");
+        let request = self.organizations.describe_organization();
+        match self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await
+        {
+            Ok((o, evidence)) => {
                 let org = o.organization();
                 Ok((
                     Membership::Member {
@@ -106,7 +93,7 @@ impl Facts {
                 if e.evidence.error_code.as_deref()
                     == Some("AWSOrganizationsNotInUseException") =>
             {
-                Ok((Membership::NotInOrganization, evidence))
+                Ok((Membership::NotInOrganization, e.evidence))
             }
             Err(e) => Err(FactError::Call(e)),
         }
@@ -200,29 +187,13 @@ impl Facts {
             let own = self.level_policies(&target);
             let above = async {
                 if is_root || depth >= 8 {
-                    return Ok(Climbed::default());
+                    return Ok::<_, FactError>(Climbed::default());
                 }
-                let site = CallSite {
-                    service: "organizations",
-                    operation: "ListParents",
-                    region: self.organizations_region(),
-                };
-                let observed = self
-                    .call(
-                        site,
-                        |rec| {
-                            self.organizations
-                                .list_parents()
-                                .child_id(&target)
-                                .customize()
-                                .interceptor(rec)
-                                .send()
-                        },
-                        request_id,
-                    )
-                    .await;
-                let evidence = observed.evidence;
-                let output = observed.result.map_err(FactError::Call)?;
+                let site = self.organizations_site("ListParents");
+                let request = self.organizations.list_parents().child_id(&target);
+                let (output, evidence) = self
+                    .fetch(site, |rec| request.customize().interceptor(rec).send())
+                    .await?;
                 let mut climbed = match output.parents().first() {
                     Some(parent) => {
                         let id = parent.id().unwrap_or_default().to_string();
@@ -243,72 +214,40 @@ impl Facts {
 
     /// The SCPs attached to one target (every page), by id and name.
     async fn level_policies(&self, target: &str) -> Result<LevelRead, FactError> {
-        let mut read = LevelRead {
-            target: target.to_string(),
-            ..LevelRead::default()
-        };
-        let mut token: Option<String> = None;
-        for _ in 0..20 {
-            let site = CallSite {
-                service: "organizations",
-                operation: "ListPoliciesForTarget",
-                region: self.organizations_region(),
-            };
+        let site = self.organizations_site("ListPoliciesForTarget");
+        let send = |token, rec| {
             let request = self
                 .organizations
                 .list_policies_for_target()
                 .target_id(target)
                 .filter(PolicyType::ServiceControlPolicy)
-                .set_next_token(token.clone());
-            let observed = self
-                .call(
-                    site,
-                    |rec| request.customize().interceptor(rec).send(),
-                    request_id,
-                )
-                .await;
-            read.evidence.push(observed.evidence);
-            let output = observed.result.map_err(FactError::Call)?;
-            for summary in output.policies() {
-                read.policies.push((
-                    summary.id().unwrap_or_default().to_string(),
-                    summary.name().unwrap_or_default().to_string(),
-                ));
-            }
-            // Organizations may return an empty page with a token (its docs say so): follow it.
-            token = output
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(read)
+                .set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let listed = self
+            .paginate(site, send, |output| {
+                let policies = output.policies().iter().map(|summary| {
+                    (
+                        summary.id().unwrap_or_default().to_string(),
+                        summary.name().unwrap_or_default().to_string(),
+                    )
+                });
+                Ok((policies.collect(), output.next_token))
+            })
+            .await?;
+        Ok(LevelRead {
+            target: target.to_string(),
+            policies: listed.items,
+            evidence: listed.evidence,
+        })
     }
 
     async fn policy_content(&self, policy_id: &str) -> Result<(String, Evidence), FactError> {
-        let site = CallSite {
-            service: "organizations",
-            operation: "DescribePolicy",
-            region: self.organizations_region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.organizations
-                        .describe_policy()
-                        .policy_id(policy_id)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let output = observed.result.map_err(FactError::Call)?;
+        let site = self.organizations_site("DescribePolicy");
+        let request = self.organizations.describe_policy().policy_id(policy_id);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         let content = output
             .policy()
             .and_then(|p| p.content())

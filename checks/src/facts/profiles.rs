@@ -3,7 +3,7 @@
 
 use super::runtime::{InvokeOutcome, MINIMAL_BODY};
 use super::{FactError, Facts};
-use crate::calls::{request_id, CallError, CallSite};
+use crate::calls::{CallError, CallSite};
 use crate::{dx, Evidence};
 use aws_smithy_types::Blob;
 
@@ -76,6 +76,19 @@ impl ProfileInfo {
     }
 }
 
+/// The inference-profile geographies whose profiles a caller in this region can use (`global` works
+/// everywhere). Profiles are listed per source region: a `us.` profile is not callable from eu-west-1.
+pub fn geographies_of(region: &str) -> &'static [&'static str] {
+    match region.split('-').next().unwrap_or_default() {
+        "us" if region.starts_with("us-gov") => &["us-gov"],
+        "us" => &["us"],
+        "eu" => &["eu"],
+        "ap" => &["apac", "jp", "au"],
+        "ca" => &["ca", "us"],
+        _ => &[],
+    }
+}
+
 /// What a request routed to one destination region would meet.
 #[derive(Debug, Clone)]
 pub enum Destination {
@@ -114,48 +127,32 @@ impl Facts {
 
     async fn load_profiles(&self) -> Result<(Vec<ProfileInfo>, Evidence), FactError> {
         self.bedrock_ready().await?;
-        let mut profiles = Vec::new();
-        let mut token: Option<String> = None;
-        let mut evidence = Evidence::default();
-        // Bounded: a service that keeps returning tokens cannot keep the doctor paging forever.
-        for _ in 0..20 {
-            let site = CallSite {
-                service: "bedrock",
-                operation: "ListInferenceProfiles",
-                region: self.region(),
-            };
+        let site = CallSite::new("bedrock", "ListInferenceProfiles", self.region());
+        let send = |token, rec| {
             let request = self
                 .bedrock
                 .list_inference_profiles()
                 .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
                 .max_results(1000)
-                .set_next_token(token.clone());
-            let observed = self
-                .call(
-                    site,
-                    |rec| request.customize().interceptor(rec).send(),
-                    request_id,
-                )
-                .await;
-            evidence = observed.evidence;
-            let output = observed.result.map_err(FactError::Call)?;
-            profiles.extend(output.inference_profile_summaries().iter().map(|p| {
-                ProfileInfo::from_parts(
-                    p.inference_profile_id(),
-                    p.inference_profile_arn(),
-                    p.r#type().as_str(),
-                    p.models(),
-                )
-            }));
-            token = output
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok((profiles, evidence))
+                .set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let mut listed = self
+            .paginate(site, send, |output| {
+                let profiles = output.inference_profile_summaries().iter().map(|p| {
+                    ProfileInfo::from_parts(
+                        p.inference_profile_id(),
+                        p.inference_profile_arn(),
+                        p.r#type().as_str(),
+                        p.models(),
+                    )
+                });
+                Ok((profiles.collect(), output.next_token))
+            })
+            .await?;
+        // The last page's evidence stands for the list (it says so when the list is truncated).
+        let evidence = listed.evidence.pop().unwrap_or_default();
+        Ok((listed.items, evidence))
     }
 
     /// The exact ids that work from this region for a model, for the fixes of
@@ -224,27 +221,14 @@ impl Facts {
 
     async fn load_profile(&self, id_or_arn: &str) -> Result<(ProfileInfo, Evidence), FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite {
-            service: "bedrock",
-            operation: "GetInferenceProfile",
-            region: self.region(),
-        };
-        let observed = self
-            .call(
-                site,
-                |rec| {
-                    self.bedrock
-                        .get_inference_profile()
-                        .inference_profile_identifier(id_or_arn)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                },
-                request_id,
-            )
-            .await;
-        let evidence = observed.evidence;
-        let o = observed.result.map_err(FactError::Call)?;
+        let site = CallSite::new("bedrock", "GetInferenceProfile", self.region());
+        let request = self
+            .bedrock
+            .get_inference_profile()
+            .inference_profile_identifier(id_or_arn);
+        let (o, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
         let info = ProfileInfo::from_parts(
             o.inference_profile_id(),
             o.inference_profile_arn(),
@@ -344,11 +328,7 @@ impl Facts {
             .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
         let client = aws_sdk_bedrockruntime::Client::from_conf(config);
-        let site = CallSite {
-            service: "bedrock-runtime",
-            operation: "InvokeModel",
-            region: Some(region),
-        };
+        let site = CallSite::new("bedrock-runtime", "InvokeModel", Some(region));
         let request = client
             .invoke_model()
             .model_id(model_id)
@@ -356,14 +336,7 @@ impl Facts {
             .accept("application/json")
             .body(Blob::new(PROBE_BODY.as_bytes().to_vec()));
         let observed = self
-            .call(
-                site,
-                |rec| request.customize().interceptor(rec).send(),
-                |o| {
-                    use aws_sdk_bedrockruntime::operation::RequestId;
-                    o.request_id().map(str::to_string)
-                },
-            )
+            .call(site, |rec| request.customize().interceptor(rec).send())
             .await;
         let mut evidence = observed.evidence.clone();
         evidence.message = Some(format!(
@@ -384,7 +357,7 @@ impl Facts {
             }
             // Refused for the account's access to the model (Marketplace, use-case form): the
             // request got past IAM and SCPs, which is all the probe asks.
-            Err(e) if crate::checks::is_access_diagnosis(e.diagnosis) => Destination::Allowed,
+            Err(e) if crate::calls::is_access_diagnosis(e.diagnosis) => Destination::Allowed,
             Err(e) => Destination::Unknown(e.summary),
         };
         (verdict, evidence)

@@ -7,11 +7,9 @@
 //! the applied list runs at its default.
 
 use super::{needs_credentials, FactError, Facts};
-use crate::calls::{CallError, CallSite, Recorder};
-use crate::{dx, Evidence, Status};
+use crate::calls::CallSite;
+use crate::Evidence;
 use aws_sdk_servicequotas::types::ServiceQuota;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -21,10 +19,6 @@ pub const SERVICE_CODE: &str = "bedrock";
 
 /// The most quotas one page may hold (the API's `MaxResults` maximum).
 const PAGE_SIZE: i32 = 100;
-
-/// A page bound per list: Bedrock has several hundred quotas, so a few pages; a service that keeps
-/// sending tokens cannot keep the doctor paging forever.
-const MAX_PAGES: usize = 50;
 
 /// One quota as a list gave it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,9 +69,6 @@ pub struct QuotaLists {
     pub evidence: Vec<Evidence>,
 }
 
-/// One page: its quotas (`None` when the answer had no `Quotas` at all) and the next token.
-type Page = (Option<Vec<ServiceQuota>>, Option<String>);
-
 impl Facts {
     /// `servicequotas:ListServiceQuotas` and `servicequotas:ListAWSDefaultServiceQuotas` for
     /// Bedrock, every page, both lists read concurrently; once per run.
@@ -91,108 +82,45 @@ impl Facts {
 
     async fn load_quotas(&self) -> Result<QuotaLists, FactError> {
         self.credentials().await.map_err(needs_credentials)?;
-        let applied = self.list_all("ListServiceQuotas", |token, rec| {
-            let request = self
-                .servicequotas
-                .list_service_quotas()
-                .service_code(SERVICE_CODE)
-                .max_results(PAGE_SIZE)
-                .set_next_token(token);
-            async move {
-                let o = request.customize().interceptor(rec).send().await?;
-                Ok((o.quotas, o.next_token))
-            }
-        });
-        let defaults = self.list_all("ListAWSDefaultServiceQuotas", |token, rec| {
-            let request = self
-                .servicequotas
-                .list_aws_default_service_quotas()
-                .service_code(SERVICE_CODE)
-                .max_results(PAGE_SIZE)
-                .set_next_token(token);
-            async move {
-                let o = request.customize().interceptor(rec).send().await?;
-                Ok((o.quotas, o.next_token))
-            }
-        });
+        let site = |operation| CallSite::new("servicequotas", operation, self.region());
+        let applied = self.paginate(
+            site("ListServiceQuotas"),
+            |token, rec| {
+                let request = self.servicequotas.list_service_quotas();
+                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                let request = request.set_next_token(token).customize();
+                request.interceptor(rec).send()
+            },
+            |o| read_page(o.quotas, o.next_token),
+        );
+        let defaults = self.paginate(
+            site("ListAWSDefaultServiceQuotas"),
+            |token, rec| {
+                let request = self.servicequotas.list_aws_default_service_quotas();
+                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                let request = request.set_next_token(token).customize();
+                request.interceptor(rec).send()
+            },
+            |o| read_page(o.quotas, o.next_token),
+        );
         let (applied, defaults) = tokio::join!(applied, defaults);
-        let (applied, mut evidence) = applied?;
-        let (defaults, more) = defaults?;
-        evidence.extend(more);
+        let (applied, defaults) = (applied?, defaults?);
+        let evidence = [applied.evidence, defaults.evidence].concat();
         Ok(QuotaLists {
-            applied,
-            defaults,
+            applied: applied.items,
+            defaults: defaults.items,
             evidence,
         })
     }
-
-    /// Every page of one list operation, following `NextToken` (an empty page with a token is
-    /// followed too: "An API operation can return fewer results than the maximum").
-    async fn list_all<F, Fut, E>(
-        &self,
-        operation: &'static str,
-        mut send: F,
-    ) -> Result<(Vec<Quota>, Vec<Evidence>), FactError>
-    where
-        F: FnMut(Option<String>, Recorder) -> Fut,
-        Fut: std::future::Future<Output = Result<Page, SdkError<E, HttpResponse>>>,
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-            + std::error::Error
-            + Send
-            + Sync
-            + 'static,
-    {
-        let mut quotas = Vec::new();
-        let mut evidence = Vec::new();
-        let mut token: Option<String> = None;
-        let mut seen = HashSet::new();
-        for _ in 0..MAX_PAGES {
-            let site = CallSite {
-                service: "servicequotas",
-                operation,
-                region: self.region(),
-            };
-            let this_token = token.clone();
-            let observed = self.call(site, |rec| send(this_token, rec), |_| None).await;
-            evidence.push(observed.evidence.clone());
-            let (page, next) = observed.result.map_err(FactError::Call)?;
-            // AWS always sends the list, empty or not: without it the answer is not Service Quotas'.
-            let Some(page) = page else {
-                return Err(unexpected(
-                    operation,
-                    "answered without a quota list (no `Quotas`)",
-                    observed.evidence,
-                ));
-            };
-            quotas.extend(page.iter().map(Quota::from_sdk));
-            token = match next.filter(|t| !t.is_empty()) {
-                None => return Ok((quotas, evidence)),
-                Some(t) if !seen.insert(t.clone()) => {
-                    return Err(unexpected(
-                        operation,
-                        "sent the same NextToken twice",
-                        observed.evidence,
-                    ))
-                }
-                Some(t) => Some(t),
-            };
-        }
-        let last = evidence.last().cloned().unwrap_or_default();
-        Err(unexpected(
-            operation,
-            &format!("was still paging after {MAX_PAGES} pages"),
-            last,
-        ))
-    }
 }
 
-fn unexpected(operation: &str, what: &str, evidence: Evidence) -> FactError {
-    FactError::Call(CallError {
-        status: Status::Error,
-        diagnosis: dx::UNEXPECTED_RESPONSE,
-        summary: format!("servicequotas {operation} {what}"),
-        evidence,
-    })
+/// One page of either list. AWS always sends the list, empty or not: without it, not its answer.
+fn read_page(
+    quotas: Option<Vec<ServiceQuota>>,
+    next_token: Option<String>,
+) -> Result<(Vec<Quota>, Option<String>), &'static str> {
+    let quotas = quotas.ok_or("answered without a quota list (no `Quotas`)")?;
+    Ok((quotas.iter().map(Quota::from_sdk).collect(), next_token))
 }
 
 // ---- which quotas govern a model ----

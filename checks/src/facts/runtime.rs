@@ -5,14 +5,20 @@
 //! (the setup guide's Step 1): a side effect AWS attaches to any first use, which `--no-invoke` avoids.
 
 use super::Facts;
-use crate::calls::{one_line, CallError, CallSite, Observed};
+use crate::calls::{one_line, CallError, CallSite, Observed, Recorder};
 use crate::{dx, Evidence, Status};
-use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::Blob;
+use aws_types::request_id::RequestId;
 use std::time::{Duration, Instant};
 
 /// The smallest valid Anthropic Messages request: one word in, at most one token out.
 pub const MINIMAL_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"#;
+
+/// The content type of every invocation's request and answer.
+const JSON: &str = "application/json";
 
 /// A throttled or transiently failed invocation is tried this many times in all, with doubling
 /// backoff from `THROTTLE_BACKOFF`: enough to ride out a burst or one failed host, short enough to
@@ -149,15 +155,7 @@ impl Facts {
         let (profiles, _) = self.system_profiles().await.ok()?;
         let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
         let region = self.region().unwrap_or_default();
-        let geographies: &[&str] = match region.split('-').next().unwrap_or_default() {
-            "us" if region.starts_with("us-gov") => &["us-gov"],
-            "us" => &["us"],
-            "eu" => &["eu"],
-            "ap" => &["apac", "jp", "au"],
-            "ca" => &["ca", "us"],
-            _ => &[],
-        };
-        geographies
+        super::profiles::geographies_of(region)
             .iter()
             .chain(&["global"])
             .map(|geo| format!("{geo}.{model_id}"))
@@ -193,35 +191,17 @@ impl Facts {
                 evidence,
             };
         }
-        let (_, observed, earlier) = retry_throttled(|| async {
-            let site = CallSite {
-                service: "bedrock-runtime",
-                operation: "InvokeModel",
-                region: self.region(),
-            };
-            let request = self
-                .runtime
-                .invoke_model()
-                .model_id(invoked_id)
-                .content_type("application/json")
-                .accept("application/json")
-                .body(Blob::new(body.as_bytes().to_vec()));
-            let observed = self
-                .call(
-                    site,
-                    |rec| {
-                        request
-                            .customize()
-                            .interceptor(rec)
-                            .config_override(single_attempt())
-                            .send()
-                    },
-                    |o| o.request_id().map(str::to_string),
-                )
-                .await;
-            (Instant::now(), observed)
-        })
-        .await;
+        let (_, observed, earlier) = self
+            .call_retrying("InvokeModel", |rec| {
+                let request = self.runtime.invoke_model().model_id(invoked_id);
+                let request = request.body(Blob::new(body.as_bytes().to_vec()));
+                let request = request.content_type(JSON).accept(JSON).customize();
+                request
+                    .interceptor(rec)
+                    .config_override(single_attempt())
+                    .send()
+            })
+            .await;
         evidence.extend(earlier);
         evidence.push(observed.evidence.clone());
         let output = match observed.result {
@@ -284,36 +264,17 @@ impl Facts {
             Err(err) => return InvokeOutcome::not_sent(model_id, err),
         };
         let mut evidence = Vec::new();
-        let (started, observed, earlier) = retry_throttled(|| async {
-            let site = CallSite {
-                service: "bedrock-runtime",
-                operation: "InvokeModelWithResponseStream",
-                region: self.region(),
-            };
-            let started = Instant::now();
-            let request = self
-                .runtime
-                .invoke_model_with_response_stream()
-                .model_id(&invoked_id)
-                .content_type("application/json")
-                .accept("application/json")
-                .body(Blob::new(MINIMAL_BODY.as_bytes().to_vec()));
-            let observed = self
-                .call(
-                    site,
-                    |rec| {
-                        request
-                            .customize()
-                            .interceptor(rec)
-                            .config_override(single_attempt())
-                            .send()
-                    },
-                    |o| o.request_id().map(str::to_string),
-                )
-                .await;
-            (started, observed)
-        })
-        .await;
+        let (started, observed, earlier) = self
+            .call_retrying("InvokeModelWithResponseStream", |rec| {
+                let request = self.runtime.invoke_model_with_response_stream();
+                let request = request.model_id(&invoked_id).body(Blob::new(MINIMAL_BODY));
+                let request = request.content_type(JSON).accept(JSON).customize();
+                request
+                    .interceptor(rec)
+                    .config_override(single_attempt())
+                    .send()
+            })
+            .await;
         evidence.extend(earlier);
         let mut record = observed.evidence.clone();
         let result = match observed.result {
@@ -358,29 +319,6 @@ impl Facts {
             result,
             evidence,
         }
-    }
-}
-
-/// Makes a call again while it is throttled or fails transiently ([`is_transient`]), at most
-/// [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from [`THROTTLE_BACKOFF`]. Returns when
-/// the last attempt started, its outcome, and the evidence of the failed attempts before it, so the
-/// first failure stays in the report even when a retry succeeds.
-async fn retry_throttled<T, F, Fut>(mut attempt: F) -> (Instant, Observed<T>, Vec<Evidence>)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = (Instant, Observed<T>)>,
-{
-    let mut earlier = Vec::new();
-    let mut tries = 1;
-    loop {
-        let (started, observed) = attempt().await;
-        let again = matches!(&observed.result, Err(e) if is_transient(e));
-        if !again || tries >= THROTTLE_ATTEMPTS {
-            return (started, observed, earlier);
-        }
-        earlier.push(observed.evidence.clone());
-        tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(tries - 1)).await;
-        tries += 1;
     }
 }
 
@@ -471,6 +409,38 @@ async fn read_stream(
 }
 
 impl Facts {
+    /// Makes a bedrock-runtime call again while it is throttled or fails transiently
+    /// ([`is_transient`]), at most [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from
+    /// [`THROTTLE_BACKOFF`]. Returns when the last attempt started, its outcome, and the evidence of
+    /// the failed attempts before it, so the first failure stays in the report even when a retry
+    /// succeeds.
+    async fn call_retrying<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut send: F,
+    ) -> (Instant, Observed<T>, Vec<Evidence>)
+    where
+        F: FnMut(Recorder) -> Fut,
+        Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        T: RequestId,
+    {
+        let mut earlier = Vec::new();
+        let mut tries = 1;
+        loop {
+            let site = CallSite::new("bedrock-runtime", operation, self.region());
+            let started = Instant::now();
+            let observed = self.call(site, &mut send).await;
+            let again = matches!(&observed.result, Err(e) if is_transient(e));
+            if !again || tries >= THROTTLE_ATTEMPTS {
+                return (started, observed, earlier);
+            }
+            earlier.push(observed.evidence.clone());
+            tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(tries - 1)).await;
+            tries += 1;
+        }
+    }
+
     /// The shared invocation, unless `--no-invoke` forbids it: then `None`, and nothing is sent.
     pub async fn invoke_if_allowed(&self, model_id: &str) -> Option<InvokeOutcome> {
         if self.settings().no_invoke {

@@ -1,0 +1,272 @@
+//! The facts several checks need, fetched once per run on first demand and shared.
+//!
+//! A check asks `facts.caller_identity().await`; the first asker makes the call, the others wait for
+//! it and get the same answer (failures included, so dependent checks report the same cause). A check
+//! run alone (`--only clock`) still works: it fetches what it needs.
+
+pub mod api_key;
+mod bootstrap;
+pub mod catalog;
+pub mod credential_source;
+mod credentials;
+mod gateway;
+pub mod iam;
+mod identity;
+mod memo;
+pub mod model_ids;
+pub mod models;
+pub mod opt_in;
+pub mod orgs;
+pub mod profiles;
+pub mod quotas;
+pub mod runtime;
+#[cfg(test)]
+pub(crate) mod test_support;
+
+pub use bootstrap::validate_profile;
+pub use catalog::ModelList;
+pub use credentials::{mask_key_id, CredentialsFact};
+pub use identity::Identity;
+pub use memo::Memo;
+
+use crate::calls::CallError;
+use crate::catalogue::dx;
+use crate::Evidence;
+use aws_config::SdkConfig;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+use tokio::sync::OnceCell;
+
+/// What the person asked for, validated by the command line before it gets here.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub region: Option<String>,
+    /// The regions of a `--regions` sweep, in order (the first is where the account-wide checks
+    /// run); empty for a single-region run.
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+    pub models: Vec<String>,
+    pub inference_profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub no_invoke: bool,
+    /// Deadline for one AWS call, all attempts included.
+    pub call_timeout: Duration,
+}
+
+/// Where the region came from, in the order the SDK looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionSource {
+    Flag,
+    /// One region of a `--regions` sweep.
+    Sweep,
+    Env(&'static str),
+    ProfileOrImds,
+}
+
+impl RegionSource {
+    pub fn describe(&self, profile: &str) -> String {
+        match self {
+            RegionSource::Flag => "--region".into(),
+            RegionSource::Sweep => "--regions".into(),
+            RegionSource::Env(var) => (*var).into(),
+            RegionSource::ProfileOrImds => format!("profile `{profile}` (or instance metadata)"),
+        }
+    }
+}
+
+/// A `Date` header from AWS and the local time it arrived.
+#[derive(Debug, Clone)]
+pub struct ClockSample {
+    pub service: String,
+    pub server: SystemTime,
+    pub local: SystemTime,
+}
+
+/// A fact other facts stand on: without credentials no call is signed, and without the caller's
+/// identity no policy can be read for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    Credentials,
+    CallerIdentity,
+}
+
+/// Why a fact is not available.
+#[derive(Debug, Clone)]
+pub enum FactError {
+    /// A fact this one stands on is missing (`reason`: its diagnosis); fix that first.
+    Needs { fact: Prerequisite, reason: String },
+    /// The call was made and failed.
+    Call(CallError),
+    /// The fact does not apply to this setup (AWS credentials are needed, and only a Bedrock API
+    /// key is configured): the checks that need it skip, saying why.
+    Unavailable(String),
+}
+
+impl From<CallError> for FactError {
+    fn from(err: CallError) -> FactError {
+        FactError::Call(err)
+    }
+}
+
+/// The facts of one region. A `--regions` sweep has one per region, all built from the first
+/// region's (see [`Facts::for_region`]) and sharing [`Shared`]: the credentials, the caller, the
+/// Organization and the request limiter are the same whatever the region.
+pub struct Facts {
+    settings: Settings,
+    profile_name: String,
+    region_source: Option<RegionSource>,
+    sdk: SdkConfig,
+    sts: aws_sdk_sts::Client,
+    bedrock: aws_sdk_bedrock::Client,
+    runtime: aws_sdk_bedrockruntime::Client,
+    iam: aws_sdk_iam::Client,
+    organizations: aws_sdk_organizations::Client,
+    servicequotas: aws_sdk_servicequotas::Client,
+    /// The Bedrock API key in the environment, if any (set but empty included).
+    api_key: Option<api_key::ApiKey>,
+    anthropic_models: OnceCell<Result<ModelList, FactError>>,
+    memos: models::ModelMemos,
+    shared: std::sync::Arc<Shared>,
+    /// In a sweep, the first region's facts (`None` there and in a single-region run): without
+    /// `--model`, the model under test is picked there, so every region tests the same one.
+    home: Option<std::sync::Arc<Facts>>,
+}
+
+/// What the facts of every region of a run share: facts about the account, not the region, and
+/// what one region may learn for another (a model's catalog entry in a region, an authorization
+/// probe of a destination region), each fetched once per run.
+#[derive(Default)]
+pub(crate) struct Shared {
+    credentials: OnceCell<Result<CredentialsFact, FactError>>,
+    identity: OnceCell<Result<Identity, FactError>>,
+    /// `Date` headers of every region's answers: they all sample the one local clock.
+    clock_samples: Mutex<Vec<ClockSample>>,
+    pub(crate) membership: OnceCell<Result<(orgs::Membership, Evidence), FactError>>,
+    pub(crate) scp_path: Memo<Result<orgs::ScpPath, FactError>>,
+    /// Whether the credentials work in a default region, asked only after a rejection in an
+    /// opt-in region (see `opt_in`): the evidence of the call that proved it.
+    pub(crate) keys_work_elsewhere: OnceCell<Option<Evidence>>,
+    /// The caller as policies see it (`aws:PrincipalArn`), from `iam:GetRole` for a role.
+    pub(crate) principal: OnceCell<Result<iam::Principal, FactError>>,
+    /// `GetFoundationModel` per region and model, keyed `region model`.
+    pub(crate) details: Memo<Result<(models::ModelInfo, Evidence), FactError>>,
+    /// Authorization probes per destination region and model, keyed `region model`: the answer
+    /// does not depend on the region whose profile routes there.
+    pub(crate) probes: Memo<(profiles::Destination, Evidence)>,
+    limiter: crate::limits::Limiter,
+}
+
+impl Facts {
+    /// The Bedrock API key in the environment, if one is set (empty or not).
+    pub fn api_key(&self) -> Option<&api_key::ApiKey> {
+        self.api_key.as_ref()
+    }
+
+    /// The key bedrock and bedrock-runtime calls carry instead of a signature, when one does.
+    pub fn key_in_use(&self) -> Option<&api_key::ApiKey> {
+        self.api_key.as_ref().filter(|k| !k.is_empty())
+    }
+
+    /// Whether Bedrock calls can be made: with an API key, or with the chain's credentials.
+    pub(crate) async fn bedrock_ready(&self) -> Result<(), FactError> {
+        if self.key_in_use().is_some() {
+            return Ok(());
+        }
+        self.credentials()
+            .await
+            .map(|_| ())
+            .map_err(needs_credentials)
+    }
+
+    /// Whether STS, IAM and Organizations can be called: they take only signed requests, whatever
+    /// key Bedrock calls carry.
+    pub(crate) async fn sigv4_ready(&self, service: &str) -> Result<(), FactError> {
+        match self.credentials().await {
+            Ok(_) => Ok(()),
+            Err(FactError::Call(e)) if e.diagnosis == dx::NO_CREDENTIALS => {
+                match self.key_in_use() {
+                    Some(key) => Err(FactError::Unavailable(format!(
+                        "the Bedrock API key ({}) authenticates only bedrock and bedrock-runtime calls; \
+                         {service} needs AWS credentials, and the provider chain found none",
+                        key.variable
+                    ))),
+                    None => Err(needs_credentials(FactError::Call(e))),
+                }
+            }
+            Err(err) => Err(needs_credentials(err)),
+        }
+    }
+    /// The first region's facts in a sweep, for a region built by [`Facts::for_region`].
+    pub fn home(&self) -> Option<&Facts> {
+        self.home.as_deref()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.profile_name
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.sdk.region().map(|r| r.as_ref())
+    }
+
+    pub fn region_source(&self) -> Option<&RegionSource> {
+        self.region_source.as_ref()
+    }
+
+    /// The endpoint URL the SDK will use for a service, following its precedence: `--endpoint-url`,
+    /// then `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's `[services]` and
+    /// `endpoint_url` (aws-sdk-bedrock `config.rs`, `From<&SdkConfig>`); `None` means the default
+    /// AWS endpoint.
+    pub fn configured_endpoint(&self, service_id: &str) -> Option<String> {
+        if let Some(url) = &self.settings.endpoint_url {
+            return Some(url.clone());
+        }
+        let key = aws_types::service_config::ServiceConfigKey::builder()
+            .service_id(service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .ok()?;
+        self.sdk
+            .service_config()
+            .and_then(|conf| conf.load_config(key))
+            .or_else(|| self.sdk.endpoint_url().map(str::to_string))
+    }
+
+    pub fn clock_samples(&self) -> Vec<ClockSample> {
+        self.shared
+            .clock_samples
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// The caller's identity if some check already asked for it; never makes a call.
+    pub fn known_identity(&self) -> Option<&Identity> {
+        self.shared.identity.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The credentials if some check already resolved them; never resolves them.
+    pub fn known_credentials(&self) -> Option<&CredentialsFact> {
+        self.shared.credentials.get().and_then(|r| r.as_ref().ok())
+    }
+}
+
+fn needs_credentials(err: FactError) -> FactError {
+    let reason = match err {
+        FactError::Call(e) => e.diagnosis.to_string(),
+        FactError::Needs { reason, .. } | FactError::Unavailable(reason) => reason,
+    };
+    FactError::Needs {
+        fact: Prerequisite::Credentials,
+        reason,
+    }
+}
