@@ -2,6 +2,7 @@
 //!
 //! No terminal, no argument parsing, no process exit here; the binary in `src/` owns those.
 
+pub mod access_denied;
 pub mod calls;
 pub mod catalogue;
 mod check;
