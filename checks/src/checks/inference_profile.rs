@@ -2,6 +2,7 @@
 //! account may not use makes some requests fail and others pass.
 
 use super::model_support::model_or_skip;
+use crate::access_denied;
 use crate::facts::profiles::{Destination, ProfileProbe};
 use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
@@ -137,8 +138,8 @@ fn judge(probes: &[ProfileProbe]) -> Report {
                 // The deny of a routed request names the destination region's model ARN
                 // (https://github.com/aws-solutions/innovation-sandbox-on-aws/issues/74).
                 if e.diagnosis == dx::SCP_EXPLICIT_DENY {
-                    if let Some(region) = region_in(&e.evidence.message.clone().unwrap_or_default())
-                    {
+                    let message = e.evidence.message.as_deref().unwrap_or_default();
+                    if let Some(region) = access_denied::parse(message).region {
                         blocked.push(format!("{region} (via {})", probe.profile.id));
                     }
                 }
@@ -202,14 +203,6 @@ fn judge(probes: &[ProfileProbe]) -> Report {
     Report::pass(notes.join("; ")).evidence(evidence)
 }
 
-/// The region of the first regional ARN in a message (`arn:aws:bedrock:us-east-2::foundation-model/…`).
-fn region_in(message: &str) -> Option<String> {
-    message.split("arn:aws").skip(1).find_map(|rest| {
-        let region = rest.split(':').nth(2)?;
-        (!region.is_empty()).then(|| region.to_string())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +210,13 @@ mod tests {
     #[test]
     fn finds_the_destination_region_a_deny_names() {
         let message = "User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 with an explicit deny in a service control policy";
-        assert_eq!(region_in(message).as_deref(), Some("us-east-2"));
-        assert_eq!(region_in("arn:aws:bedrock:::foundation-model/x"), None);
+        assert_eq!(
+            access_denied::parse(message).region.as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(
+            access_denied::parse("arn:aws:bedrock:::foundation-model/x").region,
+            None
+        );
     }
 }
