@@ -14,6 +14,7 @@ pub mod limits;
 pub mod policy;
 pub mod regions;
 mod report;
+pub mod timefmt;
 
 pub use catalogue::dx;
 pub use check::{Category, Check, CheckMeta};

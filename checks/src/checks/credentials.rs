@@ -3,6 +3,7 @@
 
 use crate::facts::api_key::{ApiKey, KeyKind};
 use crate::facts::{CredentialsFact, FactError};
+use crate::timefmt::{human_duration, Largest};
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 use std::time::SystemTime;
@@ -53,13 +54,13 @@ impl Check for Credentials {
                     dx::EXPIRED_CREDENTIALS,
                     format!(
                         "{base} expired {} ago",
-                        human_duration(expired.duration().as_secs())
+                        human_duration(expired.duration(), Largest::Hours)
                     ),
                 )
                 .var("profile", facts.profile_name()),
                 Some(Ok(left)) => Report::pass(format!(
                     "{base}, expires in {}",
-                    human_duration(left.as_secs())
+                    human_duration(left, Largest::Hours)
                 )),
                 None => Report::pass(base),
             }
@@ -194,14 +195,6 @@ pub fn is_key_diagnosis(code: &str) -> bool {
         code,
         dx::API_KEY_EMPTY | dx::API_KEY_REJECTED | dx::API_KEY_EXPIRED | dx::API_KEY_OTHER_REGION
     )
-}
-
-fn human_duration(secs: u64) -> String {
-    match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    }
 }
 
 #[cfg(test)]
