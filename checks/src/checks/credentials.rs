@@ -8,20 +8,25 @@ use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 use std::time::SystemTime;
 
-/// **Inspects:** what the standard provider chain (environment, shared config and credentials files,
-/// SSO, credential_process, web identity, container, instance metadata) yields for the selected profile,
-/// and the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK`, which the SDK sends instead of a signature on
-/// bedrock and bedrock-runtime calls.
-/// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for assumed
-/// roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
-/// **Reports:** the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry;
-/// when the chain yields nothing, what went wrong with the profile's source, read from the shared
-/// files (`facts::credential_source`): an IAM Identity Center token missing or expired, a missing
-/// `sso-session`, a failed `credential_process`, a role's missing source, MFA or refused AssumeRole,
-/// a web identity token missing or expired;
-/// for an API key its first characters only, its kind, and what the key itself says (a short-term key's
-/// Region and expiry, a long-term key's IAM user).
-/// **False positives:** credentials that load can still be rejected by AWS; `identity` proves them.
+/// **Verifies:** that the standard provider chain (environment, shared config and credentials
+/// files, SSO, credential_process, web identity, container, instance metadata) yields credentials
+/// for the selected profile, and what the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK` (which the
+/// SDK sends instead of a signature on bedrock and bedrock-runtime calls) says of itself. Reports
+/// the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry; for an
+/// API key its first characters only, its kind, and what the key itself says (a short-term key's
+/// Region and expiry, a long-term key's IAM user). Credentials that load can still be rejected by
+/// AWS; `identity` proves them.
+/// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for
+/// assumed roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
+/// Free.
+/// **Skips when:** never.
+/// **Fails when:** the chain yields nothing (`no-credentials`, with what went wrong with the
+/// profile's source, read from the shared files by `facts::credential_source`: an IAM Identity
+/// Center token missing or expired, a missing `sso-session`, a failed `credential_process`, a
+/// role's missing source, MFA or refused AssumeRole, a web identity token missing or expired), the
+/// credentials have expired (`expired-credentials`), or the API key is empty, expired, for another
+/// Region or rejected (`api-key-*`).
+/// **Warns when:** never.
 pub struct Credentials;
 
 static META: CheckMeta = CheckMeta {

@@ -6,16 +6,20 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream` on the model's ARN,
-/// `bedrock:ListFoundationModels`, `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions`
-/// and `aws-marketplace:Subscribe`.
-/// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session is
-/// mapped to its role's ARN with its path, read with `iam:GetRole`, or for an IAM Identity Center
-/// role inferred from its path convention), with `aws:RequestedRegion` set. When the simulator may not be asked, the
-/// answer comes from what the other checks' calls showed, and the summary says which actions were
-/// proven and which are unknown.
-/// **False positives:** the simulator does not see session policies; resource policies and
+/// **Verifies:** that the caller's IAM policies allow `bedrock:InvokeModel` and
+/// `bedrock:InvokeModelWithResponseStream` on the model's ARN, `bedrock:ListFoundationModels`,
+/// `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions` and
+/// `aws-marketplace:Subscribe`. The simulator does not see session policies; resource policies and
 /// permission boundaries of other accounts are out of its view too.
+/// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session
+/// is mapped to its role's ARN with its path, read with `iam:GetRole`, or for an IAM Identity
+/// Center role inferred from its path convention), with `aws:RequestedRegion` set. Free. When the
+/// simulator may not be asked, the answer comes from what the other checks' calls showed.
+/// **Skips when:** the simulator may not be asked and the other checks' calls leave some actions
+/// unproven (the summary says which actions were proven and which are unknown).
+/// **Fails when:** the simulator, or a call of this run, denies one of the actions
+/// (`iam-action-denied`).
+/// **Warns when:** never.
 pub struct IamPermissions;
 
 static META: CheckMeta = CheckMeta {

@@ -8,18 +8,22 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the profiles to test (`--inference-profile`, else the system-defined profiles listed
-/// here that contain the model under test) and their destination regions (the regions of their model
-/// ARNs).
+/// **Verifies:** that the inference profiles to test (`--inference-profile`, else the
+/// system-defined profiles listed here that contain the model under test) are reachable in every
+/// destination region (the regions of their model ARNs). The probe calls each destination
+/// directly, without the profile in the request context: an SCP that exempts profile-routed
+/// requests (`bedrock:InferenceProfileArn`) denies the probe but not the routed request. The `scp`
+/// check, when it can read the Organization, evaluates the routed request itself.
 /// **Calls:** `bedrock:ListInferenceProfiles` or `bedrock:GetInferenceProfile`; one minimal
-/// `InvokeModel` through each profile (cost: as `invoke`); per destination region, one `InvokeModel`
-/// of the base model with a deliberately invalid body, which costs nothing: allowed requests are
-/// refused by validation, denied ones by authorization (see `PROBE_BODY`). `--no-invoke` skips the
-/// invocations and probes.
-/// **False positives:** the probe calls each destination directly, without the profile in the request
-/// context; an SCP that exempts profile-routed requests (`bedrock:InferenceProfileArn`) denies the probe
-/// but not the routed request. The `scp` check, when it can read the Organization, evaluates the routed
-/// request itself.
+/// `InvokeModel` through each profile (cost: as `invoke`); per destination region, one
+/// `InvokeModel` of the base model with a deliberately invalid body, which costs nothing: allowed
+/// requests are refused by validation, denied ones by authorization (see `PROBE_BODY`).
+/// **Skips when:** there is no model under test, or `--no-invoke` (the profiles are named, not
+/// invoked or probed).
+/// **Fails when:** the given profile does not exist here or does not contain the model
+/// (`inference-profile-not-found`), a destination is blocked (`inference-profile-region-blocked`),
+/// or a profile's invocation is refused (its error's diagnosis).
+/// **Warns when:** never.
 pub struct InferenceProfile;
 
 static META: CheckMeta = CheckMeta {

@@ -5,13 +5,18 @@ use crate::facts::models::ModelSource;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** one `InvokeModel` (Anthropic Messages body, `max_tokens` 1) and one
-/// `InvokeModelWithResponseStream` read to its end, with the base model id, or with the region's
-/// system inference profile when the catalog says the model runs only through one.
-/// **Costs:** a few input tokens and one output token per call; the first invocation of an Anthropic
-/// model also starts the account's Marketplace subscription. `--no-invoke` makes no call at all.
-/// **Retries:** a throttled call is retried twice, after 0.5 s and 1 s, before it is reported.
-/// **Reports:** latency to the first byte (the first event, for the stream) and tokens.
+/// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body, `max_tokens`
+/// 1) and one `InvokeModelWithResponseStream` read to its end, with the base model id, or with the
+/// region's system inference profile when the catalog says the model runs only through one.
+/// Reports latency to the first byte (the first event, for the stream) and tokens.
+/// **Calls:** those two; a few input tokens and one output token per call; the first invocation of
+/// an Anthropic model also starts the account's Marketplace subscription. A throttled call is
+/// retried twice, after 0.5 s and 1 s, before it is reported.
+/// **Skips when:** `--no-invoke`, or there is no model under test.
+/// **Fails when:** an invocation is refused: the diagnosis of its error (access, Marketplace, IAM,
+/// SCP, throttling, model id).
+/// **Warns when:** the base id is refused on demand but the region's inference profile answers
+/// (`inference-profile-required`).
 pub struct Invoke;
 
 static META: CheckMeta = CheckMeta {

@@ -5,13 +5,17 @@ use super::model_support::model_or_skip;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** one `InvokeModel` whose system prompt carries a cache checkpoint
-/// (`cache_control: ephemeral`) on a prompt just above the model's minimum cacheable length, and the
-/// usage fields that prove a cache write or read.
-/// **Costs:** one call of about the minimum length (1,024 to 4,096 input tokens, written to the
-/// cache) and one output token. `--no-invoke` skips it.
-/// **False positives:** the minimums drift (AWS prompt-caching table, dated in `min_cache_tokens`);
-/// below the minimum no cache is written, which reads as "no cache write", not as an error.
+/// **Verifies:** that prompt caching works for the model: one `InvokeModel` whose system prompt
+/// carries a cache checkpoint (`cache_control: ephemeral`) on a prompt just above the model's
+/// minimum cacheable length, and the usage fields that prove a cache write or read. The minimums
+/// drift (AWS prompt-caching table, dated in `min_cache_tokens`); below the minimum no cache is
+/// written, which reads as "no cache write", not as an error.
+/// **Calls:** one `bedrock:InvokeModel` of about the minimum length (1,024 to 4,096 input tokens,
+/// written to the cache) and one output token.
+/// **Skips when:** `--no-invoke`, there is no model under test, or `invoke` did not pass.
+/// **Fails when:** the caching call fails for another reason than caching (its error's diagnosis).
+/// **Warns when:** no cache write or read is reported, or Bedrock refuses the cache checkpoint
+/// (`prompt-caching-unsupported`).
 pub struct PromptCaching;
 
 static META: CheckMeta = CheckMeta {

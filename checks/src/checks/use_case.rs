@@ -5,13 +5,17 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `bedrock:GetUseCaseForModelAccess`: whether the form was submitted (for the account
-/// or inherited from the Organization's management account), and whether its description mentions
-/// "Claude", which the guide warns AWS denies.
-/// **Calls:** that (read only: the doctor never submits or changes the form), plus the shared
-/// invocation unless `--no-invoke`, whose "use case details have not been submitted" refusal is
-/// proof either way.
+/// **Verifies:** that the account's Anthropic use-case form was submitted
+/// (`bedrock:GetUseCaseForModelAccess`, for the account or inherited from the Organization's
+/// management account), and whether its description mentions "Claude", which the guide warns AWS
+/// denies.
+/// **Calls:** `bedrock:GetUseCaseForModelAccess` (free, read only: the doctor never submits or
+/// changes the form), plus the shared invocation unless `--no-invoke`, whose "use case details have
+/// not been submitted" refusal is proof either way.
 /// **Skips when:** the model is not Anthropic's, or neither the form nor an invocation can be read.
+/// **Fails when:** no form was submitted (`use-case-not-submitted`), or the form may not be read
+/// (`iam-action-denied`, `scp-explicit-deny`) and no invocation settles it.
+/// **Warns when:** the form's description mentions "Claude" (`use-case-mentions-claude`).
 pub struct UseCase;
 
 static META: CheckMeta = CheckMeta {
