@@ -1,6 +1,17 @@
 //! The commands that ask AWS to raise a quota below its default, one line per quota.
 
+use crate::catalogue::catalogue;
+use crate::dx;
 use crate::facts::quotas::{Governing, Measure};
+
+/// The Service Quotas advice `name` of the `quota-below-default` entry in the catalogue.
+pub(super) fn phrase(name: &str) -> &'static str {
+    catalogue()
+        .get(dx::QUOTA_BELOW_DEFAULT)
+        .and_then(|d| d.phrases.get(name))
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("catalogue.toml: quota-below-default has no phrase {name}"))
+}
 
 /// `1234567.0` → `1,234,567`; fractions keep two decimals.
 pub(super) fn number(value: f64) -> String {
@@ -36,7 +47,10 @@ pub(super) fn increases(
     };
     found
         .iter()
-        .filter_map(|g| g.below_default().map(|(applied, default)| (g, applied, default)))
+        .filter_map(|g| {
+            g.below_default()
+                .map(|(applied, default)| (g, applied, default))
+        })
         .filter(|(g, _, _)| g.measure != Measure::RequestsPerMinute)
         .map(|(g, applied, default)| {
             let head = format!(
@@ -49,21 +63,21 @@ pub(super) fn increases(
             if g.adjustable {
                 return format!("{head}: {}", command(g, default));
             }
-            match cross_region_tpm.filter(|t| t.code != g.code) {
+            let advice = match cross_region_tpm.filter(|t| t.code != g.code) {
                 // Its own line above already carries the command.
-                Some(tpm) if found.iter().any(|f| f.code == tpm.code && f.below_default().is_some()) => format!(
-                    "{head}; not adjustable in Service Quotas: request it with the cross-Region tokens-per-minute quota {} (the command above) or in an AWS Support case",
-                    tpm.code
-                ),
-                Some(tpm) => format!(
-                    "{head}; not adjustable in Service Quotas: request it with the cross-Region tokens-per-minute quota {}, {}, or in an AWS Support case",
-                    tpm.code,
-                    command(tpm, tpm.default.unwrap_or_default())
-                ),
-                None => format!(
-                    "{head}; not adjustable in Service Quotas: ask for it in an AWS Support case"
-                ),
-            }
+                Some(tpm)
+                    if found
+                        .iter()
+                        .any(|f| f.code == tpm.code && f.below_default().is_some()) =>
+                {
+                    phrase("not_adjustable_tpm_above").replace("{tpm_code}", &tpm.code)
+                }
+                Some(tpm) => phrase("not_adjustable_tpm")
+                    .replace("{tpm_code}", &tpm.code)
+                    .replace("{command}", &command(tpm, tpm.default.unwrap_or_default())),
+                None => phrase("not_adjustable").to_string(),
+            };
+            format!("{head}; {advice}")
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -72,6 +86,18 @@ pub(super) fn increases(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_phrase_is_in_the_catalogue() {
+        for name in [
+            "not_adjustable_tpm_above",
+            "not_adjustable_tpm",
+            "not_adjustable",
+            "quotas_unreadable",
+        ] {
+            assert!(!phrase(name).is_empty(), "{name}");
+        }
+    }
 
     #[test]
     fn numbers_read_with_separators() {

@@ -10,7 +10,7 @@ use crate::facts::quotas::{governing, model_keys, Applied, Governing, Measure, R
 use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report, Status};
 use futures::future::BoxFuture;
-use increase::{increases, number};
+use increase::{increases, number, phrase};
 
 /// **Verifies:** that the applied Service Quotas values of the quotas governing the model under
 /// test in the configured region (tokens per minute, tokens per day, requests per minute) are not
@@ -126,9 +126,10 @@ fn not_read(err: FactError, label: &str) -> Report {
         || matches!(e.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY);
     let summary = if denied {
         format!(
-            "the applied quotas of {label} are not verified: Service Quotas refused {} ({}); allow servicequotas:ListServiceQuotas and servicequotas:ListAWSDefaultServiceQuotas (see `bedrock-doctor policy`)",
+            "the applied quotas of {label} are not verified: Service Quotas refused {} ({}); {}",
             e.evidence.operation,
-            code.as_deref().unwrap_or(e.diagnosis)
+            code.as_deref().unwrap_or(e.diagnosis),
+            phrase("quotas_unreadable")
         )
     } else if code.as_deref() == Some("NoSuchResourceException") {
         format!(
