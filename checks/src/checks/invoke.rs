@@ -98,6 +98,7 @@ impl Check for Invoke {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -121,10 +122,7 @@ mod tests {
 
     fn catalog() -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_bedrock::Client::get_foundation_model).then_http_response(|| {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(r#"{"modelDetails":{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}}"#),
-            )
+            ok(r#"{"modelDetails":{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}}"#)
         })
     }
 
@@ -219,11 +217,8 @@ mod tests {
     }
 
     fn ok_answer() -> HttpResponse {
-        HttpResponse::new(
-            StatusCode::try_from(200).unwrap(),
-            SdkBody::from(
-                r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
-            ),
+        ok(
+            r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
         )
     }
 

@@ -19,4 +19,6 @@ pub mod prompt_caching;
 pub mod quotas;
 pub mod region;
 pub mod scp;
+#[cfg(test)]
+mod test_support;
 pub mod use_case;

@@ -240,6 +240,7 @@ fn describe(info: &ModelInfo, source: &ModelSource, region: &str, via: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
@@ -286,7 +287,7 @@ mod tests {
             (Status::Warn, Some(dx::MODEL_LEGACY)),
             "{report:?}"
         );
-        assert!(report.summary.contains("2026-01-30"), "{}", report.summary);
+        assert_summary_names(&report, "2026-01-30");
     }
 
     #[tokio::test]
@@ -299,11 +300,7 @@ mod tests {
         );
         let report = ModelCatalog.run(&facts).await;
         assert_eq!(report.status, Status::Pass);
-        assert!(
-            report.summary.contains("only through an inference profile"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "only through an inference profile");
         assert_eq!(
             report.evidence[0].request_id.as_deref(),
             Some("7e8b0d3c-1111-4000-8000-000000000001")

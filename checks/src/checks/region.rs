@@ -115,6 +115,7 @@ fn judge(region: &str, source: &str) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::{assert_summary_names, ok};
     use crate::facts::test_support::{
         facts_with_credentials, sdk_config, settings, test_credentials,
     };
@@ -127,11 +128,7 @@ mod tests {
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::REGION_INVALID))
         );
-        assert!(
-            report.summary.contains("did you mean us-east-1?"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "did you mean us-east-1?");
         assert_eq!(
             report.vars.get("suggestion").map(String::as_str),
             Some("us-east-1")
@@ -190,10 +187,7 @@ mod tests {
             r
         });
         let works = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"),
-            )
+            ok("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>")
         });
         let sdk = sdk_config(Some(test_credentials()), Some("me-central-1"));
         let s = crate::Settings {

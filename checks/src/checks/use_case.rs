@@ -116,6 +116,7 @@ fn is_not_submitted(err: &crate::calls::CallError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
@@ -143,12 +144,7 @@ mod tests {
     async fn passes_a_submitted_form() {
         let body = form("Internal tool for analyzing and understanding how codebases work.");
         let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || {
-                HttpResponse::new(
-                    StatusCode::try_from(200).unwrap(),
-                    SdkBody::from(body.clone()),
-                )
-            });
+            .then_http_response(move || ok(body.clone()));
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;
@@ -160,12 +156,7 @@ mod tests {
     async fn warns_when_the_description_mentions_claude() {
         let body = form("We will use Claude to summarise tickets.");
         let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || {
-                HttpResponse::new(
-                    StatusCode::try_from(200).unwrap(),
-                    SdkBody::from(body.clone()),
-                )
-            });
+            .then_http_response(move || ok(body.clone()));
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;

@@ -231,6 +231,7 @@ fn verdict(found: &[Governing], route: Route, via: &str, label: &str, region: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::test_support::{facts_with_bedrock_settings, settings};
     use crate::Settings;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -345,24 +346,13 @@ mod tests {
             (Status::Warn, Some(dx::QUOTA_BELOW_DEFAULT)),
             "{report:?}"
         );
-        assert!(report.summary.contains("L-F4DDD3EB"), "{}", report.summary);
-        assert!(
-            report.summary.contains("4,000 (default 5,000,000)"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.summary.contains("through us.anthropic"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "L-F4DDD3EB");
+        assert_summary_names(&report, "4,000 (default 5,000,000)");
+        assert_summary_names(&report, "through us.anthropic");
         // The requests-per-minute quota is shown, not judged; the daily one runs at its default.
-        assert!(
-            report
-                .summary
-                .contains("requests per minute 4 (default 10,000), not judged"),
-            "{}",
-            report.summary
+        assert_summary_names(
+            &report,
+            "requests per minute 4 (default 10,000), not judged",
         );
         assert!(!report.summary.contains("L-381AD9EE"), "{}", report.summary);
         let fix = &report.vars["quota_increases"];
@@ -408,13 +398,7 @@ mod tests {
             .then_http_response(|| response(200, page(default_list(), None)));
         let report = run_with(&[&applied, &defaults], sonnet()).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
-        assert!(
-            report
-                .summary
-                .contains("tokens per minute 5,000,000 (the default)"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "tokens per minute 5,000,000 (the default)");
     }
 
     #[tokio::test]
@@ -430,16 +414,8 @@ mod tests {
             (Status::Skip, None),
             "{report:?}"
         );
-        assert!(
-            report.summary.contains("not verified"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.summary.contains("AccessDeniedException"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "not verified");
+        assert_summary_names(&report, "AccessDeniedException");
         assert_eq!(report.evidence[0].operation, "ListServiceQuotas");
     }
 
@@ -484,11 +460,7 @@ mod tests {
             Some(dx::UNEXPECTED_RESPONSE),
             "{report:?}"
         );
-        assert!(
-            report.summary.contains("same NextToken"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "same NextToken");
     }
 
     #[tokio::test]
@@ -524,7 +496,7 @@ mod tests {
             Some(dx::QUOTA_BELOW_DEFAULT),
             "{report:?}"
         );
-        assert!(report.summary.contains("L-27C57EE8"), "{}", report.summary);
+        assert_summary_names(&report, "L-27C57EE8");
         // The geographic quota is not the global route's.
         assert!(!report.summary.contains("L-F4DDD3EB"), "{}", report.summary);
     }

@@ -1,4 +1,5 @@
 use super::super::Scp;
+use crate::checks::test_support::{assert_summary_names, ok};
 use crate::facts::test_support::{facts_with_bedrock_settings, settings};
 use crate::{dx, Check};
 use crate::{Settings, Status};
@@ -17,7 +18,7 @@ const REGION_DENY: &str =
 const FULL_ACCESS: &str = include_str!("../../../../../tests/policies/orgs-full-aws-access.json");
 
 fn json(body: String) -> HttpResponse {
-    let mut r = HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(body));
+    let mut r = ok(body);
     r.headers_mut()
         .insert("Content-Type", "application/x-amz-json-1.1");
     r.headers_mut()
@@ -68,18 +69,10 @@ fn bedrock_rules() -> Vec<Rule> {
     ]})
     .to_string();
     vec![
-        mock!(aws_sdk_bedrock::Client::list_inference_profiles).then_http_response(move || {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(profiles.clone()),
-            )
-        }),
-        mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(r#"{"modelSummaries":[]}"#),
-            )
-        }),
+        mock!(aws_sdk_bedrock::Client::list_inference_profiles)
+            .then_http_response(move || ok(profiles.clone())),
+        mock!(aws_sdk_bedrock::Client::list_foundation_models)
+            .then_http_response(|| ok(r#"{"modelSummaries":[]}"#)),
     ]
 }
 
@@ -97,12 +90,7 @@ fn caller_identity(session: &str) -> Rule {
     let identity = format!(
         r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>{session}</Arn><UserId>AROA:alice</UserId><Account>{MEMBER}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#
     );
-    mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
-        HttpResponse::new(
-            StatusCode::try_from(200).unwrap(),
-            SdkBody::from(identity.clone()),
-        )
-    })
+    mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || ok(identity.clone()))
 }
 
 /// Facts for the member-account caller over the Organization `org_rules` and the profiles of
@@ -205,27 +193,12 @@ async fn names_the_scp_and_statement_that_block_a_global_profile() {
         (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
         "{report:?}"
     );
-    assert!(
-        report
-            .summary
-            .contains("global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-        "{}",
-        report.summary
+    assert_summary_names(&report, "global.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    assert_summary_names(
+        &report,
+        "BedrockRegionDeny (p-regiondeny1, attached to ou-ab12-workload1)",
     );
-    assert!(
-        report
-            .summary
-            .contains("BedrockRegionDeny (p-regiondeny1, attached to ou-ab12-workload1)"),
-        "{}",
-        report.summary
-    );
-    assert!(
-        report
-            .summary
-            .contains("DenyBedrockInferenceOutsideApprovedRegions"),
-        "{}",
-        report.summary
-    );
+    assert_summary_names(&report, "DenyBedrockInferenceOutsideApprovedRegions");
     assert_eq!(
         report.vars.get("region").map(String::as_str),
         Some("unspecified")
@@ -246,13 +219,7 @@ async fn a_level_without_an_allow_denies_everything_below_it() {
         (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
         "{report:?}"
     );
-    assert!(
-        report
-            .summary
-            .contains("no SCP attached to ou-ab12-workload1 allows it"),
-        "{}",
-        report.summary
-    );
+    assert_summary_names(&report, "no SCP attached to ou-ab12-workload1 allows it");
 }
 
 /// Organizations answering for a path root → OU → account where the OU holds `ou` (id, name,
@@ -300,10 +267,7 @@ async fn scp_as(
     let get_role = mock!(aws_sdk_iam::Client::get_role).then_http_response(move || match role {
         Some(arn) => {
             let name = arn.rsplit('/').next().unwrap_or_default();
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(format!("<GetRoleResponse><GetRoleResult><Role><Path>/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate></Role></GetRoleResult></GetRoleResponse>")),
-            )
+            ok(format!("<GetRoleResponse><GetRoleResult><Role><Path>/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate></Role></GetRoleResult></GetRoleResponse>"))
         }
         None => {
             let mut r = HttpResponse::new(
@@ -387,24 +351,17 @@ async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
         "{}",
         report.summary
     );
-    assert!(
-        report.summary.contains("requests denied"),
-        "{}",
-        report.summary
-    );
+    assert_summary_names(&report, "requests denied");
 }
 
 #[tokio::test]
 async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
     let report = scp_as(SSO_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
     assert_eq!(report.status, Status::Pass, "{report:?}");
-    assert!(report.summary.contains("inferred"), "{}", report.summary);
-    assert!(
-        report.summary.contains(
-            "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef"
-        ),
-        "{}",
-        report.summary
+    assert_summary_names(&report, "inferred");
+    assert_summary_names(
+        &report,
+        "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef",
     );
 }
 
@@ -412,18 +369,11 @@ async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
 async fn an_unknown_role_path_names_the_principal_conditions_not_evaluated_exactly() {
     let report = scp_as(OPS_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
     assert_eq!(report.status, Status::Skip, "{report:?}");
-    assert!(
-        report
-            .summary
-            .contains("aws:PrincipalArn condition of DenyBedrockExceptPlatformRoles (p-platform1)"),
-        "{}",
-        report.summary
+    assert_summary_names(
+        &report,
+        "aws:PrincipalArn condition of DenyBedrockExceptPlatformRoles (p-platform1)",
     );
-    assert!(
-        report.summary.contains("path is unknown"),
-        "{}",
-        report.summary
-    );
+    assert_summary_names(&report, "path is unknown");
 }
 
 #[tokio::test]
@@ -443,23 +393,7 @@ async fn a_level_without_an_allow_and_an_explicit_deny_are_both_named() {
     ];
     let report = scp_as(OPS_SESSION, Some(OPS_ROLE), ou).await;
     assert_eq!(report.diagnosis, Some(dx::SCP_EXPLICIT_DENY), "{report:?}");
-    assert!(
-        report
-            .summary
-            .contains("no SCP attached to ou-ab12-workload1 allows it"),
-        "{}",
-        report.summary
-    );
-    assert!(
-        report.summary.contains("DenySubscribe"),
-        "{}",
-        report.summary
-    );
-    assert!(
-        report
-            .summary
-            .contains("bedrock:InvokeModelWithResponseStream"),
-        "{}",
-        report.summary
-    );
+    assert_summary_names(&report, "no SCP attached to ou-ab12-workload1 allows it");
+    assert_summary_names(&report, "DenySubscribe");
+    assert_summary_names(&report, "bedrock:InvokeModelWithResponseStream");
 }
