@@ -1,11 +1,11 @@
 //! Cross-region inference profiles route each request to one of several regions; a destination the
 //! account may not use makes some requests fail and others pass.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
 use crate::access_denied;
 use crate::facts::profiles::{Destination, ProfileProbe};
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that the inference profiles to test (`--inference-profile`, else the
@@ -42,17 +42,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for InferenceProfile {
+impl ModelCheck for InferenceProfile {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (profiles, listing) = match facts.profiles_for(&id).await {
                 Ok(found) => found,
                 Err(FactError::Call(e))

@@ -134,6 +134,27 @@ mod tests {
         }
     }
 
+    /// The check with both invocations refused with `status`, `code` and `message`, and the plain
+    /// invocation's rule (to count its calls).
+    async fn run_refused(
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    ) -> (Report, aws_smithy_mocks::Rule) {
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(move || error(status, code, message));
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(move || error(status, code, message));
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        (Invoke.run(&facts).await, invoke)
+    }
+
     #[tokio::test]
     async fn skips_without_calling_anything_under_no_invoke() {
         let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
@@ -149,18 +170,7 @@ mod tests {
     async fn names_the_denied_action() {
         // Shape of a real IAM denial (AWS IAM user guide, troubleshoot_access-denied).
         let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
-            .then_http_response(move || error(403, "AccessDeniedException", message));
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(move || error(403, "AccessDeniedException", message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
+        let (report, _) = run_refused(403, "AccessDeniedException", message).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::IAM_ACTION_DENIED)),
@@ -262,18 +272,7 @@ mod tests {
         // The text bedrock-runtime's model documents for the exception (botocore reference,
         // BedrockRuntime.Client.exceptions.ServiceQuotaExceededException).
         let message = "Your request exceeds the service quota for your account. You can view your quotas at Viewing service quotas. You can resubmit your request later.";
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
-            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
+        let (report, invoke) = run_refused(400, "ServiceQuotaExceededException", message).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::QUOTA_EXCEEDED)),

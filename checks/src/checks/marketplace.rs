@@ -1,8 +1,8 @@
 //! Anthropic models on Bedrock are sold through AWS Marketplace: the account needs an agreement,
 //! which the first invocation creates if the caller may subscribe.
 
-use super::model_support::{is_marketplace_model, model_or_skip};
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use super::model_support::{is_marketplace_model, ModelCheck};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that the account holds, or can create, the AWS Marketplace agreement behind the
@@ -46,17 +46,13 @@ const MARKETPLACE_ACTIONS: [&str; 2] = [
     "aws-marketplace:Subscribe",
 ];
 
-impl Check for Marketplace {
+impl ModelCheck for Marketplace {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             if !is_marketplace_model(&id) {
                 return Report::skip(format!("{id} is not sold through AWS Marketplace"));
             }

@@ -1,10 +1,10 @@
 //! Bedrock's own account of whether this account may use the model, checked against the proof of
 //! an actual invocation.
 
-use super::model_support::{is_access_diagnosis, model_or_skip};
+use super::model_support::{is_access_diagnosis, ModelCheck};
 use crate::facts::models::Availability;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that Bedrock grants this account the model: `bedrock:GetFoundationModelAvailability`
@@ -42,17 +42,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for ModelAccess {
+impl ModelCheck for ModelAccess {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (availability, invoke) =
                 tokio::join!(facts.availability(&id), facts.invoke_if_allowed(&id));
             let invoke_failure = invoke

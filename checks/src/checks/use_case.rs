@@ -1,8 +1,8 @@
 //! Anthropic models need the account's use-case form (the setup guide's Step 1) before first use.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that the account's Anthropic use-case form was submitted
@@ -34,17 +34,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for UseCase {
+impl ModelCheck for UseCase {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             if !id.starts_with("anthropic.") {
                 return Report::skip(format!(
                     "{id} is not an Anthropic model; only those need the form"
@@ -118,6 +114,7 @@ mod tests {
     use super::*;
     use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::Check;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
