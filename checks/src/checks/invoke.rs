@@ -1,8 +1,8 @@
 //! The proof: one minimal call of each kind the app will make, with the model id the app would use.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
 use crate::facts::models::ModelSource;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body, `max_tokens`
@@ -36,20 +36,17 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for Invoke {
+impl ModelCheck for Invoke {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn only_invokes(&self) -> bool {
+        true
+    }
+
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            if facts.settings().no_invoke {
-                return Report::skip("--no-invoke: no model was invoked");
-            }
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (plain, stream) = tokio::join!(facts.invoke(&id), facts.invoke_stream(&id));
             let evidence: Vec<_> = plain
                 .evidence
@@ -100,6 +97,7 @@ mod tests {
     use super::*;
     use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::Check;
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;

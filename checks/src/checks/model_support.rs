@@ -23,6 +23,11 @@ pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
 /// is none ([`model_or_skip`]), and `run_on` judges the model it is given.
 pub trait ModelCheck: Send + Sync {
     fn meta(&self) -> &'static CheckMeta;
+    /// The check is nothing but invocations: under `--no-invoke` it skips before looking for the
+    /// model.
+    fn only_invokes(&self) -> bool {
+        false
+    }
     fn run_on<'a>(&'a self, facts: &'a Facts, model_id: String) -> BoxFuture<'a, Report>;
 }
 
@@ -33,6 +38,9 @@ impl<T: ModelCheck> Check for T {
 
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
         Box::pin(async move {
+            if self.only_invokes() && facts.settings().no_invoke {
+                return Report::skip("--no-invoke: no model was invoked");
+            }
             match model_or_skip(facts).await {
                 Ok(id) => self.run_on(facts, id).await,
                 Err(report) => report,

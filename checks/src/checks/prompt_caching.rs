@@ -1,8 +1,8 @@
 //! Prompt caching must work for the model in the region, or the app must turn it off (the setup
 //! guide's troubleshooting entry).
 
-use super::model_support::model_or_skip;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use super::model_support::ModelCheck;
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
 /// **Verifies:** that prompt caching works for the model: one `InvokeModel` whose system prompt
@@ -69,20 +69,17 @@ pub fn caching_body(words: u32) -> String {
     .to_string()
 }
 
-impl Check for PromptCaching {
+impl ModelCheck for PromptCaching {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn only_invokes(&self) -> bool {
+        true
+    }
+
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            if facts.settings().no_invoke {
-                return Report::skip("--no-invoke: no model was invoked");
-            }
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let plain = facts.invoke(&id).await;
             if plain.result.is_err() {
                 return Report::skip("needs `invoke` to pass first");
