@@ -360,7 +360,7 @@ mod tests {
         let (facts, simulate) = facts_as(sso_identity(), Some(ROLE), ALL_ALLOWED, ROLE);
         let report = IamPermissions.run(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
-        assert_summary_names(&report, &ROLE);
+        assert_summary_names(&report, ROLE);
         assert_eq!(simulate.num_calls(), 2);
     }
 

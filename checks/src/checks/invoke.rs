@@ -5,9 +5,10 @@ use crate::facts::models::ModelSource;
 use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body, `max_tokens`
-/// 1) and one `InvokeModelWithResponseStream` read to its end, with the base model id, or with the
-/// region's system inference profile when the catalog says the model runs only through one.
+/// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body,
+/// `max_tokens` of 1) and one `InvokeModelWithResponseStream` read to its end, with the base
+/// model id, or with the region's system inference profile when the catalog says the model runs
+/// only through one.
 /// Reports latency to the first byte (the first event, for the stream) and tokens.
 /// **Calls:** those two; a few input tokens and one output token per call; the first invocation of
 /// an Anthropic model also starts the account's Marketplace subscription. A throttled call is
