@@ -2,6 +2,7 @@
 
 use crate::report::{self, CheckResult, Report, Summary, Target, Tool};
 use checks::catalogue::{catalogue, render_fix};
+use checks::timefmt::{rfc3339, Fraction};
 use checks::{dx, Check, Facts, Settings, Status};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -192,7 +193,7 @@ fn finish(
             name: report::TOOL_NAME.into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        generated_at: rfc3339(generated_at),
+        generated_at: rfc3339(generated_at, Fraction::Millis),
         duration_ms: started.elapsed().as_millis() as u64,
         target,
         identity,
@@ -311,15 +312,6 @@ fn panic_text(err: tokio::task::JoinError) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".into())
-}
-
-/// RFC 3339 in UTC, to the millisecond.
-pub fn rfc3339(at: SystemTime) -> String {
-    let at = time::OffsetDateTime::from(at);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    at.format(&format).unwrap_or_default()
 }
 
 #[cfg(test)]

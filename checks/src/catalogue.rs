@@ -38,6 +38,10 @@ pub struct Diagnosis {
     pub fix: String,
     pub fix_kind: FixKind,
     pub docs: Option<String>,
+    /// Advice a check writes into a summary or a fix variable, by name (`{name}` placeholders are
+    /// the check's to fill).
+    #[serde(default)]
+    pub phrases: BTreeMap<String, String>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
 }

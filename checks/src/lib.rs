@@ -2,6 +2,7 @@
 //!
 //! No terminal, no argument parsing, no process exit here; the binary in `src/` owns those.
 
+pub mod access_denied;
 pub mod calls;
 pub mod catalogue;
 mod check;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod policy;
 pub mod regions;
 mod report;
+pub mod timefmt;
 
 pub use catalogue::dx;
 pub use check::{Category, Check, CheckMeta};

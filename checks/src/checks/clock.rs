@@ -4,16 +4,19 @@ use crate::facts::ClockSample;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the `Date` header of AWS responses (Bedrock's first, STS's otherwise) against the
-/// local clock at the moment each response arrived.
-/// **Calls:** none of its own; it reads the responses of `bedrock:ListFoundationModels` (shared with the
-/// model checks) and `sts:GetCallerIdentity`. Error responses carry a `Date` too, so a rejected key
-/// does not stop it.
-/// **Why it reads the header itself:** the Rust SDK silently corrects skew above 4 minutes by
+/// **Verifies:** that the local clock agrees with AWS: the `Date` header of AWS responses
+/// (Bedrock's first, STS's otherwise) against the local clock at the moment each response arrived.
+/// It reads the header itself because the Rust SDK silently corrects skew above 4 minutes by
 /// re-signing (aws-runtime `service_clock_skew.rs`); the app being debugged may not, so the doctor
-/// must not let the SDK hide it.
-/// **False positives:** `Date` has one-second resolution and includes the network latency, so
-/// skews under a few seconds are noise.
+/// must not let the SDK hide it. `Date` has one-second resolution and includes the network latency,
+/// so skews under a few seconds are noise.
+/// **Calls:** none of its own; it reads the responses of `bedrock:ListFoundationModels` (shared
+/// with the model checks) and `sts:GetCallerIdentity`. Error responses carry a `Date` too, so a
+/// rejected key does not stop it. Free.
+/// **Skips when:** no AWS response arrived to read the time from, or it had no `Date` header.
+/// **Fails when:** the skew is beyond the 5 minutes SigV4 tolerates (`clock-skew`).
+/// **Warns when:** the skew is large enough to matter but still within those 5 minutes
+/// (`clock-skew`).
 pub struct Clock;
 
 static META: CheckMeta = CheckMeta {

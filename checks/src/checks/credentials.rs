@@ -3,24 +3,30 @@
 
 use crate::facts::api_key::{ApiKey, KeyKind};
 use crate::facts::{CredentialsFact, FactError};
+use crate::timefmt::{human_duration, Largest};
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 use std::time::SystemTime;
 
-/// **Inspects:** what the standard provider chain (environment, shared config and credentials files,
-/// SSO, credential_process, web identity, container, instance metadata) yields for the selected profile,
-/// and the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK`, which the SDK sends instead of a signature on
-/// bedrock and bedrock-runtime calls.
-/// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for assumed
-/// roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
-/// **Reports:** the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry;
-/// when the chain yields nothing, what went wrong with the profile's source, read from the shared
-/// files (`facts::credential_source`): an IAM Identity Center token missing or expired, a missing
-/// `sso-session`, a failed `credential_process`, a role's missing source, MFA or refused AssumeRole,
-/// a web identity token missing or expired;
-/// for an API key its first characters only, its kind, and what the key itself says (a short-term key's
-/// Region and expiry, a long-term key's IAM user).
-/// **False positives:** credentials that load can still be rejected by AWS; `identity` proves them.
+/// **Verifies:** that the standard provider chain (environment, shared config and credentials
+/// files, SSO, credential_process, web identity, container, instance metadata) yields credentials
+/// for the selected profile, and what the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK` (which the
+/// SDK sends instead of a signature on bedrock and bedrock-runtime calls) says of itself. Reports
+/// the source, the masked access key id, long-term (`AKIA`) or temporary (`ASIA`), expiry; for an
+/// API key its first characters only, its kind, and what the key itself says (a short-term key's
+/// Region and expiry, a long-term key's IAM user). Credentials that load can still be rejected by
+/// AWS; `identity` proves them.
+/// **Calls:** nothing on AWS for the chain, except what the chain itself needs (SSO, STS for
+/// assumed roles, IMDS); with an API key, the shared `bedrock:ListFoundationModels` proves the key.
+/// Free.
+/// **Skips when:** never.
+/// **Fails when:** the chain yields nothing (`no-credentials`, with what went wrong with the
+/// profile's source, read from the shared files by `facts::credential_source`: an IAM Identity
+/// Center token missing or expired, a missing `sso-session`, a failed `credential_process`, a
+/// role's missing source, MFA or refused AssumeRole, a web identity token missing or expired), the
+/// credentials have expired (`expired-credentials`), or the API key is empty, expired, for another
+/// Region or rejected (`api-key-*`).
+/// **Warns when:** never.
 pub struct Credentials;
 
 static META: CheckMeta = CheckMeta {
@@ -53,13 +59,13 @@ impl Check for Credentials {
                     dx::EXPIRED_CREDENTIALS,
                     format!(
                         "{base} expired {} ago",
-                        human_duration(expired.duration().as_secs())
+                        human_duration(expired.duration(), Largest::Hours)
                     ),
                 )
                 .var("profile", facts.profile_name()),
                 Some(Ok(left)) => Report::pass(format!(
                     "{base}, expires in {}",
-                    human_duration(left.as_secs())
+                    human_duration(left, Largest::Hours)
                 )),
                 None => Report::pass(base),
             }
@@ -196,17 +202,10 @@ pub fn is_key_diagnosis(code: &str) -> bool {
     )
 }
 
-fn human_duration(secs: u64) -> String {
-    match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::test_support::facts_with_credentials;
     use crate::Status;
     use aws_credential_types::Credentials as Creds;
@@ -223,11 +222,7 @@ mod tests {
         )));
         let report = Credentials.run(&facts).await;
         assert_eq!(report.status, Status::Pass);
-        assert!(
-            report.summary.contains("AKIA************MPLE (long-term)"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "AKIA************MPLE (long-term)");
         assert!(!report.summary.contains("secret-sentinel"));
     }
 
@@ -266,6 +261,7 @@ mod tests {
 #[cfg(test)]
 mod api_key_tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::api_key::test_keys::{long_term, short_term_signed_ago};
     use crate::facts::api_key::VARIABLE;
     use crate::facts::test_support::{sdk_config, settings, test_credentials};
@@ -385,11 +381,7 @@ mod api_key_tests {
             (Status::Fail, Some(dx::API_KEY_REJECTED)),
             "{report:?}"
         );
-        assert!(
-            report.summary.contains("Authentication failed"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "Authentication failed");
         assert_eq!(report.evidence[1].http_status, Some(403));
         assert_eq!(
             report.evidence[1].error_code.as_deref(),
@@ -420,11 +412,7 @@ mod api_key_tests {
             report.vars.get("key_region").map(String::as_str),
             Some("eu-west-1")
         );
-        assert!(
-            report.summary.contains("this run calls us-east-1"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "this run calls us-east-1");
     }
 
     #[tokio::test]
@@ -464,10 +452,6 @@ mod api_key_tests {
         let key = format!("{}\n", long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs"));
         let report = Credentials.run(&facts(&key, false, &[])).await;
         assert_eq!(report.diagnosis, Some(dx::API_KEY_REJECTED), "{report:?}");
-        assert!(
-            report.summary.contains("control character"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "control character");
     }
 }

@@ -7,14 +7,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-/// **Inspects:** the endpoint URLs the SDK will use for `bedrock` and `bedrock-runtime` (an
+/// **Verifies:** that the endpoint URLs the SDK will use for `bedrock` and `bedrock-runtime` (an
 /// `--endpoint-url`, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` or profile override, else the
-/// regional default); resolves each host, opens a TCP connection and, for `https`, completes a TLS
-/// handshake against the system's trust store.
-/// **Calls:** no AWS API; only DNS and a connection to each endpoint.
-/// **Reports:** the addresses, whether they are private (a VPC interface endpoint answers with private
-/// addresses) and the proxy in use (`HTTPS_PROXY`, `NO_PROXY`), with any password masked.
-/// **False positives:** through a proxy only the proxy itself is probed.
+/// regional default) resolve, accept a TCP connection and, for `https`, complete a TLS handshake
+/// against the system's trust store. Reports the addresses, whether they are private (a VPC
+/// interface endpoint answers with private addresses) and the proxy in use (`HTTPS_PROXY`,
+/// `NO_PROXY`), with any password masked. Through a proxy only the proxy itself is probed.
+/// **Calls:** no AWS API; only DNS and a connection to each endpoint. Free.
+/// **Skips when:** there is no region, so no default endpoint.
+/// **Fails when:** an endpoint does not resolve, connect or complete the handshake
+/// (`endpoint-unreachable`).
+/// **Warns when:** never.
 pub struct Endpoint;
 
 static META: CheckMeta = CheckMeta {

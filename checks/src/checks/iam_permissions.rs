@@ -6,16 +6,20 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream` on the model's ARN,
-/// `bedrock:ListFoundationModels`, `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions`
-/// and `aws-marketplace:Subscribe`.
-/// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session is
-/// mapped to its role's ARN with its path, read with `iam:GetRole`, or for an IAM Identity Center
-/// role inferred from its path convention), with `aws:RequestedRegion` set. When the simulator may not be asked, the
-/// answer comes from what the other checks' calls showed, and the summary says which actions were
-/// proven and which are unknown.
-/// **False positives:** the simulator does not see session policies; resource policies and
+/// **Verifies:** that the caller's IAM policies allow `bedrock:InvokeModel` and
+/// `bedrock:InvokeModelWithResponseStream` on the model's ARN, `bedrock:ListFoundationModels`,
+/// `bedrock:ListInferenceProfiles`, `aws-marketplace:ViewSubscriptions` and
+/// `aws-marketplace:Subscribe`. The simulator does not see session policies; resource policies and
 /// permission boundaries of other accounts are out of its view too.
+/// **Calls:** `iam:SimulatePrincipalPolicy` for the caller's user or role (an assumed-role session
+/// is mapped to its role's ARN with its path, read with `iam:GetRole`, or for an IAM Identity
+/// Center role inferred from its path convention), with `aws:RequestedRegion` set. Free. When the
+/// simulator may not be asked, the answer comes from what the other checks' calls showed.
+/// **Skips when:** the simulator may not be asked and the other checks' calls leave some actions
+/// unproven (the summary says which actions were proven and which are unknown).
+/// **Fails when:** the simulator, or a call of this run, denies one of the actions
+/// (`iam-action-denied`).
+/// **Warns when:** never.
 pub struct IamPermissions;
 
 static META: CheckMeta = CheckMeta {
@@ -217,6 +221,7 @@ async fn empirical(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::{assert_summary_names, ok};
     use crate::facts::test_support::{facts_with_sts, settings};
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -260,10 +265,7 @@ mod tests {
             return r;
         };
         let (path, name) = arn.split_once(":role").unwrap().1.rsplit_once('/').unwrap();
-        HttpResponse::new(
-            StatusCode::try_from(200).unwrap(),
-            SdkBody::from(format!("<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult><Role><Path>{path}/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%7B%7D</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>")),
-        )
+        ok(format!("<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult><Role><Path>{path}/</Path><Arn>{arn}</Arn><RoleName>{name}</RoleName><RoleId>AROAEXAMPLE</RoleId><CreateDate>2025-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%7B%7D</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>"))
     }
 
     /// Facts whose caller is `identity`, whose GetRole answers `role_arn` (or is denied), and whose
@@ -274,20 +276,11 @@ mod tests {
         decisions: &'static [(&'static str, &'static str)],
         expected_source: &'static str,
     ) -> (Facts, aws_smithy_mocks::Rule) {
-        let sts = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(identity.clone()),
-            )
-        });
+        let sts = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(move || ok(identity.clone()));
         let simulate = mock!(aws_sdk_iam::Client::simulate_principal_policy)
             .match_requests(move |i| i.policy_source_arn() == Some(expected_source))
-            .then_http_response(move || {
-                HttpResponse::new(
-                    StatusCode::try_from(200).unwrap(),
-                    SdkBody::from(simulation(decisions)),
-                )
-            });
+            .then_http_response(move || ok(simulation(decisions)));
         let read =
             mock!(aws_sdk_iam::Client::get_role).then_http_response(move || get_role(role_arn));
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&simulate, &read]);
@@ -314,13 +307,7 @@ mod tests {
         let (facts, simulate) = facts(ALL_ALLOWED);
         let report = IamPermissions.run(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
-        assert!(
-            report
-                .summary
-                .contains("arn:aws:iam::123456789012:role/BedrockUsers"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "arn:aws:iam::123456789012:role/BedrockUsers");
         assert_eq!(
             simulate.num_calls(),
             2,
@@ -343,18 +330,8 @@ mod tests {
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::IAM_ACTION_DENIED))
         );
-        assert!(
-            report
-                .summary
-                .contains("bedrock:InvokeModelWithResponseStream"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.summary.contains("aws-marketplace:ViewSubscriptions"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "bedrock:InvokeModelWithResponseStream");
+        assert_summary_names(&report, "aws-marketplace:ViewSubscriptions");
         assert!(
             !report.summary.contains("bedrock:InvokeModel,"),
             "{}",
@@ -383,7 +360,7 @@ mod tests {
         let (facts, simulate) = facts_as(sso_identity(), Some(ROLE), ALL_ALLOWED, ROLE);
         let report = IamPermissions.run(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
-        assert!(report.summary.contains(ROLE), "{}", report.summary);
+        assert_summary_names(&report, ROLE);
         assert_eq!(simulate.num_calls(), 2);
     }
 

@@ -4,10 +4,15 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `sts:GetCallerIdentity` (needs no IAM permission; an explicit deny cannot block it).
-/// **Reports:** account, ARN and principal type; warns when the caller is the account root, since the
-/// setup guide creates a dedicated IAM user.
-/// **Fails:** invalid access key, wrong secret, expired session: the codes of the credentials category.
+/// **Verifies:** that AWS accepts the credentials, with `sts:GetCallerIdentity` (it needs no IAM
+/// permission; an explicit deny cannot block it). Reports account, ARN and principal type.
+/// **Calls:** `sts:GetCallerIdentity`, free.
+/// **Skips when:** there are no chain credentials to ask with (an API key alone cannot sign STS
+/// calls).
+/// **Fails when:** the access key is invalid, the secret wrong or the session expired: the codes of
+/// the credentials category.
+/// **Warns when:** the caller is the account root (`root-credentials`), since the setup guide
+/// creates a dedicated IAM user.
 pub struct Identity;
 
 static META: CheckMeta = CheckMeta {

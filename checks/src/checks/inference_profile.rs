@@ -1,24 +1,29 @@
 //! Cross-region inference profiles route each request to one of several regions; a destination the
 //! account may not use makes some requests fail and others pass.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
+use crate::access_denied;
 use crate::facts::profiles::{Destination, ProfileProbe};
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the profiles to test (`--inference-profile`, else the system-defined profiles listed
-/// here that contain the model under test) and their destination regions (the regions of their model
-/// ARNs).
+/// **Verifies:** that the inference profiles to test (`--inference-profile`, else the
+/// system-defined profiles listed here that contain the model under test) are reachable in every
+/// destination region (the regions of their model ARNs). The probe calls each destination
+/// directly, without the profile in the request context: an SCP that exempts profile-routed
+/// requests (`bedrock:InferenceProfileArn`) denies the probe but not the routed request. The `scp`
+/// check, when it can read the Organization, evaluates the routed request itself.
 /// **Calls:** `bedrock:ListInferenceProfiles` or `bedrock:GetInferenceProfile`; one minimal
-/// `InvokeModel` through each profile (cost: as `invoke`); per destination region, one `InvokeModel`
-/// of the base model with a deliberately invalid body, which costs nothing: allowed requests are
-/// refused by validation, denied ones by authorization (see `PROBE_BODY`). `--no-invoke` skips the
-/// invocations and probes.
-/// **False positives:** the probe calls each destination directly, without the profile in the request
-/// context; an SCP that exempts profile-routed requests (`bedrock:InferenceProfileArn`) denies the probe
-/// but not the routed request. The `scp` check, when it can read the Organization, evaluates the routed
-/// request itself.
+/// `InvokeModel` through each profile (cost: as `invoke`); per destination region, one
+/// `InvokeModel` of the base model with a deliberately invalid body, which costs nothing: allowed
+/// requests are refused by validation, denied ones by authorization (see `PROBE_BODY`).
+/// **Skips when:** there is no model under test, or `--no-invoke` (the profiles are named, not
+/// invoked or probed).
+/// **Fails when:** the given profile does not exist here or does not contain the model
+/// (`inference-profile-not-found`), a destination is blocked (`inference-profile-region-blocked`),
+/// or a profile's invocation is refused (its error's diagnosis).
+/// **Warns when:** never.
 pub struct InferenceProfile;
 
 static META: CheckMeta = CheckMeta {
@@ -37,17 +42,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for InferenceProfile {
+impl ModelCheck for InferenceProfile {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (profiles, listing) = match facts.profiles_for(&id).await {
                 Ok(found) => found,
                 Err(FactError::Call(e))
@@ -137,8 +138,8 @@ fn judge(probes: &[ProfileProbe]) -> Report {
                 // The deny of a routed request names the destination region's model ARN
                 // (https://github.com/aws-solutions/innovation-sandbox-on-aws/issues/74).
                 if e.diagnosis == dx::SCP_EXPLICIT_DENY {
-                    if let Some(region) = region_in(&e.evidence.message.clone().unwrap_or_default())
-                    {
+                    let message = e.evidence.message.as_deref().unwrap_or_default();
+                    if let Some(region) = access_denied::parse(message).region {
                         blocked.push(format!("{region} (via {})", probe.profile.id));
                     }
                 }
@@ -202,14 +203,6 @@ fn judge(probes: &[ProfileProbe]) -> Report {
     Report::pass(notes.join("; ")).evidence(evidence)
 }
 
-/// The region of the first regional ARN in a message (`arn:aws:bedrock:us-east-2::foundation-model/…`).
-fn region_in(message: &str) -> Option<String> {
-    message.split("arn:aws").skip(1).find_map(|rest| {
-        let region = rest.split(':').nth(2)?;
-        (!region.is_empty()).then(|| region.to_string())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +210,13 @@ mod tests {
     #[test]
     fn finds_the_destination_region_a_deny_names() {
         let message = "User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 with an explicit deny in a service control policy";
-        assert_eq!(region_in(message).as_deref(), Some("us-east-2"));
-        assert_eq!(region_in("arn:aws:bedrock:::foundation-model/x"), None);
+        assert_eq!(
+            access_denied::parse(message).region.as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(
+            access_denied::parse("arn:aws:bedrock:::foundation-model/x").region,
+            None
+        );
     }
 }

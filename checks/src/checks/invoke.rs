@@ -1,17 +1,23 @@
 //! The proof: one minimal call of each kind the app will make, with the model id the app would use.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
 use crate::facts::models::ModelSource;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** one `InvokeModel` (Anthropic Messages body, `max_tokens` 1) and one
-/// `InvokeModelWithResponseStream` read to its end, with the base model id, or with the region's
-/// system inference profile when the catalog says the model runs only through one.
-/// **Costs:** a few input tokens and one output token per call; the first invocation of an Anthropic
-/// model also starts the account's Marketplace subscription. `--no-invoke` makes no call at all.
-/// **Retries:** a throttled call is retried twice, after 0.5 s and 1 s, before it is reported.
-/// **Reports:** latency to the first byte (the first event, for the stream) and tokens.
+/// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body,
+/// `max_tokens` of 1) and one `InvokeModelWithResponseStream` read to its end, with the base
+/// model id, or with the region's system inference profile when the catalog says the model runs
+/// only through one.
+/// Reports latency to the first byte (the first event, for the stream) and tokens.
+/// **Calls:** those two; a few input tokens and one output token per call; the first invocation of
+/// an Anthropic model also starts the account's Marketplace subscription. A throttled call is
+/// retried twice, after 0.5 s and 1 s, before it is reported.
+/// **Skips when:** `--no-invoke`, or there is no model under test.
+/// **Fails when:** an invocation is refused: the diagnosis of its error (access, Marketplace, IAM,
+/// SCP, throttling, model id).
+/// **Warns when:** the base id is refused on demand but the region's inference profile answers
+/// (`inference-profile-required`).
 pub struct Invoke;
 
 static META: CheckMeta = CheckMeta {
@@ -31,20 +37,17 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for Invoke {
+impl ModelCheck for Invoke {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn only_invokes(&self) -> bool {
+        true
+    }
+
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            if facts.settings().no_invoke {
-                return Report::skip("--no-invoke: no model was invoked");
-            }
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (plain, stream) = tokio::join!(facts.invoke(&id), facts.invoke_stream(&id));
             let evidence: Vec<_> = plain
                 .evidence
@@ -93,7 +96,9 @@ impl Check for Invoke {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::Check;
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -116,10 +121,7 @@ mod tests {
 
     fn catalog() -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_bedrock::Client::get_foundation_model).then_http_response(|| {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from(r#"{"modelDetails":{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}}"#),
-            )
+            ok(r#"{"modelDetails":{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0","modelId":"anthropic.claude-3-haiku-20240307-v1:0","providerName":"Anthropic","inferenceTypesSupported":["ON_DEMAND"],"responseStreamingSupported":true,"modelLifecycle":{"status":"ACTIVE"}}}"#)
         })
     }
 
@@ -129,6 +131,27 @@ mod tests {
             no_invoke,
             ..crate::facts::test_support::settings()
         }
+    }
+
+    /// The check with both invocations refused with `status`, `code` and `message`, and the plain
+    /// invocation's rule (to count its calls).
+    async fn run_refused(
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    ) -> (Report, aws_smithy_mocks::Rule) {
+        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(move || error(status, code, message));
+        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
+            .then_http_response(move || error(status, code, message));
+        let runtime = mock_client!(
+            aws_sdk_bedrockruntime,
+            RuleMode::MatchAny,
+            [&invoke, &stream]
+        );
+        let facts =
+            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        (Invoke.run(&facts).await, invoke)
     }
 
     #[tokio::test]
@@ -146,18 +169,7 @@ mod tests {
     async fn names_the_denied_action() {
         // Shape of a real IAM denial (AWS IAM user guide, troubleshoot_access-denied).
         let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
-            .then_http_response(move || error(403, "AccessDeniedException", message));
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(move || error(403, "AccessDeniedException", message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
+        let (report, _) = run_refused(403, "AccessDeniedException", message).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::IAM_ACTION_DENIED)),
@@ -214,11 +226,8 @@ mod tests {
     }
 
     fn ok_answer() -> HttpResponse {
-        HttpResponse::new(
-            StatusCode::try_from(200).unwrap(),
-            SdkBody::from(
-                r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
-            ),
+        ok(
+            r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":8,"output_tokens":1}}"#,
         )
     }
 
@@ -262,18 +271,7 @@ mod tests {
         // The text bedrock-runtime's model documents for the exception (botocore reference,
         // BedrockRuntime.Client.exceptions.ServiceQuotaExceededException).
         let message = "Your request exceeds the service quota for your account. You can view your quotas at Viewing service quotas. You can resubmit your request later.";
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
-            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(move || error(400, "ServiceQuotaExceededException", message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
+        let (report, invoke) = run_refused(400, "ServiceQuotaExceededException", message).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::QUOTA_EXCEEDED)),

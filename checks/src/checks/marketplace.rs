@@ -1,17 +1,24 @@
 //! Anthropic models on Bedrock are sold through AWS Marketplace: the account needs an agreement,
 //! which the first invocation creates if the caller may subscribe.
 
-use super::model_support::{is_marketplace_model, model_or_skip};
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use super::model_support::{is_marketplace_model, ModelCheck};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the agreement behind the model (`GetFoundationModelAvailability`), the offers the
-/// account can accept (`ListFoundationModelAgreementOffers`), whether the caller holds
-/// `aws-marketplace:ViewSubscriptions` and `aws-marketplace:Subscribe` (IAM's simulator, when it may
-/// be asked), and the shared invocation's verdict.
+/// **Verifies:** that the account holds, or can create, the AWS Marketplace agreement behind the
+/// model: the agreement (`GetFoundationModelAvailability`), the offers the account can accept
+/// (`ListFoundationModelAgreementOffers`), whether the caller holds
+/// `aws-marketplace:ViewSubscriptions` and `aws-marketplace:Subscribe` (IAM's simulator, when it
+/// may be asked), and the shared invocation's verdict. AWS says a fix can take up to 15 minutes to
+/// take effect; until then the old refusal may persist.
+/// **Calls:** `bedrock:GetFoundationModelAvailability`, `bedrock:ListFoundationModelAgreementOffers`,
+/// `iam:SimulatePrincipalPolicy` (all free), and the shared invocation unless `--no-invoke`.
 /// **Skips when:** the model is not a Marketplace product, or nothing can be read or proven.
-/// **False positives:** AWS says a fix can take up to 15 minutes to take effect; until then the old
-/// refusal may persist.
+/// **Fails when:** the agreement is in error, the invocation was refused for a Marketplace reason,
+/// or there is no agreement and the caller may not subscribe (`marketplace-permission-missing`,
+/// `payment-instrument-invalid`).
+/// **Warns when:** the subscription is pending (`marketplace-subscription-pending`), or the
+/// invocation's refusal may still be the old state.
 pub struct Marketplace;
 
 static META: CheckMeta = CheckMeta {
@@ -39,17 +46,13 @@ const MARKETPLACE_ACTIONS: [&str; 2] = [
     "aws-marketplace:Subscribe",
 ];
 
-impl Check for Marketplace {
+impl ModelCheck for Marketplace {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             if !is_marketplace_model(&id) {
                 return Report::skip(format!("{id} is not sold through AWS Marketplace"));
             }

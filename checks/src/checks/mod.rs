@@ -1,4 +1,7 @@
-//! One file per check: its spec (the doc comment), its logic and its tests.
+//! One file per check (a folder where one strategy or helper family outgrows it): its spec, its
+//! logic and its tests. The spec is the doc comment on the check's struct, with the same five
+//! headings in every check, in this order: **Verifies:**, **Calls:** (and what they cost),
+//! **Skips when:**, **Fails when:**, **Warns when:** ("never" where none applies).
 
 pub mod clock;
 pub mod credentials;
@@ -15,4 +18,6 @@ pub mod prompt_caching;
 pub mod quotas;
 pub mod region;
 pub mod scp;
+#[cfg(test)]
+mod test_support;
 pub mod use_case;

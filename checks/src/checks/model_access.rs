@@ -1,20 +1,28 @@
 //! Bedrock's own account of whether this account may use the model, checked against the proof of
 //! an actual invocation.
 
-use super::model_support::{is_access_diagnosis, model_or_skip};
+use super::model_support::{is_access_diagnosis, ModelCheck};
 use crate::facts::models::Availability;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `bedrock:GetFoundationModelAvailability`: agreement (AVAILABLE, PENDING,
-/// NOT_AVAILABLE, ERROR with its message), authorization, entitlement and region availability.
-/// **Calls:** that, plus the shared minimal invocation unless `--no-invoke`.
-/// **Why both:** control-plane state is not proof: all four fields have read AVAILABLE while
-/// invocations were refused (anthropics/claude-code#51183). The invocation settles it; when the
-/// caller may not call the availability API, the invocation is the only evidence, and the summary
-/// says so.
-/// **False positives:** an agreement accepted seconds ago can still read PENDING.
+/// **Verifies:** that Bedrock grants this account the model: `bedrock:GetFoundationModelAvailability`
+/// (agreement AVAILABLE, PENDING, NOT_AVAILABLE, ERROR with its message; authorization,
+/// entitlement and region availability), settled by the shared invocation. Control-plane state is
+/// not proof: all four fields have read AVAILABLE while invocations were refused
+/// (anthropics/claude-code#51183); when the caller may not call the availability API, the
+/// invocation is the only evidence, and the summary says so. An agreement accepted seconds ago can
+/// still read PENDING.
+/// **Calls:** `bedrock:GetFoundationModelAvailability` (free), plus the shared minimal invocation
+/// unless `--no-invoke`.
+/// **Skips when:** the availability cannot be read and there is no conclusive invocation (none with
+/// `--no-invoke`, or an inconclusive one).
+/// **Fails when:** the model is not available in the region (`region-unsupported`), the agreement is
+/// in error, Bedrock does not grant the account the model (`model-access-denied`), or the control
+/// plane reports access but the invocation was refused.
+/// **Warns when:** the Marketplace subscription is being set up (`marketplace-subscription-pending`),
+/// or there is no agreement yet and the first invocation would create one (`model-access-denied`).
 pub struct ModelAccess;
 
 static META: CheckMeta = CheckMeta {
@@ -34,17 +42,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for ModelAccess {
+impl ModelCheck for ModelAccess {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let (availability, invoke) =
                 tokio::join!(facts.availability(&id), facts.invoke_if_allowed(&id));
             let invoke_failure = invoke

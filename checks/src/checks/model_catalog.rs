@@ -9,18 +9,23 @@ use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report, Status};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the model under test: `--model`, or the newest ACTIVE Claude Sonnet the region
-/// lists. `--model` may be a base model id, a system inference profile id (any geography prefix)
-/// or a system or application inference profile ARN; a profile is confirmed with
-/// `GetInferenceProfile` (or the listed system profiles) and its model is the one tested.
+/// **Verifies:** that the model under test exists here and is usable: `--model`, or the newest
+/// ACTIVE Claude Sonnet the region lists. `--model` may be a base model id, a system inference
+/// profile id (any geography prefix) or a system or application inference profile ARN; a profile
+/// is confirmed with `GetInferenceProfile` (or the listed system profiles) and its model is the one
+/// tested. Reports lifecycle, inference types (on demand, or inference profile only) and streaming
+/// support. A model AWS adds to a region after this run appears next run.
 /// **Calls:** `bedrock:ListFoundationModels` (shared), `bedrock:GetFoundationModel`,
 /// `bedrock:GetInferenceProfile` for a profile; when the model is missing, `GetFoundationModel` in
-/// up to 11 other large Bedrock regions to say where it is offered.
-/// **Reports:** lifecycle (`LEGACY` warns `model-legacy`; end of life fails `model-end-of-life`),
-/// inference types (on demand, or inference profile only) and streaming support. An id this region
-/// does not know fails `model-id-invalid` (`inference-profile-not-found` for a profile ARN), the
-/// fix naming the closest real ids (base and profile) of the region's catalog.
-/// **False positives:** none known; a model AWS adds to a region after this run appears next run.
+/// up to 11 other large Bedrock regions to say where it is offered. All free.
+/// **Skips when:** a check it needs (`identity`, `region`) did not pass.
+/// **Fails when:** the model has reached its end of life (`model-end-of-life`), this region does
+/// not know the id (`model-id-invalid`, `inference-profile-not-found` for a profile ARN, the fix
+/// naming the closest real ids of the region's catalog) or does not offer the model
+/// (`model-not-in-region`), or the catalog may not be read (`iam-action-denied`,
+/// `scp-explicit-deny`).
+/// **Warns when:** the model is `LEGACY` (`model-legacy`), or its base id is refused on demand and
+/// it runs only through an inference profile (`inference-profile-required`).
 pub struct ModelCatalog;
 
 static META: CheckMeta = CheckMeta {
@@ -235,6 +240,7 @@ fn describe(info: &ModelInfo, source: &ModelSource, region: &str, via: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
@@ -281,7 +287,7 @@ mod tests {
             (Status::Warn, Some(dx::MODEL_LEGACY)),
             "{report:?}"
         );
-        assert!(report.summary.contains("2026-01-30"), "{}", report.summary);
+        assert_summary_names(&report, "2026-01-30");
     }
 
     #[tokio::test]
@@ -294,11 +300,7 @@ mod tests {
         );
         let report = ModelCatalog.run(&facts).await;
         assert_eq!(report.status, Status::Pass);
-        assert!(
-            report.summary.contains("only through an inference profile"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "only through an inference profile");
         assert_eq!(
             report.evidence[0].request_id.as_deref(),
             Some("7e8b0d3c-1111-4000-8000-000000000001")

@@ -3,7 +3,8 @@
 
 use crate::facts::models::is_base_model_id;
 use crate::facts::FactError;
-use crate::{dx, Facts, Report};
+use crate::{dx, Check, CheckMeta, Facts, Report};
+use futures::future::BoxFuture;
 
 /// The model under test, or the report of a check that cannot run without one. `model-catalog`
 /// reports why there is none; the others skip and name it.
@@ -15,6 +16,36 @@ pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
             "needs `model-catalog` to pass first ({})",
             e.diagnosis
         ))),
+    }
+}
+
+/// A check about the model under test: the shared prologue finds the model or reports why there
+/// is none ([`model_or_skip`]), and `run_on` judges the model it is given.
+pub trait ModelCheck: Send + Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    /// The check is nothing but invocations: under `--no-invoke` it skips before looking for the
+    /// model.
+    fn only_invokes(&self) -> bool {
+        false
+    }
+    fn run_on<'a>(&'a self, facts: &'a Facts, model_id: String) -> BoxFuture<'a, Report>;
+}
+
+impl<T: ModelCheck> Check for T {
+    fn meta(&self) -> &'static CheckMeta {
+        ModelCheck::meta(self)
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(async move {
+            if self.only_invokes() && facts.settings().no_invoke {
+                return Report::skip("--no-invoke: no model was invoked");
+            }
+            match model_or_skip(facts).await {
+                Ok(id) => self.run_on(facts, id).await,
+                Err(report) => report,
+            }
+        })
     }
 }
 

@@ -1,17 +1,21 @@
 //! Prompt caching must work for the model in the region, or the app must turn it off (the setup
 //! guide's troubleshooting entry).
 
-use super::model_support::model_or_skip;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use super::model_support::ModelCheck;
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** one `InvokeModel` whose system prompt carries a cache checkpoint
-/// (`cache_control: ephemeral`) on a prompt just above the model's minimum cacheable length, and the
-/// usage fields that prove a cache write or read.
-/// **Costs:** one call of about the minimum length (1,024 to 4,096 input tokens, written to the
-/// cache) and one output token. `--no-invoke` skips it.
-/// **False positives:** the minimums drift (AWS prompt-caching table, dated in `min_cache_tokens`);
-/// below the minimum no cache is written, which reads as "no cache write", not as an error.
+/// **Verifies:** that prompt caching works for the model: one `InvokeModel` whose system prompt
+/// carries a cache checkpoint (`cache_control: ephemeral`) on a prompt just above the model's
+/// minimum cacheable length, and the usage fields that prove a cache write or read. The minimums
+/// drift (AWS prompt-caching table, dated in `min_cache_tokens`); below the minimum no cache is
+/// written, which reads as "no cache write", not as an error.
+/// **Calls:** one `bedrock:InvokeModel` of about the minimum length (1,024 to 4,096 input tokens,
+/// written to the cache) and one output token.
+/// **Skips when:** `--no-invoke`, there is no model under test, or `invoke` did not pass.
+/// **Fails when:** the caching call fails for another reason than caching (its error's diagnosis).
+/// **Warns when:** no cache write or read is reported, or Bedrock refuses the cache checkpoint
+/// (`prompt-caching-unsupported`).
 pub struct PromptCaching;
 
 static META: CheckMeta = CheckMeta {
@@ -65,20 +69,17 @@ pub fn caching_body(words: u32) -> String {
     .to_string()
 }
 
-impl Check for PromptCaching {
+impl ModelCheck for PromptCaching {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn only_invokes(&self) -> bool {
+        true
+    }
+
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            if facts.settings().no_invoke {
-                return Report::skip("--no-invoke: no model was invoked");
-            }
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             let plain = facts.invoke(&id).await;
             if plain.result.is_err() {
                 return Report::skip("needs `invoke` to pass first");

@@ -5,15 +5,20 @@ use crate::regions::{self, RegionVerdict};
 use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** the region the SDK will use (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the
-/// profile's `region`, instance metadata) against the known region list.
-/// **Calls:** nothing; the region lists come from botocore's endpoint data (see `regions.rs`).
-/// **Why offline:** the Bedrock endpoint rules accept any region-shaped string, so a typo would only
-/// surface later as a DNS failure; this check names the typo and the region that was meant.
-/// **Opt-in regions:** enabled per account; the region's probe of the model under test
-/// (`GetFoundationModel`, shared with `model-catalog`) tells whether this account enabled it: keys rejected there that work in us-east-1 fail
-/// `region-disabled` (see `facts::opt_in`).
-/// **False positives:** a region launched after this build reads as unknown.
+/// **Verifies:** that the region the SDK will use (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+/// the profile's `region`, instance metadata) is a known region, offers Bedrock, and is enabled
+/// for this account. It works offline because the Bedrock endpoint rules accept any region-shaped
+/// string, so a typo would only surface later as a DNS failure; this check names the typo and the
+/// region that was meant. A region launched after this build reads as unknown.
+/// **Calls:** nothing of its own; the region lists come from botocore's endpoint data (see
+/// `regions.rs`). For an opt-in region, the region's probe of the model under test
+/// (`GetFoundationModel`, shared with `model-catalog`) tells whether this account enabled it (see
+/// `facts::opt_in`).
+/// **Skips when:** never.
+/// **Fails when:** no region is set (`region-missing`), the name is not a region
+/// (`region-invalid`), Bedrock is not offered there (`region-unsupported`), or keys rejected in an
+/// opt-in region work in us-east-1 (`region-disabled`).
+/// **Warns when:** never.
 pub struct Region;
 
 static META: CheckMeta = CheckMeta {
@@ -110,6 +115,7 @@ fn judge(region: &str, source: &str) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::{assert_summary_names, ok};
     use crate::facts::test_support::{
         facts_with_credentials, sdk_config, settings, test_credentials,
     };
@@ -122,11 +128,7 @@ mod tests {
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::REGION_INVALID))
         );
-        assert!(
-            report.summary.contains("did you mean us-east-1?"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "did you mean us-east-1?");
         assert_eq!(
             report.vars.get("suggestion").map(String::as_str),
             Some("us-east-1")
@@ -185,10 +187,7 @@ mod tests {
             r
         });
         let works = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
-            HttpResponse::new(
-                StatusCode::try_from(200).unwrap(),
-                SdkBody::from("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"),
-            )
+            ok("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>")
         });
         let sdk = sdk_config(Some(test_credentials()), Some("me-central-1"));
         let s = crate::Settings {

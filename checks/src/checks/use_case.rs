@@ -1,17 +1,21 @@
 //! Anthropic models need the account's use-case form (the setup guide's Step 1) before first use.
 
-use super::model_support::model_or_skip;
+use super::model_support::ModelCheck;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
+use crate::{dx, Category, CheckMeta, Facts, Report};
 use futures::future::BoxFuture;
 
-/// **Inspects:** `bedrock:GetUseCaseForModelAccess`: whether the form was submitted (for the account
-/// or inherited from the Organization's management account), and whether its description mentions
-/// "Claude", which the guide warns AWS denies.
-/// **Calls:** that (read only: the doctor never submits or changes the form), plus the shared
-/// invocation unless `--no-invoke`, whose "use case details have not been submitted" refusal is
-/// proof either way.
+/// **Verifies:** that the account's Anthropic use-case form was submitted
+/// (`bedrock:GetUseCaseForModelAccess`, for the account or inherited from the Organization's
+/// management account), and whether its description mentions "Claude", which the guide warns AWS
+/// denies.
+/// **Calls:** `bedrock:GetUseCaseForModelAccess` (free, read only: the doctor never submits or
+/// changes the form), plus the shared invocation unless `--no-invoke`, whose "use case details have
+/// not been submitted" refusal is proof either way.
 /// **Skips when:** the model is not Anthropic's, or neither the form nor an invocation can be read.
+/// **Fails when:** no form was submitted (`use-case-not-submitted`), or the form may not be read
+/// (`iam-action-denied`, `scp-explicit-deny`) and no invocation settles it.
+/// **Warns when:** the form's description mentions "Claude" (`use-case-mentions-claude`).
 pub struct UseCase;
 
 static META: CheckMeta = CheckMeta {
@@ -30,17 +34,13 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-impl Check for UseCase {
+impl ModelCheck for UseCase {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
         Box::pin(async move {
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
             if !id.starts_with("anthropic.") {
                 return Report::skip(format!(
                     "{id} is not an Anthropic model; only those need the form"
@@ -112,7 +112,9 @@ fn is_not_submitted(err: &crate::calls::CallError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::ok;
     use crate::facts::test_support::facts_with_bedrock_settings;
+    use crate::Check;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -139,12 +141,7 @@ mod tests {
     async fn passes_a_submitted_form() {
         let body = form("Internal tool for analyzing and understanding how codebases work.");
         let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || {
-                HttpResponse::new(
-                    StatusCode::try_from(200).unwrap(),
-                    SdkBody::from(body.clone()),
-                )
-            });
+            .then_http_response(move || ok(body.clone()));
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;
@@ -156,12 +153,7 @@ mod tests {
     async fn warns_when_the_description_mentions_claude() {
         let body = form("We will use Claude to summarise tickets.");
         let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || {
-                HttpResponse::new(
-                    StatusCode::try_from(200).unwrap(),
-                    SdkBody::from(body.clone()),
-                )
-            });
+            .then_http_response(move || ok(body.clone()));
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;

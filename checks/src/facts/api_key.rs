@@ -9,6 +9,7 @@
 //! colon names the IAM user the console created for it. AWS does not document either layout, so
 //! every field read here is optional and a key that does not parse is still reported by its kind.
 
+use crate::timefmt::{human_duration, rfc3339, Fraction, Largest};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use std::time::{Duration, SystemTime};
@@ -152,7 +153,7 @@ impl ApiKey {
                 "short-term, {}, {}",
                 st.region,
                 match st.expires_at.duration_since(now) {
-                    Ok(left) => format!("expires in {}", human_duration(left)),
+                    Ok(left) => format!("expires in {}", human_duration(left, Largest::Days)),
                     Err(_) => "expired".into(),
                 }
             ),
@@ -176,8 +177,8 @@ impl ApiKey {
                 code: crate::dx::API_KEY_EXPIRED,
                 detail: format!(
                     "the short-term key expired {} ago, at {}",
-                    human_duration(past.duration()),
-                    rfc3339(st.expires_at)
+                    human_duration(past.duration(), Largest::Days),
+                    rfc3339(st.expires_at, Fraction::WhenNonZero)
                 ),
             });
         }
@@ -208,7 +209,7 @@ impl ApiKey {
                     Some(st) => format!(
                         "works only in {} and until {} at the latest{}",
                         st.region,
-                        rfc3339(st.expires_at),
+                        rfc3339(st.expires_at, Fraction::WhenNonZero),
                         if st.from_session {
                             " (made from temporary credentials: it ends with their session if that is sooner)"
                         } else {
@@ -347,22 +348,6 @@ fn parse_amz_date(text: &str) -> Option<SystemTime> {
         digits(13..15)?
     );
     SystemTime::try_from(DateTime::from_str(&iso, Format::DateTime).ok()?).ok()
-}
-
-pub fn rfc3339(at: SystemTime) -> String {
-    DateTime::from(at)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| "an unreadable time".into())
-}
-
-pub fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min", secs / 60),
-        7200..=172_799 => format!("{} h", secs / 3600),
-        _ => format!("{} days", secs / 86_400),
-    }
 }
 
 /// Keys shaped like AWS's, for unit tests.
@@ -579,7 +564,10 @@ mod tests {
 
     #[test]
     fn amz_dates_and_durations() {
-        assert_eq!(rfc3339(at("20240229T235959Z")), "2024-02-29T23:59:59Z");
+        assert_eq!(
+            rfc3339(at("20240229T235959Z"), Fraction::WhenNonZero),
+            "2024-02-29T23:59:59Z"
+        );
         for bad in [
             "",
             "20240229",
@@ -590,7 +578,13 @@ mod tests {
             assert_eq!(parse_amz_date(bad), None, "{bad}");
         }
         assert_eq!(percent_decode("a%2Fb%2"), "a/b%2");
-        assert_eq!(human_duration(Duration::from_secs(90)), "90 s");
-        assert_eq!(human_duration(Duration::from_secs(3 * 86_400)), "3 days");
+        assert_eq!(
+            human_duration(Duration::from_secs(90), Largest::Days),
+            "90 s"
+        );
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 86_400), Largest::Days),
+            "3 days"
+        );
     }
 }

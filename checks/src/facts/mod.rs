@@ -18,6 +18,7 @@ pub mod models;
 pub mod opt_in;
 pub mod orgs;
 pub mod profiles;
+pub mod quota_routes;
 pub mod quotas;
 pub mod runtime;
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 mod condition;
 mod pattern;
+pub mod plan;
 mod scp;
 
 use std::collections::BTreeMap;

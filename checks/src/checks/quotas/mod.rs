@@ -2,49 +2,48 @@
 //! the first day (minorun365/agent-book#29), 20,000 tokens per minute that make a coding tool
 //! unusable (RooCodeInc/Roo-Code#3000). The throttling that follows reads like an outage.
 
+mod increase;
+
 use super::model_support::model_or_skip;
-use crate::facts::models::{split_profile_id, ModelInfo, ModelSource};
+use crate::facts::quota_routes::{catalog_info, route_of, QuotaRoute};
 use crate::facts::quotas::{governing, model_keys, Applied, Governing, Measure, Route};
 use crate::facts::FactError;
 use crate::{dx, Category, Check, CheckMeta, Facts, Report, Status};
 use futures::future::BoxFuture;
+use increase::{increases, number, phrase};
 
-/// **Inspects:** the applied Service Quotas values of the quotas that govern the model under test
-/// in the configured region, next to the AWS defaults: tokens per minute, tokens per day and
-/// requests per minute.
+/// **Verifies:** that the applied Service Quotas values of the quotas governing the model under
+/// test in the configured region (tokens per minute, tokens per day, requests per minute) are not
+/// below the AWS defaults.
 ///
-/// **Route:** which quotas count depends on how the model is called. A profile given with
-/// `--model` or `--inference-profile` decides it (`global.` → the global cross-Region quotas, any
-/// other prefix → the cross-Region ones); otherwise a model the catalog lists as invocable only
-/// through an inference profile counts against the quotas of the profile `invoke` uses (the
-/// geographic one when listed, else `global.`), and any other model against the on-demand ones.
-///
-/// **Matching:** Bedrock quotas carry the model in their name ("Cross-region model inference tokens
-/// per minute for Anthropic Claude Sonnet 4.5 V1", "On-demand InvokeModel tokens per minute for
-/// Anthropic Claude 3 Haiku", "Model invocation max tokens per day for … (doubled for cross-region
-/// calls)"); their codes differ per model and are not published as a table. A name is split into
-/// its route words, its measure and its model, and the model part must spell this model exactly:
-/// the same words as the catalog name (`Claude Sonnet 4.5`) or as the id
-/// (`claude-sonnet-4-5-20250929-v1:0` → `claude sonnet 4.5`), in any order, the provider's word
-/// dropped, and the same version (`V2`; unsaid means 1). So `Claude 3.5 Sonnet` (V1) is not
-/// `Claude 3.5 Sonnet V2`, and the `… 1M Context Length` variant, which counts only requests with
-/// the 1M-context beta, is not the model. Both naming generations ("model inference" and
-/// "InvokeModel") are read, and the account-wide "Cross-Model Max Tokens Per Day" counts for every
-/// model.
-///
-/// **Verdict:** a tokens-per-minute or tokens-per-day quota applied below its default warns
-/// `quota-below-default`, naming the quota, its code and the request command. Requests per minute
-/// are shown but never warn: AWS no longer enforces RPM quotas on the bedrock-runtime endpoint
-/// (<https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html>).
+/// Which quotas count depends on the route the calls take (see
+/// [`crate::facts::quota_routes::route_of`]). Bedrock quotas carry the model in their name
+/// ("Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1",
+/// "On-demand InvokeModel tokens per minute for Anthropic Claude 3 Haiku", "Model invocation max
+/// tokens per day for … (doubled for cross-region calls)"); their codes differ per model and are not
+/// published as a table. A name is split into its route words, its measure and its model, and the
+/// model part must spell this model exactly: the same words as the catalog name
+/// (`Claude Sonnet 4.5`) or as the id (`claude-sonnet-4-5-20250929-v1:0` → `claude sonnet 4.5`), in
+/// any order, the provider's word dropped, and the same version (`V2`; unsaid means 1). So
+/// `Claude 3.5 Sonnet` (V1) is not `Claude 3.5 Sonnet V2`, and the `… 1M Context Length` variant,
+/// which counts only requests with the 1M-context beta, is not the model. Both naming generations
+/// ("model inference" and "InvokeModel") are read, and the account-wide "Cross-Model Max Tokens Per
+/// Day" counts for every model. AWS documents the defaults per region and may change them: the
+/// check compares with what `ListAWSDefaultServiceQuotas` says today, not with a table of its own.
 ///
 /// **Calls:** `servicequotas:ListServiceQuotas` and `servicequotas:ListAWSDefaultServiceQuotas`
 /// (every page, free); the shared model catalog and profile list.
 ///
-/// **Skips when:** the caller may not read Service Quotas (what was not verified is named), Service
-/// Quotas lists no quota of the model for the route, or a value it governs could not be read.
+/// **Skips when:** no model is under test, the model's inference types are unknown, the caller may
+/// not read Service Quotas (what was not verified is named), Service Quotas lists no quota of the
+/// model for the route, or a value it governs could not be read.
 ///
-/// **False positives:** AWS documents the defaults per region and may change them; the check
-/// compares with what `ListAWSDefaultServiceQuotas` says today, not with a table of its own.
+/// **Fails when:** never: a quota below its default slows calls down, it does not refuse them.
+///
+/// **Warns when:** a tokens-per-minute or tokens-per-day quota is applied below its default
+/// (`quota-below-default`, naming the quota, its code and the request command). Requests per
+/// minute are shown but never warn: AWS no longer enforces RPM quotas on the bedrock-runtime
+/// endpoint (<https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html>).
 pub struct Quotas;
 
 static META: CheckMeta = CheckMeta {
@@ -77,7 +76,12 @@ impl Check for Quotas {
             let model = async {
                 let id = model_or_skip(facts).await?;
                 let info = catalog_info(facts, &id).await;
-                let (route, via) = route_of(facts, &id, info.as_ref()).await?;
+                let Some(QuotaRoute { route, via }) = route_of(facts, &id, info.as_ref()).await
+                else {
+                    return Err(Report::skip(
+                        "needs `model-catalog` to pass first (the model's inference types are unknown)",
+                    ));
+                };
                 Ok::<_, Report>((id, info, route, via))
             };
             let (lists, model) = tokio::join!(facts.bedrock_quotas(), model);
@@ -111,67 +115,6 @@ impl Check for Quotas {
     }
 }
 
-/// What the catalog says of the model: GetFoundationModel, else the shared model list.
-async fn catalog_info(facts: &Facts, id: &str) -> Option<ModelInfo> {
-    match facts.model_details(id).await {
-        Ok((info, _)) => Some(info),
-        Err(_) => facts
-            .anthropic_models()
-            .await
-            .ok()?
-            .models
-            .into_iter()
-            .find(|m| m.model_id == id),
-    }
-}
-
-fn route_of_prefix(prefix: &str) -> Route {
-    if prefix == "global" {
-        Route::Global
-    } else {
-        Route::CrossRegion
-    }
-}
-
-/// The route the model's calls take, and how that was decided (for the summary).
-async fn route_of(
-    facts: &Facts,
-    id: &str,
-    info: Option<&ModelInfo>,
-) -> Result<(Route, String), Report> {
-    if let Ok(target) = facts.target_model().await {
-        if let ModelSource::FlagProfile { profile_id } = target.source {
-            let prefix = split_profile_id(&profile_id).map(|(p, _)| p).unwrap_or("");
-            return Ok((route_of_prefix(prefix), format!("through {profile_id}")));
-        }
-    }
-    let named = facts.settings().inference_profile.as_deref();
-    if let Some((prefix, _)) = named.and_then(split_profile_id).filter(|(_, m)| *m == id) {
-        let profile = named.unwrap_or_default();
-        return Ok((route_of_prefix(prefix), format!("through {profile}")));
-    }
-    let Some(info) = info else {
-        return Err(Report::skip(
-            "needs `model-catalog` to pass first (the model's inference types are unknown)",
-        ));
-    };
-    if !info.profile_only() {
-        return Ok((Route::OnDemand, "called by its base id".into()));
-    }
-    Ok(match facts.profile_for(id).await {
-        Some(profile) => {
-            let prefix = split_profile_id(&profile).map(|(p, _)| p).unwrap_or("");
-            (route_of_prefix(prefix), format!("through {profile}"))
-        }
-        // The profile list could not be read, or lists none here: the geographic profile is what
-        // the setup guide and `invoke` use first.
-        None => (
-            Route::CrossRegion,
-            "through a cross-Region inference profile (none listed here could be read)".into(),
-        ),
-    })
-}
-
 /// The report when the quota lists could not be read: never a verdict on Bedrock access.
 fn not_read(err: FactError, label: &str) -> Report {
     let e = match err {
@@ -183,9 +126,10 @@ fn not_read(err: FactError, label: &str) -> Report {
         || matches!(e.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY);
     let summary = if denied {
         format!(
-            "the applied quotas of {label} are not verified: Service Quotas refused {} ({}); allow servicequotas:ListServiceQuotas and servicequotas:ListAWSDefaultServiceQuotas (see `bedrock-doctor policy`)",
+            "the applied quotas of {label} are not verified: Service Quotas refused {} ({}); {}",
             e.evidence.operation,
-            code.as_deref().unwrap_or(e.diagnosis)
+            code.as_deref().unwrap_or(e.diagnosis),
+            phrase("quotas_unreadable")
         )
     } else if code.as_deref() == Some("NoSuchResourceException") {
         format!(
@@ -204,22 +148,6 @@ fn not_read(err: FactError, label: &str) -> Report {
         return e.to_report();
     };
     Report::skip(summary).evidence([e.evidence])
-}
-
-/// `1234567.0` → `1,234,567`; fractions keep two decimals.
-fn number(value: f64) -> String {
-    if value.fract() != 0.0 || value.abs() >= 1e15 {
-        return format!("{value:.2}");
-    }
-    let digits = format!("{}", value as i64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn applied_text(g: &Governing) -> String {
@@ -300,56 +228,10 @@ fn verdict(found: &[Governing], route: Route, via: &str, label: &str, region: &s
     ))
 }
 
-/// One line per quota below its default, with the command that asks AWS to raise it. Service
-/// Quotas refuses a desired value at or below the default ("You must provide a quota value
-/// greater than the default quota value of …", seen in several public reports of zeroed Bedrock
-/// quotas), so each command asks for the smallest whole number above it.
-fn increases(found: &[Governing], cross_region_tpm: Option<&Governing>, region: &str) -> String {
-    let command = |g: &Governing, default: f64| {
-        format!(
-            "`aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value {} --region {region}`",
-            g.code,
-            (default.floor() as u64).saturating_add(1)
-        )
-    };
-    found
-        .iter()
-        .filter_map(|g| g.below_default().map(|(applied, default)| (g, applied, default)))
-        .filter(|(g, _, _)| g.measure != Measure::RequestsPerMinute)
-        .map(|(g, applied, default)| {
-            let head = format!(
-                "- \"{}\" ({}): applied {}, AWS default {}",
-                g.name,
-                g.code,
-                number(applied),
-                number(default)
-            );
-            if g.adjustable {
-                return format!("{head}: {}", command(g, default));
-            }
-            match cross_region_tpm.filter(|t| t.code != g.code) {
-                // Its own line above already carries the command.
-                Some(tpm) if found.iter().any(|f| f.code == tpm.code && f.below_default().is_some()) => format!(
-                    "{head}; not adjustable in Service Quotas: request it with the cross-Region tokens-per-minute quota {} (the command above) or in an AWS Support case",
-                    tpm.code
-                ),
-                Some(tpm) => format!(
-                    "{head}; not adjustable in Service Quotas: request it with the cross-Region tokens-per-minute quota {}, {}, or in an AWS Support case",
-                    tpm.code,
-                    command(tpm, tpm.default.unwrap_or_default())
-                ),
-                None => format!(
-                    "{head}; not adjustable in Service Quotas: ask for it in an AWS Support case"
-                ),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_summary_names;
     use crate::facts::test_support::{facts_with_bedrock_settings, settings};
     use crate::Settings;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -464,24 +346,13 @@ mod tests {
             (Status::Warn, Some(dx::QUOTA_BELOW_DEFAULT)),
             "{report:?}"
         );
-        assert!(report.summary.contains("L-F4DDD3EB"), "{}", report.summary);
-        assert!(
-            report.summary.contains("4,000 (default 5,000,000)"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.summary.contains("through us.anthropic"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "L-F4DDD3EB");
+        assert_summary_names(&report, "4,000 (default 5,000,000)");
+        assert_summary_names(&report, "through us.anthropic");
         // The requests-per-minute quota is shown, not judged; the daily one runs at its default.
-        assert!(
-            report
-                .summary
-                .contains("requests per minute 4 (default 10,000), not judged"),
-            "{}",
-            report.summary
+        assert_summary_names(
+            &report,
+            "requests per minute 4 (default 10,000), not judged",
         );
         assert!(!report.summary.contains("L-381AD9EE"), "{}", report.summary);
         let fix = &report.vars["quota_increases"];
@@ -527,13 +398,7 @@ mod tests {
             .then_http_response(|| response(200, page(default_list(), None)));
         let report = run_with(&[&applied, &defaults], sonnet()).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
-        assert!(
-            report
-                .summary
-                .contains("tokens per minute 5,000,000 (the default)"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "tokens per minute 5,000,000 (the default)");
     }
 
     #[tokio::test]
@@ -549,16 +414,8 @@ mod tests {
             (Status::Skip, None),
             "{report:?}"
         );
-        assert!(
-            report.summary.contains("not verified"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.summary.contains("AccessDeniedException"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "not verified");
+        assert_summary_names(&report, "AccessDeniedException");
         assert_eq!(report.evidence[0].operation, "ListServiceQuotas");
     }
 
@@ -603,11 +460,7 @@ mod tests {
             Some(dx::UNEXPECTED_RESPONSE),
             "{report:?}"
         );
-        assert!(
-            report.summary.contains("same NextToken"),
-            "{}",
-            report.summary
-        );
+        assert_summary_names(&report, "same NextToken");
     }
 
     #[tokio::test]
@@ -643,15 +496,8 @@ mod tests {
             Some(dx::QUOTA_BELOW_DEFAULT),
             "{report:?}"
         );
-        assert!(report.summary.contains("L-27C57EE8"), "{}", report.summary);
+        assert_summary_names(&report, "L-27C57EE8");
         // The geographic quota is not the global route's.
         assert!(!report.summary.contains("L-F4DDD3EB"), "{}", report.summary);
-    }
-
-    #[test]
-    fn numbers_read_with_separators() {
-        assert_eq!(number(7_200_000_000.0), "7,200,000,000");
-        assert_eq!(number(4.0), "4");
-        assert_eq!(number(0.5), "0.50");
     }
 }

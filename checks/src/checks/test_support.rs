@@ -1,0 +1,24 @@
+//! What the checks' tests share: canned AWS responses and assertions on a report.
+
+use crate::Report;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+
+/// Asserts that the report's summary names `needle`, showing the summary when it does not.
+#[track_caller]
+pub fn assert_summary_names(report: &Report, needle: &str) {
+    assert!(
+        report.summary.contains(needle),
+        "{needle:?} not in: {}",
+        report.summary
+    );
+}
+
+/// An HTTP 200 answer carrying `body`.
+pub fn ok(body: impl Into<String>) -> HttpResponse {
+    HttpResponse::new(
+        StatusCode::try_from(200).unwrap(),
+        SdkBody::from(body.into()),
+    )
+}
