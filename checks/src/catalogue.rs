@@ -12,6 +12,7 @@ pub use normalise::normalise;
 
 use crate::Category;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 const CATALOGUE_TOML: &str = include_str!("../catalogue.toml");
