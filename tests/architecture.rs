@@ -69,26 +69,6 @@ const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[
         "crate::checks::identity",
         "a unit test of the identity check with only an API key set sits among the credentials tests",
     ),
-    (
-        "src/render/mod.rs",
-        "crate::cli::ColorChoice",
-        "use_colour takes the CLI's ColorChoice; the colour decision moves out of the CLI types",
-    ),
-    (
-        "checks/src/facts",
-        "crate::checks::is_access_diagnosis",
-        "the profile destination probe judges access diagnoses with the checks' helper",
-    ),
-    (
-        "checks/src/facts",
-        "\"credentials\"",
-        "FactError::Needs names the check a fact waits on",
-    ),
-    (
-        "checks/src/facts",
-        "\"identity\"",
-        "FactError::Needs names the check a fact waits on",
-    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
