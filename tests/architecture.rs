@@ -64,11 +64,6 @@ const RULES: &[Rule] = &[
 /// Violations the code has today, each to be removed from this list when the code is fixed (a
 /// stale entry fails the test). `(file path prefix, named path prefix, why it is still here)`.
 const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[
-    (
-        "checks/src/checks/credentials",
-        "crate::checks::identity",
-        "a unit test of the identity check with only an API key set sits among the credentials tests",
-    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]

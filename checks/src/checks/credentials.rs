@@ -264,9 +264,9 @@ mod api_key_tests {
     use crate::checks::test_support::assert_summary_names;
     use crate::facts::api_key::test_keys::{long_term, short_term_signed_ago};
     use crate::facts::api_key::VARIABLE;
-    use crate::facts::test_support::{sdk_config, settings, test_credentials};
+    use crate::facts::test_support::facts_with_api_key as facts;
     use crate::Status;
-    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -293,19 +293,6 @@ mod api_key_tests {
     fn models_rule(status: u16, body: &'static str) -> Rule {
         mock!(aws_sdk_bedrock::Client::list_foundation_models)
             .then_http_response(move || response(status, body))
-    }
-
-    /// Facts with a key in the environment, with or without chain credentials, over a mocked Bedrock.
-    fn facts(key: &str, signing: bool, rules: &[&Rule]) -> Facts {
-        let sdk = sdk_config(signing.then(test_credentials), Some("us-east-1"));
-        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::Sequential, rules.iter().copied());
-        Facts::from_parts(
-            settings(),
-            sdk.clone(),
-            aws_sdk_sts::Client::new(&sdk),
-            bedrock,
-        )
-        .with_api_key(Some(ApiKey::parse(VARIABLE, key)))
     }
 
     fn assert_hidden(report: &Report, key: &str) {
@@ -428,22 +415,6 @@ mod api_key_tests {
             err.summary.contains("generated for eu-west-1"),
             "{}",
             err.summary
-        );
-    }
-
-    #[tokio::test]
-    async fn identity_skips_without_chain_credentials_when_a_key_is_set() {
-        let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
-        let facts = facts(&key, false, &[]);
-        let report = crate::checks::identity::Identity.run(&facts).await;
-        assert_eq!(report.status, Status::Skip, "{report:?}");
-        assert!(
-            report
-                .summary
-                .contains("authenticates only bedrock and bedrock-runtime")
-                && !report.summary.starts_with("needs `"),
-            "{}",
-            report.summary
         );
     }
 

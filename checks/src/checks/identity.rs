@@ -81,7 +81,8 @@ impl Check for Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::test_support::facts_with_sts;
+    use crate::facts::api_key::test_keys::long_term;
+    use crate::facts::test_support::{facts_with_api_key, facts_with_sts};
     use crate::Status;
     use aws_smithy_mocks::mock;
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -224,5 +225,21 @@ mod tests {
             "federated-user"
         );
         assert_eq!(principal_type("garbage"), "unknown");
+    }
+
+    #[tokio::test]
+    async fn identity_skips_without_chain_credentials_when_a_key_is_set() {
+        let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
+        let facts = facts_with_api_key(&key, false, &[]);
+        let report = Identity.run(&facts).await;
+        assert_eq!(report.status, Status::Skip, "{report:?}");
+        assert!(
+            report
+                .summary
+                .contains("authenticates only bedrock and bedrock-runtime")
+                && !report.summary.starts_with("needs `"),
+            "{}",
+            report.summary
+        );
     }
 }

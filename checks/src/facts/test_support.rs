@@ -138,7 +138,19 @@ pub fn facts_with_bedrock_settings(settings: Settings, rules: &[&Rule]) -> Facts
 }
 
 pub fn facts_with_bedrock(rules: &[&Rule]) -> Facts {
-    let sdk = sdk_config(Some(test_credentials()), Some("us-east-1"));
+    bedrock_facts(Some(test_credentials()), rules)
+}
+
+/// Facts with a Bedrock API key in the environment, with or without chain credentials, over a
+/// mocked Bedrock.
+pub fn facts_with_api_key(key: &str, signing: bool, rules: &[&Rule]) -> Facts {
+    bedrock_facts(signing.then(test_credentials), rules)
+        .with_api_key(Some(api_key::ApiKey::parse(api_key::VARIABLE, key)))
+}
+
+/// Facts over a mocked Bedrock that answers `rules` in order.
+fn bedrock_facts(creds: Option<Credentials>, rules: &[&Rule]) -> Facts {
+    let sdk = sdk_config(creds, Some("us-east-1"));
     let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::Sequential, rules.iter().copied());
     Facts::from_parts(
         settings(),
