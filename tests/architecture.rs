@@ -63,8 +63,7 @@ const RULES: &[Rule] = &[
 
 /// Violations the code has today, each to be removed from this list when the code is fixed (a
 /// stale entry fails the test). `(file path prefix, named path prefix, why it is still here)`.
-const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[
-];
+const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[];
 
 #[derive(Debug, Clone, PartialEq)]
 struct Violation {
