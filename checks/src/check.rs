@@ -4,6 +4,7 @@ use crate::facts::{FactError, Prerequisite};
 use crate::{Facts, Report};
 use futures::future::BoxFuture;
 use serde::Serialize;
+use std::future::Future;
 
 /// Which part of the setup a check or a diagnosis is about. The names are part of the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -78,6 +79,25 @@ pub trait Check: Send + Sync {
 
     /// Runs the check. Never panics on purpose and never prints: problems found are a `Report`.
     fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report>;
+}
+
+/// A check as its file writes it: its metadata beside an `async fn`. Every `Verify` is a [`Check`],
+/// the object-safe form the registry and the runner hold.
+pub trait Verify: Send + Sync {
+    const META: &'static CheckMeta;
+
+    /// What [`Check::run`] runs.
+    fn verify(&self, facts: &Facts) -> impl Future<Output = Report> + Send;
+}
+
+impl<T: Verify> Check for T {
+    fn meta(&self) -> &'static CheckMeta {
+        T::META
+    }
+
+    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
+        Box::pin(self.verify(facts))
+    }
 }
 
 impl Prerequisite {

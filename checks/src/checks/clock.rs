@@ -1,8 +1,8 @@
 //! SigV4 signatures carry a timestamp; AWS rejects requests more than 5 minutes off its clock.
 
+use crate::check::Verify;
 use crate::facts::ClockSample;
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 
 /// **Verifies:** that the local clock agrees with AWS: the `Date` header of AWS responses
 /// (Bedrock's first, STS's otherwise) against the local clock at the moment each response arrived.
@@ -19,51 +19,45 @@ use futures::future::BoxFuture;
 /// (`clock-skew`).
 pub struct Clock;
 
-static META: CheckMeta = CheckMeta {
-    id: "clock",
-    title: "System clock",
-    category: Category::Clock,
-    per_model: false,
-    per_region: false,
-    description: "The local clock agrees with AWS within SigV4's 5-minute window.",
-    calls: &["bedrock:ListFoundationModels", "sts:GetCallerIdentity"],
-};
-
 /// Beyond this, SigV4 requests are rejected ("Signature expired" / "Signature not yet current").
 const FAIL_AFTER_SECS: i64 = 300;
 /// Beyond this, the clock is wrong enough to be fixed before it drifts into failure.
 const WARN_AFTER_SECS: i64 = 60;
 
-impl Check for Clock {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+impl Verify for Clock {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "clock",
+        title: "System clock",
+        category: Category::Clock,
+        per_model: false,
+        per_region: false,
+        description: "The local clock agrees with AWS within SigV4's 5-minute window.",
+        calls: &["bedrock:ListFoundationModels", "sts:GetCallerIdentity"],
+    };
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            // Both calls are shared facts: made once per run, whoever asks first. STS is asked only
-            // when Bedrock gave no answer to read.
-            let models = facts.anthropic_models().await;
-            if let Some(sample) = pick(&facts.clock_samples()) {
-                return judge(sample);
-            }
-            let identity = facts.caller_identity().await;
-            let samples = facts.clock_samples();
-            let Some(sample) = pick(&samples) else {
-                let cause = match (models, identity) {
-                    (Err(err), _) | (_, Err(err)) => err.to_report(),
-                    _ => return Report::skip("AWS answered without a Date header"),
-                };
-                if cause.status == crate::Status::Skip {
-                    return cause;
-                }
-                return Report::skip(format!(
-                    "no AWS response to read the time from ({})",
-                    cause.summary
-                ));
+    async fn verify(&self, facts: &Facts) -> Report {
+        // Both calls are shared facts: made once per run, whoever asks first. STS is asked only
+        // when Bedrock gave no answer to read.
+        let models = facts.anthropic_models().await;
+        if let Some(sample) = pick(&facts.clock_samples()) {
+            return judge(sample);
+        }
+        let identity = facts.caller_identity().await;
+        let samples = facts.clock_samples();
+        let Some(sample) = pick(&samples) else {
+            let cause = match (models, identity) {
+                (Err(err), _) | (_, Err(err)) => err.to_report(),
+                _ => return Report::skip("AWS answered without a Date header"),
             };
-            judge(sample)
-        })
+            if cause.status == crate::Status::Skip {
+                return cause;
+            }
+            return Report::skip(format!(
+                "no AWS response to read the time from ({})",
+                cause.summary
+            ));
+        };
+        judge(sample)
     }
 }
 
@@ -166,7 +160,7 @@ mod tests {
             r.headers_mut().insert("Date", date.clone());
             r
         });
-        let report = Clock.run(&facts_with_bedrock(&[&rule])).await;
+        let report = Clock.verify(&facts_with_bedrock(&[&rule])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::CLOCK_SKEW)),

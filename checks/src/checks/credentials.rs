@@ -1,11 +1,11 @@
 //! The AWS provider chain must yield credentials before anything else can be asked of AWS, unless a
 //! Bedrock API key stands in for them on Bedrock's own calls.
 
+use crate::check::Verify;
 use crate::facts::api_key::{ApiKey, KeyKind};
 use crate::facts::{CredentialsFact, FactError};
 use crate::timefmt::{human_duration, Largest};
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 use std::time::SystemTime;
 
 /// **Verifies:** that the standard provider chain (environment, shared config and credentials
@@ -29,47 +29,41 @@ use std::time::SystemTime;
 /// **Warns when:** never.
 pub struct Credentials;
 
-static META: CheckMeta = CheckMeta {
-    id: "credentials",
-    title: "Credentials",
-    category: Category::Credentials,
-    per_model: false,
-    per_region: false,
-    description: "The AWS provider chain yields credentials, or a Bedrock API key is set; their source, kind and expiry.",
-    calls: &["bedrock:ListFoundationModels"],
-};
+impl Verify for Credentials {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "credentials",
+        title: "Credentials",
+        category: Category::Credentials,
+        per_model: false,
+        per_region: false,
+        description: "The AWS provider chain yields credentials, or a Bedrock API key is set; their source, kind and expiry.",
+        calls: &["bedrock:ListFoundationModels"],
+    };
 
-impl Check for Credentials {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
-
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            if let Some(key) = facts.api_key() {
-                return api_key_report(facts, key).await;
-            }
-            let creds = match facts.credentials().await {
-                Ok(creds) => creds,
-                Err(err) => return err.to_report().var("profile", facts.profile_name()),
-            };
-            let base = describe(&creds);
-            match creds.expiry.map(|e| e.duration_since(SystemTime::now())) {
-                Some(Err(expired)) => Report::fail(
-                    dx::EXPIRED_CREDENTIALS,
-                    format!(
-                        "{base} expired {} ago",
-                        human_duration(expired.duration(), Largest::Hours)
-                    ),
-                )
-                .var("profile", facts.profile_name()),
-                Some(Ok(left)) => Report::pass(format!(
-                    "{base}, expires in {}",
-                    human_duration(left, Largest::Hours)
-                )),
-                None => Report::pass(base),
-            }
-        })
+    async fn verify(&self, facts: &Facts) -> Report {
+        if let Some(key) = facts.api_key() {
+            return api_key_report(facts, key).await;
+        }
+        let creds = match facts.credentials().await {
+            Ok(creds) => creds,
+            Err(err) => return err.to_report().var("profile", facts.profile_name()),
+        };
+        let base = describe(&creds);
+        match creds.expiry.map(|e| e.duration_since(SystemTime::now())) {
+            Some(Err(expired)) => Report::fail(
+                dx::EXPIRED_CREDENTIALS,
+                format!(
+                    "{base} expired {} ago",
+                    human_duration(expired.duration(), Largest::Hours)
+                ),
+            )
+            .var("profile", facts.profile_name()),
+            Some(Ok(left)) => Report::pass(format!(
+                "{base}, expires in {}",
+                human_duration(left, Largest::Hours)
+            )),
+            None => Report::pass(base),
+        }
     }
 }
 
@@ -220,7 +214,7 @@ mod tests {
             None,
             "test",
         )));
-        let report = Credentials.run(&facts).await;
+        let report = Credentials.verify(&facts).await;
         assert_eq!(report.status, Status::Pass);
         assert_summary_names(&report, "AKIA************MPLE (long-term)");
         assert!(!report.summary.contains("secret-sentinel"));
@@ -236,7 +230,9 @@ mod tests {
             Some(expired),
             "test",
         );
-        let report = Credentials.run(&facts_with_credentials(Some(creds))).await;
+        let report = Credentials
+            .verify(&facts_with_credentials(Some(creds)))
+            .await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
@@ -250,7 +246,7 @@ mod tests {
 
     #[tokio::test]
     async fn fails_without_credentials() {
-        let report = Credentials.run(&facts_with_credentials(None)).await;
+        let report = Credentials.verify(&facts_with_credentials(None)).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::NO_CREDENTIALS))
@@ -305,7 +301,7 @@ mod api_key_tests {
     async fn passes_an_accepted_key_without_chain_credentials() {
         let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
         let rule = models_rule(200, MODELS);
-        let report = Credentials.run(&facts(&key, false, &[&rule])).await;
+        let report = Credentials.verify(&facts(&key, false, &[&rule])).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         for part in [
             "ABSKQmVk…",
@@ -329,7 +325,7 @@ mod api_key_tests {
     async fn names_the_chain_credentials_other_services_use() {
         let key = short_term_signed_ago("us-east-1", Duration::from_secs(60), 43200);
         let rule = models_rule(200, MODELS);
-        let report = Credentials.run(&facts(&key, true, &[&rule])).await;
+        let report = Credentials.verify(&facts(&key, true, &[&rule])).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert!(
             report
@@ -345,7 +341,7 @@ mod api_key_tests {
 
     #[tokio::test]
     async fn fails_an_empty_key_without_calling_bedrock() {
-        let report = Credentials.run(&facts("", true, &[])).await;
+        let report = Credentials.verify(&facts("", true, &[])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::API_KEY_EMPTY))
@@ -362,7 +358,7 @@ mod api_key_tests {
     async fn fails_a_key_bedrock_rejects() {
         let key = long_term("cmV2b2tlZC1rZXktcmV2b2tlZC1rZXk=");
         let rule = models_rule(403, REJECTED);
-        let report = Credentials.run(&facts(&key, false, &[&rule])).await;
+        let report = Credentials.verify(&facts(&key, false, &[&rule])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::API_KEY_REJECTED)),
@@ -380,7 +376,7 @@ mod api_key_tests {
     #[tokio::test]
     async fn fails_expired_and_other_region_keys_from_the_key_itself() {
         let expired = short_term_signed_ago("us-east-1", Duration::from_secs(13 * 3600), 43200);
-        let report = Credentials.run(&facts(&expired, false, &[])).await;
+        let report = Credentials.verify(&facts(&expired, false, &[])).await;
         assert_eq!(report.diagnosis, Some(dx::API_KEY_EXPIRED), "{report:?}");
         assert!(
             report.summary.contains("(short-term, us-east-1, expired)")
@@ -390,7 +386,7 @@ mod api_key_tests {
         );
 
         let elsewhere = short_term_signed_ago("eu-west-1", Duration::from_secs(60), 43200);
-        let report = Credentials.run(&facts(&elsewhere, false, &[])).await;
+        let report = Credentials.verify(&facts(&elsewhere, false, &[])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::API_KEY_OTHER_REGION))
@@ -421,7 +417,7 @@ mod api_key_tests {
     #[tokio::test]
     async fn a_control_character_in_the_key_fails_before_sending() {
         let key = format!("{}\n", long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs"));
-        let report = Credentials.run(&facts(&key, false, &[])).await;
+        let report = Credentials.verify(&facts(&key, false, &[])).await;
         assert_eq!(report.diagnosis, Some(dx::API_KEY_REJECTED), "{report:?}");
         assert_summary_names(&report, "control character");
     }

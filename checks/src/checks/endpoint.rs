@@ -1,7 +1,7 @@
 //! The Bedrock endpoints must be reachable from here: DNS, TCP and TLS, directly or via a proxy.
 
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
+use crate::check::Verify;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,62 +20,57 @@ use tokio::net::TcpStream;
 /// **Warns when:** never.
 pub struct Endpoint;
 
-static META: CheckMeta = CheckMeta {
-    id: "endpoint",
-    title: "Bedrock endpoints",
-    category: Category::Network,
-    per_model: false,
-    per_region: true,
-    description: "The bedrock and bedrock-runtime endpoints resolve and accept a (TLS) connection.",
-    calls: &[],
-};
-
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
 
-impl Check for Endpoint {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+impl Verify for Endpoint {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "endpoint",
+        title: "Bedrock endpoints",
+        category: Category::Network,
+        per_model: false,
+        per_region: true,
+        description:
+            "The bedrock and bedrock-runtime endpoints resolve and accept a (TLS) connection.",
+        calls: &[],
+    };
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let mut targets = Vec::new();
-            for (service_id, service) in [
-                ("Bedrock", "bedrock"),
-                ("Bedrock Runtime", "bedrock-runtime"),
-            ] {
-                match endpoint_url(facts, service_id, service).await {
-                    Some(url) => targets.push((service, url)),
-                    None => {
-                        return Report::skip(
-                            "needs `region` to pass first (no region, no default endpoint)",
-                        )
-                    }
+    async fn verify(&self, facts: &Facts) -> Report {
+        let mut targets = Vec::new();
+        for (service_id, service) in [
+            ("Bedrock", "bedrock"),
+            ("Bedrock Runtime", "bedrock-runtime"),
+        ] {
+            match endpoint_url(facts, service_id, service).await {
+                Some(url) => targets.push((service, url)),
+                None => {
+                    return Report::skip(
+                        "needs `region` to pass first (no region, no default endpoint)",
+                    )
                 }
             }
-            // With one override for both services (a VPC endpoint, a local stand-in), probe it once.
-            targets.dedup_by(|later, earlier| later.1 == earlier.1);
-            let probes = targets
-                .iter()
-                .map(|(service, url)| probe(service, url, facts.region()));
-            let results = futures::future::join_all(probes).await;
-            let evidence: Vec<Evidence> = results.iter().map(|r| r.evidence.clone()).collect();
-            let broken: Vec<&Probe> = results.iter().filter(|r| !r.ok).collect();
-            if let Some(first) = broken.first() {
-                let names: Vec<&str> = broken.iter().map(|p| p.url.as_str()).collect();
-                return Report::fail(
-                    dx::ENDPOINT_UNREACHABLE,
-                    format!("{}: {}", names.join(", "), first.note),
-                )
-                .var("endpoint", first.url.clone())
-                .evidence(evidence);
-            }
-            let notes: Vec<String> = results
-                .iter()
-                .map(|p| format!("{} {}", p.url, p.note))
-                .collect();
-            Report::pass(notes.join("; ")).evidence(evidence)
-        })
+        }
+        // With one override for both services (a VPC endpoint, a local stand-in), probe it once.
+        targets.dedup_by(|later, earlier| later.1 == earlier.1);
+        let probes = targets
+            .iter()
+            .map(|(service, url)| probe(service, url, facts.region()));
+        let results = futures::future::join_all(probes).await;
+        let evidence: Vec<Evidence> = results.iter().map(|r| r.evidence.clone()).collect();
+        let broken: Vec<&Probe> = results.iter().filter(|r| !r.ok).collect();
+        if let Some(first) = broken.first() {
+            let names: Vec<&str> = broken.iter().map(|p| p.url.as_str()).collect();
+            return Report::fail(
+                dx::ENDPOINT_UNREACHABLE,
+                format!("{}: {}", names.join(", "), first.note),
+            )
+            .var("endpoint", first.url.clone())
+            .evidence(evidence);
+        }
+        let notes: Vec<String> = results
+            .iter()
+            .map(|p| format!("{} {}", p.url, p.note))
+            .collect();
+        Report::pass(notes.join("; ")).evidence(evidence)
     }
 }
 

@@ -1,10 +1,10 @@
 //! The caller needs every action of the setup guide's Step 2 policy, on the right resources.
 
 use super::model_support::model_or_skip;
+use crate::check::Verify;
 use crate::facts::iam::guide_actions;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 
 /// **Verifies:** that the caller's IAM policies allow `bedrock:InvokeModel` and
 /// `bedrock:InvokeModelWithResponseStream` on the model's ARN, `bedrock:ListFoundationModels`,
@@ -22,26 +22,6 @@ use futures::future::BoxFuture;
 /// **Warns when:** never.
 pub struct IamPermissions;
 
-static META: CheckMeta = CheckMeta {
-    id: "iam-permissions",
-    title: "IAM permissions",
-    category: Category::IamPermission,
-    per_model: false,
-    per_region: false,
-    description:
-        "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
-    calls: &[
-        "iam:SimulatePrincipalPolicy",
-        "iam:GetRole",
-        "sts:GetCallerIdentity",
-        "bedrock:InvokeModel",
-        "bedrock:InvokeModelWithResponseStream",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Proof {
     Allowed,
@@ -49,72 +29,86 @@ enum Proof {
     Unknown,
 }
 
-impl Check for IamPermissions {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+impl Verify for IamPermissions {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "iam-permissions",
+        title: "IAM permissions",
+        category: Category::IamPermission,
+        per_model: false,
+        per_region: false,
+        description:
+            "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
+        calls: &[
+            "iam:SimulatePrincipalPolicy",
+            "iam:GetRole",
+            "sts:GetCallerIdentity",
+            "bedrock:InvokeModel",
+            "bedrock:InvokeModelWithResponseStream",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            // The signing caller says nothing of the principal behind a Bedrock API key.
-            let signing_caller = match facts.key_in_use() {
-                Some(_) => None,
-                None => facts.caller_identity().await.ok(),
-            };
-            if let Some(identity) = signing_caller {
-                if identity.arn.ends_with(":root") {
-                    return Report::pass(
-                        "the account root is not restricted by IAM policies (SCPs still apply)",
-                    );
-                }
+    async fn verify(&self, facts: &Facts) -> Report {
+        // The signing caller says nothing of the principal behind a Bedrock API key.
+        let signing_caller = match facts.key_in_use() {
+            Some(_) => None,
+            None => facts.caller_identity().await.ok(),
+        };
+        if let Some(identity) = signing_caller {
+            if identity.arn.ends_with(":root") {
+                return Report::pass(
+                    "the account root is not restricted by IAM policies (SCPs still apply)",
+                );
             }
-            let id = match model_or_skip(facts).await {
-                Ok(id) => id,
-                Err(report) => return report,
-            };
-            let region = facts.region().unwrap_or("us-east-1").to_string();
-            let actions = guide_actions(&region, &id);
-            let why_empirical = match facts.simulation(&id).await {
-                Ok(sim) => {
-                    let denied: Vec<&str> = actions
-                        .iter()
-                        .map(|(a, _)| *a)
-                        .filter(|a| sim.decision(a).is_none_or(|d| d != "allowed"))
-                        .collect();
-                    let source = sim.policy_source_arn.clone();
-                    return if denied.is_empty() {
-                        Report::pass(format!(
-                            "IAM's simulator allows all {} actions for {source}",
-                            actions.len()
-                        ))
-                        .evidence(sim.evidence)
-                    } else {
-                        Report::fail(
-                            dx::IAM_ACTION_DENIED,
-                            format!("IAM's simulator denies {} for {source}", denied.join(", ")),
-                        )
-                        .var("action", denied[0])
-                        .var(
-                            "resource",
-                            actions
-                                .iter()
-                                .find(|(a, _)| *a == denied[0])
-                                .map(|(_, r)| r.clone())
-                                .unwrap_or_default(),
-                        )
-                        .evidence(sim.evidence)
-                    };
-                }
-                Err(FactError::Call(e)) => e
-                    .evidence
-                    .error_code
-                    .clone()
-                    .unwrap_or_else(|| e.diagnosis.to_string()),
-                Err(FactError::Needs { fact, .. }) => format!("needs `{}`", fact.check_id()),
-                Err(FactError::Unavailable(reason)) => reason,
-            };
-            empirical(facts, &id, &actions, &why_empirical).await
-        })
+        }
+        let id = match model_or_skip(facts).await {
+            Ok(id) => id,
+            Err(report) => return report,
+        };
+        let region = facts.region().unwrap_or("us-east-1").to_string();
+        let actions = guide_actions(&region, &id);
+        let why_empirical = match facts.simulation(&id).await {
+            Ok(sim) => {
+                let denied: Vec<&str> = actions
+                    .iter()
+                    .map(|(a, _)| *a)
+                    .filter(|a| sim.decision(a).is_none_or(|d| d != "allowed"))
+                    .collect();
+                let source = sim.policy_source_arn.clone();
+                return if denied.is_empty() {
+                    Report::pass(format!(
+                        "IAM's simulator allows all {} actions for {source}",
+                        actions.len()
+                    ))
+                    .evidence(sim.evidence)
+                } else {
+                    Report::fail(
+                        dx::IAM_ACTION_DENIED,
+                        format!("IAM's simulator denies {} for {source}", denied.join(", ")),
+                    )
+                    .var("action", denied[0])
+                    .var(
+                        "resource",
+                        actions
+                            .iter()
+                            .find(|(a, _)| *a == denied[0])
+                            .map(|(_, r)| r.clone())
+                            .unwrap_or_default(),
+                    )
+                    .evidence(sim.evidence)
+                };
+            }
+            Err(FactError::Call(e)) => e
+                .evidence
+                .error_code
+                .clone()
+                .unwrap_or_else(|| e.diagnosis.to_string()),
+            Err(FactError::Needs { fact, .. }) => format!("needs `{}`", fact.check_id()),
+            Err(FactError::Unavailable(reason)) => reason,
+        };
+        empirical(facts, &id, &actions, &why_empirical).await
     }
 }
 
@@ -305,7 +299,7 @@ mod tests {
     #[tokio::test]
     async fn passes_when_the_simulator_allows_everything_for_the_sessions_role() {
         let (facts, simulate) = facts(ALL_ALLOWED);
-        let report = IamPermissions.run(&facts).await;
+        let report = IamPermissions.verify(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_summary_names(&report, "arn:aws:iam::123456789012:role/BedrockUsers");
         assert_eq!(
@@ -325,7 +319,7 @@ mod tests {
             ("aws-marketplace:ViewSubscriptions", "explicitDeny"),
             ("aws-marketplace:Subscribe", "allowed"),
         ]);
-        let report = IamPermissions.run(&facts).await;
+        let report = IamPermissions.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::IAM_ACTION_DENIED))
@@ -358,7 +352,7 @@ mod tests {
         // which the session ARN does not show.
         const ROLE: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BedrockUsers_0123456789abcdef";
         let (facts, simulate) = facts_as(sso_identity(), Some(ROLE), ALL_ALLOWED, ROLE);
-        let report = IamPermissions.run(&facts).await;
+        let report = IamPermissions.verify(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_summary_names(&report, ROLE);
         assert_eq!(simulate.num_calls(), 2);
@@ -368,7 +362,7 @@ mod tests {
     async fn infers_the_identity_center_path_when_get_role_is_denied() {
         const INFERRED: &str = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BedrockUsers_0123456789abcdef";
         let (facts, simulate) = facts_as(sso_identity(), None, ALL_ALLOWED, INFERRED);
-        let report = IamPermissions.run(&facts).await;
+        let report = IamPermissions.verify(&facts).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_eq!(simulate.num_calls(), 2, "asked about the inferred ARN");
     }

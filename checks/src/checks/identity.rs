@@ -1,8 +1,8 @@
 //! Who the credentials belong to, per AWS itself: the first call that proves they work.
 
+use crate::check::Verify;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Facts, Report};
 
 /// **Verifies:** that AWS accepts the credentials, with `sts:GetCallerIdentity` (it needs no IAM
 /// permission; an explicit deny cannot block it). Reports account, ARN and principal type.
@@ -14,17 +14,6 @@ use futures::future::BoxFuture;
 /// **Warns when:** the caller is the account root (`root-credentials`), since the setup guide
 /// creates a dedicated IAM user.
 pub struct Identity;
-
-static META: CheckMeta = CheckMeta {
-    id: "identity",
-    title: "Caller identity",
-    category: Category::Identity,
-    per_model: false,
-    per_region: false,
-    description:
-        "sts:GetCallerIdentity accepts the credentials; the account, ARN and principal type.",
-    calls: &["sts:GetCallerIdentity"],
-};
 
 /// What kind of principal an ARN from GetCallerIdentity names.
 pub fn principal_type(arn: &str) -> &'static str {
@@ -39,42 +28,47 @@ pub fn principal_type(arn: &str) -> &'static str {
     }
 }
 
-impl Check for Identity {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+impl Verify for Identity {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "identity",
+        title: "Caller identity",
+        category: Category::Identity,
+        per_model: false,
+        per_region: false,
+        description:
+            "sts:GetCallerIdentity accepts the credentials; the account, ARN and principal type.",
+        calls: &["sts:GetCallerIdentity"],
+    };
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let identity = match facts.caller_identity().await {
-                Ok(identity) => identity,
-                Err(FactError::Call(err)) => {
-                    return err.to_report().var("profile", facts.profile_name())
-                }
-                Err(err) => return err.to_report(),
-            };
-            let kind = principal_type(&identity.arn);
-            let mut summary = format!(
-                "account {} as {} ({kind})",
-                identity.account_id, identity.arn
-            );
-            if let Some(key) = facts.key_in_use() {
-                // Bedrock authorizes the principal behind the key, which may be another one
-                // (a long-term key belongs to an IAM user of its own).
-                summary.push_str(&format!(
-                    "; bedrock and bedrock-runtime calls use the API key from {} instead (see `credentials`)",
-                    key.variable
-                ));
+    async fn verify(&self, facts: &Facts) -> Report {
+        let identity = match facts.caller_identity().await {
+            Ok(identity) => identity,
+            Err(FactError::Call(err)) => {
+                return err.to_report().var("profile", facts.profile_name())
             }
-            let report = if kind == "root" {
-                Report::warn(dx::ROOT_CREDENTIALS, summary)
-            } else {
-                Report::pass(summary)
-            };
-            report
-                .evidence([identity.evidence])
-                .var("account_id", identity.account_id)
-        })
+            Err(err) => return err.to_report(),
+        };
+        let kind = principal_type(&identity.arn);
+        let mut summary = format!(
+            "account {} as {} ({kind})",
+            identity.account_id, identity.arn
+        );
+        if let Some(key) = facts.key_in_use() {
+            // Bedrock authorizes the principal behind the key, which may be another one
+            // (a long-term key belongs to an IAM user of its own).
+            summary.push_str(&format!(
+                "; bedrock and bedrock-runtime calls use the API key from {} instead (see `credentials`)",
+                key.variable
+            ));
+        }
+        let report = if kind == "root" {
+            Report::warn(dx::ROOT_CREDENTIALS, summary)
+        } else {
+            Report::pass(summary)
+        };
+        report
+            .evidence([identity.evidence])
+            .var("account_id", identity.account_id)
     }
 }
 
@@ -128,7 +122,7 @@ mod tests {
     async fn passes_for_an_iam_user_and_reports_the_request_id() {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(200, OK_USER));
-        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert!(report.summary.contains("123456789012") && report.summary.contains("(iam-user)"));
         assert_eq!(
@@ -151,7 +145,7 @@ mod tests {
             })
             .http_response(|| sts_response(200, OK_USER))
             .build();
-        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         let evidence = &report.evidence[0];
         assert_eq!(evidence.attempts, Some(2));
@@ -167,7 +161,7 @@ mod tests {
     async fn warns_for_root() {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(200, OK_ROOT));
-        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Warn, Some(dx::ROOT_CREDENTIALS))
@@ -178,7 +172,7 @@ mod tests {
     async fn fails_with_invalid_access_key() {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(403, INVALID_KEY));
-        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::INVALID_ACCESS_KEY)),
@@ -198,7 +192,7 @@ mod tests {
     async fn fails_with_expired_token() {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(403, EXPIRED));
-        let report = Identity.run(&facts_with_sts(&[&rule])).await;
+        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
@@ -231,7 +225,7 @@ mod tests {
     async fn identity_skips_without_chain_credentials_when_a_key_is_set() {
         let key = long_term("c2VjcmV0LXNlbnRpbmVsLXNlbnRpbmVs");
         let facts = facts_with_api_key(&key, false, &[]);
-        let report = Identity.run(&facts).await;
+        let report = Identity.verify(&facts).await;
         assert_eq!(report.status, Status::Skip, "{report:?}");
         assert!(
             report

@@ -6,7 +6,6 @@ use crate::access_denied;
 use crate::facts::profiles::{Destination, ProfileProbe};
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that the inference profiles to test (`--inference-profile`, else the
 /// system-defined profiles listed here that contain the model under test) are reachable in every
@@ -26,94 +25,88 @@ use futures::future::BoxFuture;
 /// **Warns when:** never.
 pub struct InferenceProfile;
 
-static META: CheckMeta = CheckMeta {
-    id: "inference-profile",
-    title: "Inference profiles",
-    category: Category::InferenceProfile,
-    per_model: true,
-    per_region: true,
-    description: "Cross-region inference profiles containing the model are reachable in every destination region.",
-    calls: &[
-        "bedrock:GetInferenceProfile",
-        "bedrock:InvokeModel",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 impl ModelCheck for InferenceProfile {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "inference-profile",
+        title: "Inference profiles",
+        category: Category::InferenceProfile,
+        per_model: true,
+        per_region: true,
+        description: "Cross-region inference profiles containing the model are reachable in every destination region.",
+        calls: &[
+            "bedrock:GetInferenceProfile",
+            "bedrock:InvokeModel",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let (profiles, listing) = match facts.profiles_for(&id).await {
-                Ok(found) => found,
-                Err(FactError::Call(e))
-                    if facts.settings().inference_profile.is_some() && is_not_found(&e) =>
-                {
-                    let given = facts
-                        .settings()
-                        .inference_profile
-                        .clone()
-                        .unwrap_or_default();
-                    let region = facts.region().unwrap_or("this region").to_string();
-                    let prefix =
-                        crate::facts::models::split_profile_id(&given).map(|(p, _)| p.to_string());
-                    let why = match prefix {
-                        // Profiles are listed per source region: a us. profile does not exist in eu-west-1.
-                        Some(p)
-                            if p != "global"
-                                && !super::model_support::geographies_of(&region)
-                                    .contains(&p.as_str()) =>
-                        {
-                            format!("`{given}` is a `{p}.` profile, which callers in {region} cannot use: each region lists only its own geography's profiles (and `global.`)")
-                        }
-                        _ => format!("no inference profile `{given}` in {region} ({})", e.summary),
-                    };
-                    let ids = facts.usable_ids(&id).await;
-                    return Report::fail(dx::INFERENCE_PROFILE_NOT_FOUND, why)
-                        .var("profile", given)
-                        .var("works_here", ids)
-                        .evidence([e.evidence]);
-                }
-                Err(err) => return err.to_report(),
-            };
-            if let Some(given) = facts.settings().inference_profile.as_deref() {
-                if let Some(p) = profiles.first().filter(|p| !p.contains_model(&id)) {
-                    return Report::fail(
-                        dx::INFERENCE_PROFILE_NOT_FOUND,
-                        format!(
-                            "`{given}` does not contain {id}; it routes {}",
-                            p.model_ids().join(", ")
-                        ),
-                    )
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        let (profiles, listing) = match facts.profiles_for(&id).await {
+            Ok(found) => found,
+            Err(FactError::Call(e))
+                if facts.settings().inference_profile.is_some() && is_not_found(&e) =>
+            {
+                let given = facts
+                    .settings()
+                    .inference_profile
+                    .clone()
+                    .unwrap_or_default();
+                let region = facts.region().unwrap_or("this region").to_string();
+                let prefix =
+                    crate::facts::models::split_profile_id(&given).map(|(p, _)| p.to_string());
+                let why = match prefix {
+                    // Profiles are listed per source region: a us. profile does not exist in eu-west-1.
+                    Some(p)
+                        if p != "global"
+                            && !super::model_support::geographies_of(&region)
+                                .contains(&p.as_str()) =>
+                    {
+                        format!("`{given}` is a `{p}.` profile, which callers in {region} cannot use: each region lists only its own geography's profiles (and `global.`)")
+                    }
+                    _ => format!("no inference profile `{given}` in {region} ({})", e.summary),
+                };
+                let ids = facts.usable_ids(&id).await;
+                return Report::fail(dx::INFERENCE_PROFILE_NOT_FOUND, why)
                     .var("profile", given)
-                    .var("model_id", id)
-                    .evidence(listing);
-                }
+                    .var("works_here", ids)
+                    .evidence([e.evidence]);
             }
-            if profiles.is_empty() {
-                return Report::pass(format!(
-                    "no system inference profile contains {id} here; it is used on demand"
-                ))
+            Err(err) => return err.to_report(),
+        };
+        if let Some(given) = facts.settings().inference_profile.as_deref() {
+            if let Some(p) = profiles.first().filter(|p| !p.contains_model(&id)) {
+                return Report::fail(
+                    dx::INFERENCE_PROFILE_NOT_FOUND,
+                    format!(
+                        "`{given}` does not contain {id}; it routes {}",
+                        p.model_ids().join(", ")
+                    ),
+                )
+                .var("profile", given)
+                .var("model_id", id)
                 .evidence(listing);
             }
-            if facts.settings().no_invoke {
-                let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
-                return Report::skip(format!(
-                    "--no-invoke: profiles {} not invoked or probed",
-                    ids.join(", ")
-                ));
-            }
-            let probes = match facts.profile_reachability(&id).await {
-                Ok(p) => p,
-                Err(err) => return err.to_report(),
-            };
-            judge(&probes).var("model_id", id)
-        })
+        }
+        if profiles.is_empty() {
+            return Report::pass(format!(
+                "no system inference profile contains {id} here; it is used on demand"
+            ))
+            .evidence(listing);
+        }
+        if facts.settings().no_invoke {
+            let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+            return Report::skip(format!(
+                "--no-invoke: profiles {} not invoked or probed",
+                ids.join(", ")
+            ));
+        }
+        let probes = match facts.profile_reachability(&id).await {
+            Ok(p) => p,
+            Err(err) => return err.to_report(),
+        };
+        judge(&probes).var("model_id", id)
     }
 }
 

@@ -3,7 +3,6 @@
 use super::model_support::ModelCheck;
 use crate::facts::models::ModelSource;
 use crate::{dx, Category, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that the model answers: one `InvokeModel` (Anthropic Messages body,
 /// `max_tokens` of 1) and one `InvokeModelWithResponseStream` read to its end, with the base
@@ -20,76 +19,70 @@ use futures::future::BoxFuture;
 /// (`inference-profile-required`).
 pub struct Invoke;
 
-static META: CheckMeta = CheckMeta {
-    id: "invoke",
-    title: "Model invocation",
-    category: Category::ModelAccess,
-    per_model: true,
-    per_region: true,
-    description:
-        "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
-    calls: &[
-        "bedrock:InvokeModel",
-        "bedrock:InvokeModelWithResponseStream",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 impl ModelCheck for Invoke {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "invoke",
+        title: "Model invocation",
+        category: Category::ModelAccess,
+        per_model: true,
+        per_region: true,
+        description:
+            "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
+        calls: &[
+            "bedrock:InvokeModel",
+            "bedrock:InvokeModelWithResponseStream",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn only_invokes(&self) -> bool {
-        true
-    }
+    const ONLY_INVOKES: bool = true;
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let (plain, stream) = tokio::join!(facts.invoke(&id), facts.invoke_stream(&id));
-            let evidence: Vec<_> = plain
-                .evidence
-                .iter()
-                .chain(&stream.evidence)
-                .cloned()
-                .collect();
-            let report = match (&plain.result, &stream.result) {
-                (Err(e), _) | (Ok(_), Err(e)) => {
-                    let mut report = e.to_report();
-                    report.evidence.clear();
-                    report
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        let (plain, stream) = tokio::join!(facts.invoke(&id), facts.invoke_stream(&id));
+        let evidence: Vec<_> = plain
+            .evidence
+            .iter()
+            .chain(&stream.evidence)
+            .cloned()
+            .collect();
+        let report = match (&plain.result, &stream.result) {
+            (Err(e), _) | (Ok(_), Err(e)) => {
+                let mut report = e.to_report();
+                report.evidence.clear();
+                report
+            }
+            (Ok(p), Ok(s)) => {
+                let via = if plain.invoked_id == id {
+                    String::new()
+                } else {
+                    format!(" through {}", plain.invoked_id)
+                };
+                let summary = format!(
+                    "InvokeModel answered in {} ms, the stream's first event after {} ms ({} events){via}",
+                    p.first_byte_ms, s.first_byte_ms, s.events
+                );
+                let user_gave_base_id = matches!(
+                    facts.target_model().await.map(|t| t.source),
+                    Ok(ModelSource::Flag)
+                );
+                if plain.invoked_id != id && user_gave_base_id {
+                    // It works, but not the way the user's app calls it: the base id is refused on demand.
+                    Report::warn(
+                        dx::INFERENCE_PROFILE_REQUIRED,
+                        format!(
+                            "{id} cannot be invoked on demand here; {summary}: use that profile id"
+                        ),
+                    )
+                    .var("profile", plain.invoked_id.clone())
+                } else {
+                    Report::pass(summary)
                 }
-                (Ok(p), Ok(s)) => {
-                    let via = if plain.invoked_id == id {
-                        String::new()
-                    } else {
-                        format!(" through {}", plain.invoked_id)
-                    };
-                    let summary = format!(
-                        "InvokeModel answered in {} ms, the stream's first event after {} ms ({} events){via}",
-                        p.first_byte_ms, s.first_byte_ms, s.events
-                    );
-                    let user_gave_base_id = matches!(
-                        facts.target_model().await.map(|t| t.source),
-                        Ok(ModelSource::Flag)
-                    );
-                    if plain.invoked_id != id && user_gave_base_id {
-                        // It works, but not the way the user's app calls it: the base id is refused on demand.
-                        Report::warn(
-                            dx::INFERENCE_PROFILE_REQUIRED,
-                            format!("{id} cannot be invoked on demand here; {summary}: use that profile id"),
-                        )
-                        .var("profile", plain.invoked_id.clone())
-                    } else {
-                        Report::pass(summary)
-                    }
-                }
-            };
-            let report = report.var("model_id", id.clone()).evidence(evidence);
-            super::model_support::name_usable_ids(facts, &id, report).await
-        })
+            }
+        };
+        let report = report.var("model_id", id.clone()).evidence(evidence);
+        super::model_support::name_usable_ids(facts, &id, report).await
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::model_support::{is_marketplace_model, ModelCheck};
 use crate::{dx, Category, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that the account holds, or can create, the AWS Marketplace agreement behind the
 /// model: the agreement (`GetFoundationModelAvailability`), the offers the account can accept
@@ -21,107 +20,116 @@ use futures::future::BoxFuture;
 /// invocation's refusal may still be the old state.
 pub struct Marketplace;
 
-static META: CheckMeta = CheckMeta {
-    id: "marketplace",
-    title: "Marketplace subscription",
-    category: Category::Marketplace,
-    per_model: true,
-    per_region: true,
-    description:
-        "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
-    calls: &[
-        "bedrock:GetFoundationModelAvailability",
-        "bedrock:ListFoundationModelAgreementOffers",
-        "bedrock:InvokeModel",
-        "iam:SimulatePrincipalPolicy",
-        "sts:GetCallerIdentity",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 const MARKETPLACE_ACTIONS: [&str; 2] = [
     "aws-marketplace:ViewSubscriptions",
     "aws-marketplace:Subscribe",
 ];
 
 impl ModelCheck for Marketplace {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "marketplace",
+        title: "Marketplace subscription",
+        category: Category::Marketplace,
+        per_model: true,
+        per_region: true,
+        description:
+            "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
+        calls: &[
+            "bedrock:GetFoundationModelAvailability",
+            "bedrock:ListFoundationModelAgreementOffers",
+            "bedrock:InvokeModel",
+            "iam:SimulatePrincipalPolicy",
+            "sts:GetCallerIdentity",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            if !is_marketplace_model(&id) {
-                return Report::skip(format!("{id} is not sold through AWS Marketplace"));
-            }
-            let (availability, offers, invoke) = tokio::join!(
-                facts.availability(&id),
-                facts.agreement_offers(&id),
-                facts.invoke_if_allowed(&id)
-            );
-            let mut evidence = Vec::new();
-            if let Ok((_, e))
-            | Err(crate::facts::FactError::Call(crate::calls::CallError {
-                evidence: e, ..
-            })) = &offers
-            {
-                evidence.push(e.clone());
-            }
-            let offer_note = match &offers {
-                Ok((n, _)) => format!("{n} offer(s) available"),
-                Err(_) => "offers not readable".to_string(),
-            };
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        if !is_marketplace_model(&id) {
+            return Report::skip(format!("{id} is not sold through AWS Marketplace"));
+        }
+        let (availability, offers, invoke) = tokio::join!(
+            facts.availability(&id),
+            facts.agreement_offers(&id),
+            facts.invoke_if_allowed(&id)
+        );
+        let mut evidence = Vec::new();
+        if let Ok((_, e))
+        | Err(crate::facts::FactError::Call(crate::calls::CallError { evidence: e, .. })) =
+            &offers
+        {
+            evidence.push(e.clone());
+        }
+        let offer_note = match &offers {
+            Ok((n, _)) => format!("{n} offer(s) available"),
+            Err(_) => "offers not readable".to_string(),
+        };
 
-            // An invocation refused for a Marketplace reason is the strongest evidence there is.
-            if let Some(err) = invoke.as_ref().and_then(|o| o.result.as_ref().err()) {
-                if matches!(
-                    err.diagnosis,
+        // An invocation refused for a Marketplace reason is the strongest evidence there is.
+        if let Some(err) = invoke.as_ref().and_then(|o| o.result.as_ref().err()) {
+            if matches!(
+                err.diagnosis,
+                dx::MARKETPLACE_PERMISSION_MISSING
+                    | dx::PAYMENT_INSTRUMENT_INVALID
+                    | dx::MARKETPLACE_SUBSCRIPTION_PENDING
+            ) {
+                let status_report = if err.diagnosis == dx::MARKETPLACE_SUBSCRIPTION_PENDING {
+                    Report::warn(
+                        err.diagnosis,
+                        format!("the invocation was refused: {}", err.summary),
+                    )
+                } else {
+                    Report::fail(
+                        err.diagnosis,
+                        format!("the invocation was refused: {}", err.summary),
+                    )
+                };
+                return status_report
+                    .evidence([err.evidence.clone()])
+                    .evidence(evidence);
+            }
+        }
+
+        let agreement = match &availability {
+            Ok(a) => {
+                evidence.insert(0, a.evidence.clone());
+                a.agreement.clone()
+            }
+            Err(_) => String::new(),
+        };
+        match agreement.as_str() {
+            "AVAILABLE" => {
+                Report::pass(format!("agreement in place ({offer_note})")).evidence(evidence)
+            }
+            "PENDING" => Report::warn(
+                dx::MARKETPLACE_SUBSCRIPTION_PENDING,
+                "the Marketplace subscription is pending; AWS says it can take up to 15 minutes",
+            )
+            .evidence(evidence),
+            "ERROR" => {
+                let message = availability
+                    .as_ref()
+                    .ok()
+                    .and_then(|a| a.agreement_error.clone())
+                    .unwrap_or_default();
+                let payment = message.contains("INVALID_PAYMENT_INSTRUMENT");
+                let code = if payment {
+                    dx::PAYMENT_INSTRUMENT_INVALID
+                } else {
                     dx::MARKETPLACE_PERMISSION_MISSING
-                        | dx::PAYMENT_INSTRUMENT_INVALID
-                        | dx::MARKETPLACE_SUBSCRIPTION_PENDING
-                ) {
-                    let status_report = if err.diagnosis == dx::MARKETPLACE_SUBSCRIPTION_PENDING {
-                        Report::warn(
-                            err.diagnosis,
-                            format!("the invocation was refused: {}", err.summary),
-                        )
-                    } else {
-                        Report::fail(
-                            err.diagnosis,
-                            format!("the invocation was refused: {}", err.summary),
-                        )
-                    };
-                    return status_report
-                        .evidence([err.evidence.clone()])
-                        .evidence(evidence);
-                }
-            }
-
-            let agreement = match &availability {
-                Ok(a) => {
-                    evidence.insert(0, a.evidence.clone());
-                    a.agreement.clone()
-                }
-                Err(_) => String::new(),
-            };
-            match agreement.as_str() {
-                "AVAILABLE" => Report::pass(format!("agreement in place ({offer_note})")).evidence(evidence),
-                "PENDING" => Report::warn(
-                    dx::MARKETPLACE_SUBSCRIPTION_PENDING,
-                    "the Marketplace subscription is pending; AWS says it can take up to 15 minutes",
+                };
+                Report::fail(
+                    code,
+                    format!("the Marketplace agreement is in error: {message}"),
                 )
-                .evidence(evidence),
-                "ERROR" => {
-                    let message = availability.as_ref().ok().and_then(|a| a.agreement_error.clone()).unwrap_or_default();
-                    let payment = message.contains("INVALID_PAYMENT_INSTRUMENT");
-                    let code = if payment { dx::PAYMENT_INSTRUMENT_INVALID } else { dx::MARKETPLACE_PERMISSION_MISSING };
-                    Report::fail(code, format!("the Marketplace agreement is in error: {message}")).evidence(evidence)
-                }
-                _ => without_agreement(facts, &id, invoke.map(|o| o.result.is_ok()), &offer_note).await.evidence(evidence),
+                .evidence(evidence)
             }
-        })
+            _ => without_agreement(facts, &id, invoke.map(|o| o.result.is_ok()), &offer_note)
+                .await
+                .evidence(evidence),
+        }
     }
 }
 

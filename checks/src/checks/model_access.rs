@@ -5,7 +5,6 @@ use super::model_support::{is_access_diagnosis, ModelCheck};
 use crate::facts::models::Availability;
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that Bedrock grants this account the model: `bedrock:GetFoundationModelAvailability`
 /// (agreement AVAILABLE, PENDING, NOT_AVAILABLE, ERROR with its message; authorization,
@@ -25,81 +24,74 @@ use futures::future::BoxFuture;
 /// or there is no agreement yet and the first invocation would create one (`model-access-denied`).
 pub struct ModelAccess;
 
-static META: CheckMeta = CheckMeta {
-    id: "model-access",
-    title: "Model access",
-    category: Category::ModelAccess,
-    per_model: true,
-    per_region: true,
-    description:
-        "Bedrock reports the model as available, authorized and entitled for this account.",
-    calls: &[
-        "bedrock:GetFoundationModelAvailability",
-        "bedrock:InvokeModel",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 impl ModelCheck for ModelAccess {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "model-access",
+        title: "Model access",
+        category: Category::ModelAccess,
+        per_model: true,
+        per_region: true,
+        description:
+            "Bedrock reports the model as available, authorized and entitled for this account.",
+        calls: &[
+            "bedrock:GetFoundationModelAvailability",
+            "bedrock:InvokeModel",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let (availability, invoke) =
-                tokio::join!(facts.availability(&id), facts.invoke_if_allowed(&id));
-            let invoke_failure = invoke
-                .as_ref()
-                .and_then(|o| o.result.as_ref().err())
-                .filter(|e| is_access_diagnosis(e.diagnosis));
-            let invoked_ok = invoke.as_ref().is_some_and(|o| o.result.is_ok());
-            let report = match availability {
-                Ok(a) => {
-                    let verdict = judge(&a);
-                    match invoke_failure {
-                        // The invocation is the proof; it wins over a control plane that said yes.
-                        Some(e) if verdict.status != crate::Status::Fail => Report::fail(
-                            e.diagnosis,
-                            format!("the control plane reports access, but the invocation was refused: {}", e.summary),
-                        )
-                        .evidence([a.evidence.clone(), e.evidence.clone()]),
-                        _ if a.agreement == "NOT_AVAILABLE" && invoked_ok => Report::pass(
-                            "no Marketplace agreement recorded yet, and the invocation succeeded: the first invocation creates it",
-                        )
-                        .evidence([a.evidence.clone()]),
-                        _ => verdict,
-                    }
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        let (availability, invoke) =
+            tokio::join!(facts.availability(&id), facts.invoke_if_allowed(&id));
+        let invoke_failure = invoke
+            .as_ref()
+            .and_then(|o| o.result.as_ref().err())
+            .filter(|e| is_access_diagnosis(e.diagnosis));
+        let invoked_ok = invoke.as_ref().is_some_and(|o| o.result.is_ok());
+        let report = match availability {
+            Ok(a) => {
+                let verdict = judge(&a);
+                match invoke_failure {
+                    // The invocation is the proof; it wins over a control plane that said yes.
+                    Some(e) if verdict.status != crate::Status::Fail => Report::fail(
+                        e.diagnosis,
+                        format!("the control plane reports access, but the invocation was refused: {}", e.summary),
+                    )
+                    .evidence([a.evidence.clone(), e.evidence.clone()]),
+                    _ if a.agreement == "NOT_AVAILABLE" && invoked_ok => Report::pass(
+                        "no Marketplace agreement recorded yet, and the invocation succeeded: the first invocation creates it",
+                    )
+                    .evidence([a.evidence.clone()]),
+                    _ => verdict,
                 }
-                Err(FactError::Call(err))
-                    if matches!(err.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) =>
-                {
-                    let denied =
-                        format!("GetFoundationModelAvailability denied ({})", err.diagnosis);
-                    match (&invoke, invoke_failure) {
-                        (None, _) => Report::skip(format!(
-                            "{denied}; without an invocation (--no-invoke) access is unproven"
-                        )),
-                        (Some(_), Some(e)) => Report::fail(
-                            e.diagnosis,
-                            format!("{denied}; the invocation was refused: {}", e.summary),
-                        )
-                        .evidence([err.evidence.clone(), e.evidence.clone()]),
-                        (Some(o), None) if o.result.is_ok() => Report::pass(format!(
-                            "{denied}; the invocation succeeded, which proves access"
-                        ))
-                        .evidence([err.evidence.clone()]),
-                        (Some(_), None) => Report::skip(format!(
-                            "{denied}; the invocation was inconclusive (see `invoke`)"
-                        )),
-                    }
+            }
+            Err(FactError::Call(err))
+                if matches!(err.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) =>
+            {
+                let denied = format!("GetFoundationModelAvailability denied ({})", err.diagnosis);
+                match (&invoke, invoke_failure) {
+                    (None, _) => Report::skip(format!(
+                        "{denied}; without an invocation (--no-invoke) access is unproven"
+                    )),
+                    (Some(_), Some(e)) => Report::fail(
+                        e.diagnosis,
+                        format!("{denied}; the invocation was refused: {}", e.summary),
+                    )
+                    .evidence([err.evidence.clone(), e.evidence.clone()]),
+                    (Some(o), None) if o.result.is_ok() => Report::pass(format!(
+                        "{denied}; the invocation succeeded, which proves access"
+                    ))
+                    .evidence([err.evidence.clone()]),
+                    (Some(_), None) => Report::skip(format!(
+                        "{denied}; the invocation was inconclusive (see `invoke`)"
+                    )),
                 }
-                Err(err) => err.to_report(),
-            };
-            report.var("model_id", id)
-        })
+            }
+            Err(err) => err.to_report(),
+        };
+        report.var("model_id", id)
     }
 }
 

@@ -2,12 +2,12 @@
 //! region allows (on demand, or only through an inference profile).
 
 use crate::calls::CallError;
+use crate::check::Verify;
 use crate::facts::model_ids::IdForm;
 use crate::facts::models::{is_not_found, split_profile_id, ModelInfo, ModelSource};
 use crate::facts::profiles::ProfileInfo;
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report, Status};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report, Status};
 
 /// **Verifies:** that the model under test exists here and is usable: `--model`, or the newest
 /// ACTIVE Claude Sonnet the region lists. `--model` may be a base model id, a system inference
@@ -28,111 +28,105 @@ use futures::future::BoxFuture;
 /// it runs only through an inference profile (`inference-profile-required`).
 pub struct ModelCatalog;
 
-static META: CheckMeta = CheckMeta {
-    id: "model-catalog",
-    title: "Model catalog",
-    category: Category::ModelId,
-    per_model: true,
-    per_region: true,
-    description:
-        "The model exists in the region; its lifecycle, inference types and streaming support.",
-    calls: &[
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:GetInferenceProfile",
-    ],
-};
+impl Verify for ModelCatalog {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "model-catalog",
+        title: "Model catalog",
+        category: Category::ModelId,
+        per_model: true,
+        per_region: true,
+        description:
+            "The model exists in the region; its lifecycle, inference types and streaming support.",
+        calls: &[
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:GetInferenceProfile",
+        ],
+    };
 
-impl Check for ModelCatalog {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
-
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let target = match facts.target_model().await {
-                Ok(target) => target,
-                Err(FactError::Call(err)) if is_unknown_id(&err) => {
-                    let given = facts.given_model().unwrap_or_default();
-                    return unknown_id(facts, &given, err).await;
-                }
-                Err(err) => return err.to_report(),
-            };
-            let id = target.model_id.as_str();
-            let region = facts.region().unwrap_or("this region").to_string();
-            let profile = match &target.source {
-                ModelSource::FlagProfile { profile_id } => {
-                    facts.inference_profile(profile_id).await.ok()
-                }
-                _ => None,
-            };
-            let via = profile_text(&target.source, profile.as_ref(), &region);
-            let report = match facts.model_details(id).await {
-                Ok((info, evidence)) => {
-                    let mut evidence = vec![evidence];
-                    evidence.extend(profile.as_ref().map(|(_, e)| e.clone()));
-                    let report = describe(&info, &target.source, &region, &via);
-                    if report.status == Status::Pass
-                        && target.source == ModelSource::Flag
-                        && info.profile_only()
-                        && facts.settings().no_invoke
-                    {
-                        // `invoke` says it when it runs; under --no-invoke nothing else would: an
-                        // app calling this base id here is refused on demand.
-                        Report::warn(
-                            dx::INFERENCE_PROFILE_REQUIRED,
-                            format!("{}; called by this base id it is refused on demand", report.summary),
-                        )
-                        .evidence(evidence)
-                    } else {
-                        report.evidence(evidence)
-                    }
-                }
-                Err(FactError::Call(err)) if err.diagnosis == dx::MODEL_END_OF_LIFE => {
-                    err.to_report()
-                }
-                // The profile exists here; its model may be served only from its destinations.
-                Err(FactError::Call(err)) if is_not_found(&err) && profile.is_some() => {
-                    Report::pass(format!(
-                        "{via}; its model {id} is not listed in {region} itself (served from the profile's destinations)"
-                    ))
-                    .evidence([err.evidence])
-                }
-                Err(FactError::Call(err)) if is_not_found(&err) => {
-                    let elsewhere = facts.regions_offering(id).await;
-                    if elsewhere.is_empty() {
-                        // Offered nowhere the doctor looked: not a model, but a slip of one.
-                        let err = CallError {
-                            status: Status::Fail,
-                            diagnosis: dx::MODEL_ID_INVALID,
-                            summary: format!("`{id}` is not a model in {region}, nor in the other regions checked"),
-                            evidence: err.evidence,
-                        };
-                        return unknown_id(facts, id, err).await;
-                    }
-                    let summary = format!(
-                        "{id} is not offered in {region}; it is offered in {}",
-                        elsewhere.join(", ")
-                    );
-                    Report::fail(dx::MODEL_NOT_IN_REGION, summary).evidence([err.evidence])
-                }
-                Err(FactError::Call(err))
-                    if matches!(err.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) =>
+    async fn verify(&self, facts: &Facts) -> Report {
+        let target = match facts.target_model().await {
+            Ok(target) => target,
+            Err(FactError::Call(err)) if is_unknown_id(&err) => {
+                let given = facts.given_model().unwrap_or_default();
+                return unknown_id(facts, &given, err).await;
+            }
+            Err(err) => return err.to_report(),
+        };
+        let id = target.model_id.as_str();
+        let region = facts.region().unwrap_or("this region").to_string();
+        let profile = match &target.source {
+            ModelSource::FlagProfile { profile_id } => {
+                facts.inference_profile(profile_id).await.ok()
+            }
+            _ => None,
+        };
+        let via = profile_text(&target.source, profile.as_ref(), &region);
+        let report = match facts.model_details(id).await {
+            Ok((info, evidence)) => {
+                let mut evidence = vec![evidence];
+                evidence.extend(profile.as_ref().map(|(_, e)| e.clone()));
+                let report = describe(&info, &target.source, &region, &via);
+                if report.status == Status::Pass
+                    && target.source == ModelSource::Flag
+                    && info.profile_only()
+                    && facts.settings().no_invoke
                 {
-                    // GetFoundationModel is not in the guide's policy; the shared list may still show it.
-                    match facts.anthropic_models().await {
-                        Ok(list) => match list.models.iter().find(|m| m.model_id == id) {
-                            Some(info) => describe(info, &target.source, &region, &via)
-                                .evidence([err.evidence, list.evidence]),
-                            None => err.to_report(),
-                        },
-                        Err(_) => err.to_report(),
-                    }
+                    // `invoke` says it when it runs; under --no-invoke nothing else would: an
+                    // app calling this base id here is refused on demand.
+                    Report::warn(
+                        dx::INFERENCE_PROFILE_REQUIRED,
+                        format!("{}; called by this base id it is refused on demand", report.summary),
+                    )
+                    .evidence(evidence)
+                } else {
+                    report.evidence(evidence)
                 }
-                Err(err) => err.to_report(),
-            };
-            super::model_support::name_usable_ids(facts, id, report.var("model_id", id)).await
-        })
+            }
+            Err(FactError::Call(err)) if err.diagnosis == dx::MODEL_END_OF_LIFE => {
+                err.to_report()
+            }
+            // The profile exists here; its model may be served only from its destinations.
+            Err(FactError::Call(err)) if is_not_found(&err) && profile.is_some() => {
+                Report::pass(format!(
+                    "{via}; its model {id} is not listed in {region} itself (served from the profile's destinations)"
+                ))
+                .evidence([err.evidence])
+            }
+            Err(FactError::Call(err)) if is_not_found(&err) => {
+                let elsewhere = facts.regions_offering(id).await;
+                if elsewhere.is_empty() {
+                    // Offered nowhere the doctor looked: not a model, but a slip of one.
+                    let err = CallError {
+                        status: Status::Fail,
+                        diagnosis: dx::MODEL_ID_INVALID,
+                        summary: format!("`{id}` is not a model in {region}, nor in the other regions checked"),
+                        evidence: err.evidence,
+                    };
+                    return unknown_id(facts, id, err).await;
+                }
+                let summary = format!(
+                    "{id} is not offered in {region}; it is offered in {}",
+                    elsewhere.join(", ")
+                );
+                Report::fail(dx::MODEL_NOT_IN_REGION, summary).evidence([err.evidence])
+            }
+            Err(FactError::Call(err))
+                if matches!(err.diagnosis, dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY) =>
+            {
+                // GetFoundationModel is not in the guide's policy; the shared list may still show it.
+                match facts.anthropic_models().await {
+                    Ok(list) => match list.models.iter().find(|m| m.model_id == id) {
+                        Some(info) => describe(info, &target.source, &region, &via)
+                            .evidence([err.evidence, list.evidence]),
+                        None => err.to_report(),
+                    },
+                    Err(_) => err.to_report(),
+                }
+            }
+            Err(err) => err.to_report(),
+        };
+        super::model_support::name_usable_ids(facts, id, report.var("model_id", id)).await
     }
 }
 
@@ -281,7 +275,7 @@ mod tests {
             settings("anthropic.claude-3-sonnet-20240229-v1:0"),
             &[&rule],
         );
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Warn, Some(dx::MODEL_LEGACY)),
@@ -298,7 +292,7 @@ mod tests {
             settings("anthropic.claude-sonnet-4-5-20250929-v1:0"),
             &[&rule],
         );
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(report.status, Status::Pass);
         assert_summary_names(&report, "only through an inference profile");
         assert_eq!(
@@ -312,7 +306,7 @@ mod tests {
         let rule = mock!(aws_sdk_bedrock::Client::get_foundation_model)
             .then_http_response(|| json(404, Some("ResourceNotFoundException"), END_OF_LIFE));
         let facts = facts_with_bedrock_settings(settings("anthropic.claude-v2"), &[&rule]);
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::MODEL_END_OF_LIFE)),
@@ -332,7 +326,7 @@ mod tests {
             settings("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
             &[&rule, &profile],
         );
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Pass, None),
@@ -370,7 +364,7 @@ mod tests {
             settings("eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
             &[&missing, &list, &details, &profiles],
         );
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::MODEL_ID_INVALID)),
@@ -393,7 +387,7 @@ mod tests {
         let profiles = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
             .then_http_response(|| json(200, None, r#"{"inferenceProfileSummaries":[]}"#));
         let facts = facts_with_bedrock_settings(settings("claude 3 sonnet"), &[&list, &profiles]);
-        let report = ModelCatalog.run(&facts).await;
+        let report = ModelCatalog.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::MODEL_ID_INVALID))

@@ -1,10 +1,11 @@
 //! What the model-scoped checks share: the model under test, and how an invocation's verdict
 //! reads for each of them.
 
+use crate::check::Verify;
 use crate::facts::models::is_base_model_id;
 use crate::facts::FactError;
-use crate::{dx, Check, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, CheckMeta, Facts, Report};
+use std::future::Future;
 
 /// The model under test, or the report of a check that cannot run without one. `model-catalog`
 /// reports why there is none; the others skip and name it.
@@ -22,30 +23,25 @@ pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
 /// A check about the model under test: the shared prologue finds the model or reports why there
 /// is none ([`model_or_skip`]), and `run_on` judges the model it is given.
 pub trait ModelCheck: Send + Sync {
-    fn meta(&self) -> &'static CheckMeta;
+    const META: &'static CheckMeta;
     /// The check is nothing but invocations: under `--no-invoke` it skips before looking for the
     /// model.
-    fn only_invokes(&self) -> bool {
-        false
-    }
-    fn run_on<'a>(&'a self, facts: &'a Facts, model_id: String) -> BoxFuture<'a, Report>;
+    const ONLY_INVOKES: bool = false;
+
+    fn run_on(&self, facts: &Facts, model_id: String) -> impl Future<Output = Report> + Send;
 }
 
-impl<T: ModelCheck> Check for T {
-    fn meta(&self) -> &'static CheckMeta {
-        ModelCheck::meta(self)
-    }
+impl<T: ModelCheck> Verify for T {
+    const META: &'static CheckMeta = <T as ModelCheck>::META;
 
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            if self.only_invokes() && facts.settings().no_invoke {
-                return Report::skip("--no-invoke: no model was invoked");
-            }
-            match model_or_skip(facts).await {
-                Ok(id) => self.run_on(facts, id).await,
-                Err(report) => report,
-            }
-        })
+    async fn verify(&self, facts: &Facts) -> Report {
+        if T::ONLY_INVOKES && facts.settings().no_invoke {
+            return Report::skip("--no-invoke: no model was invoked");
+        }
+        match model_or_skip(facts).await {
+            Ok(id) => self.run_on(facts, id).await,
+            Err(report) => report,
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::model_support::ModelCheck;
 use crate::{dx, Category, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that prompt caching works for the model: one `InvokeModel` whose system prompt
 /// carries a cache checkpoint (`cache_control: ephemeral`) on a prompt just above the model's
@@ -17,21 +16,6 @@ use futures::future::BoxFuture;
 /// **Warns when:** no cache write or read is reported, or Bedrock refuses the cache checkpoint
 /// (`prompt-caching-unsupported`).
 pub struct PromptCaching;
-
-static META: CheckMeta = CheckMeta {
-    id: "prompt-caching",
-    title: "Prompt caching",
-    category: Category::PromptCaching,
-    per_model: true,
-    per_region: true,
-    description: "Prompt caching works for the model in this region.",
-    calls: &[
-        "bedrock:InvokeModel",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
 
 /// Minimum tokens per cache checkpoint, from the AWS prompt-caching table as read in November 2026
 /// (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html). Unknown models get
@@ -70,52 +54,59 @@ pub fn caching_body(words: u32) -> String {
 }
 
 impl ModelCheck for PromptCaching {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "prompt-caching",
+        title: "Prompt caching",
+        category: Category::PromptCaching,
+        per_model: true,
+        per_region: true,
+        description: "Prompt caching works for the model in this region.",
+        calls: &[
+            "bedrock:InvokeModel",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn only_invokes(&self) -> bool {
-        true
-    }
+    const ONLY_INVOKES: bool = true;
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let plain = facts.invoke(&id).await;
-            if plain.result.is_err() {
-                return Report::skip("needs `invoke` to pass first");
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        let plain = facts.invoke(&id).await;
+        if plain.result.is_err() {
+            return Report::skip("needs `invoke` to pass first");
+        }
+        let minimum = min_cache_tokens(&id);
+        // A 10% margin over the minimum: the tokenizer may merge a few of the repeated words.
+        let words = minimum + minimum / 10;
+        let outcome = facts
+            .invoke_body(&plain.invoked_id, &caching_body(words))
+            .await;
+        let report = match &outcome.result {
+            Ok(used) => {
+                let prompt = used.input_tokens.unwrap_or(0)
+                    + used.cache_write_tokens.unwrap_or(0)
+                    + used.cache_read_tokens.unwrap_or(0);
+                match (used.cache_write_tokens.unwrap_or(0), used.cache_read_tokens.unwrap_or(0)) {
+                    (0, 0) => Report::warn(
+                        dx::PROMPT_CACHING_UNSUPPORTED,
+                        format!("no cache write or read reported for a prompt of {prompt} tokens (minimum {minimum})"),
+                    ),
+                    (write, 0) => Report::pass(format!("cache write of {write} tokens (prompt of {prompt} tokens; minimum {minimum})")),
+                    (_, read) => Report::pass(format!("cache read of {read} tokens (prompt of {prompt} tokens; minimum {minimum})")),
+                }
             }
-            let minimum = min_cache_tokens(&id);
-            // A 10% margin over the minimum: the tokenizer may merge a few of the repeated words.
-            let words = minimum + minimum / 10;
-            let outcome = facts
-                .invoke_body(&plain.invoked_id, &caching_body(words))
-                .await;
-            let report = match &outcome.result {
-                Ok(used) => {
-                    let prompt = used.input_tokens.unwrap_or(0)
-                        + used.cache_write_tokens.unwrap_or(0)
-                        + used.cache_read_tokens.unwrap_or(0);
-                    match (used.cache_write_tokens.unwrap_or(0), used.cache_read_tokens.unwrap_or(0)) {
-                        (0, 0) => Report::warn(
-                            dx::PROMPT_CACHING_UNSUPPORTED,
-                            format!("no cache write or read reported for a prompt of {prompt} tokens (minimum {minimum})"),
-                        ),
-                        (write, 0) => Report::pass(format!("cache write of {write} tokens (prompt of {prompt} tokens; minimum {minimum})")),
-                        (_, read) => Report::pass(format!("cache read of {read} tokens (prompt of {prompt} tokens; minimum {minimum})")),
-                    }
-                }
-                Err(e) if e.diagnosis == dx::PROMPT_CACHING_UNSUPPORTED => Report::warn(
-                    dx::PROMPT_CACHING_UNSUPPORTED,
-                    format!("{} (prompt of about {words} tokens)", e.summary),
-                ),
-                Err(e) => {
-                    let mut report = e.to_report();
-                    report.evidence.clear();
-                    report
-                }
-            };
-            report.var("model_id", id).evidence(outcome.evidence)
-        })
+            Err(e) if e.diagnosis == dx::PROMPT_CACHING_UNSUPPORTED => Report::warn(
+                dx::PROMPT_CACHING_UNSUPPORTED,
+                format!("{} (prompt of about {words} tokens)", e.summary),
+            ),
+            Err(e) => {
+                let mut report = e.to_report();
+                report.evidence.clear();
+                report
+            }
+        };
+        report.var("model_id", id).evidence(outcome.evidence)
     }
 }
 

@@ -1,9 +1,9 @@
 //! A region must be configured, exist, and offer Bedrock.
 
+use crate::check::Verify;
 use crate::facts::FactError;
 use crate::regions::{self, RegionVerdict};
-use crate::{dx, Category, Check, CheckMeta, Evidence, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Evidence, Facts, Report};
 
 /// **Verifies:** that the region the SDK will use (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
 /// the profile's `region`, instance metadata) is a known region, offers Bedrock, and is enabled
@@ -21,40 +21,34 @@ use futures::future::BoxFuture;
 /// **Warns when:** never.
 pub struct Region;
 
-static META: CheckMeta = CheckMeta {
-    id: "region",
-    title: "Region",
-    category: Category::Region,
-    per_model: false,
-    per_region: true,
-    description: "A region is configured, is a known AWS region, offers Bedrock, and (opt-in regions) is enabled for the account.",
-    calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],
-};
+impl Verify for Region {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "region",
+        title: "Region",
+        category: Category::Region,
+        per_model: false,
+        per_region: true,
+        description: "A region is configured, is a known AWS region, offers Bedrock, and (opt-in regions) is enabled for the account.",
+        calls: &["bedrock:ListFoundationModels", "bedrock:GetFoundationModel"],
+    };
 
-impl Check for Region {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
-
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let Some(region) = facts.region() else {
-                return Report::fail(
-                    dx::REGION_MISSING,
-                    "no region configured (checked --region, AWS_REGION, AWS_DEFAULT_REGION, the profile, instance metadata)",
-                )
-                .var("profile", facts.profile_name());
-            };
-            let source = facts
-                .region_source()
-                .map(|s| s.describe(facts.profile_name()))
-                .unwrap_or_default();
-            let report = judge(region, &source);
-            if report.status == crate::Status::Pass && regions::OPT_IN_REGIONS.contains(&region) {
-                return opt_in_enabled(facts, report).await;
-            }
-            report
-        })
+    async fn verify(&self, facts: &Facts) -> Report {
+        let Some(region) = facts.region() else {
+            return Report::fail(
+                dx::REGION_MISSING,
+                "no region configured (checked --region, AWS_REGION, AWS_DEFAULT_REGION, the profile, instance metadata)",
+            )
+            .var("profile", facts.profile_name());
+        };
+        let source = facts
+            .region_source()
+            .map(|s| s.describe(facts.profile_name()))
+            .unwrap_or_default();
+        let report = judge(region, &source);
+        if report.status == crate::Status::Pass && regions::OPT_IN_REGIONS.contains(&region) {
+            return opt_in_enabled(facts, report).await;
+        }
+        report
     }
 }
 
@@ -159,13 +153,13 @@ mod tests {
             aws_sdk_sts::Client::new(&sdk),
             aws_sdk_bedrock::Client::new(&sdk),
         );
-        let report = Region.run(&facts).await;
+        let report = Region.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::REGION_MISSING))
         );
         assert_eq!(
-            Region.run(&facts_with_credentials(None)).await.status,
+            Region.verify(&facts_with_credentials(None)).await.status,
             Status::Pass
         );
     }
@@ -200,7 +194,7 @@ mod tests {
             mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&works]),
             mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, [&rejected]),
         );
-        let report = Region.run(&facts).await;
+        let report = Region.verify(&facts).await;
         assert_eq!(
             (report.status, report.diagnosis),
             (Status::Fail, Some(dx::REGION_DISABLED)),

@@ -3,7 +3,6 @@
 use super::model_support::ModelCheck;
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
 
 /// **Verifies:** that the account's Anthropic use-case form was submitted
 /// (`bedrock:GetUseCaseForModelAccess`, for the account or inherited from the Organization's
@@ -18,86 +17,80 @@ use futures::future::BoxFuture;
 /// **Warns when:** the form's description mentions "Claude" (`use-case-mentions-claude`).
 pub struct UseCase;
 
-static META: CheckMeta = CheckMeta {
-    id: "use-case",
-    title: "Anthropic use-case form",
-    category: Category::UseCaseForm,
-    per_model: false,
-    per_region: true,
-    description: "The Anthropic use-case form was submitted for the account.",
-    calls: &[
-        "bedrock:GetUseCaseForModelAccess",
-        "bedrock:InvokeModel",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
-
 impl ModelCheck for UseCase {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "use-case",
+        title: "Anthropic use-case form",
+        category: Category::UseCaseForm,
+        per_model: false,
+        per_region: true,
+        description: "The Anthropic use-case form was submitted for the account.",
+        calls: &[
+            "bedrock:GetUseCaseForModelAccess",
+            "bedrock:InvokeModel",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-    fn run_on<'a>(&'a self, facts: &'a Facts, id: String) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            if !id.starts_with("anthropic.") {
-                return Report::skip(format!(
-                    "{id} is not an Anthropic model; only those need the form"
-                ));
+    async fn run_on(&self, facts: &Facts, id: String) -> Report {
+        if !id.starts_with("anthropic.") {
+            return Report::skip(format!(
+                "{id} is not an Anthropic model; only those need the form"
+            ));
+        }
+        let (form, invoke) = tokio::join!(facts.use_case_form(), facts.invoke_if_allowed(&id));
+        let refused = invoke
+            .as_ref()
+            .and_then(|o| o.result.as_ref().err())
+            .filter(|e| e.diagnosis == dx::USE_CASE_NOT_SUBMITTED);
+        if let Some(e) = refused {
+            return Report::fail(
+                dx::USE_CASE_NOT_SUBMITTED,
+                format!("the invocation was refused: {}", e.summary),
+            )
+            .evidence([e.evidence.clone()]);
+        }
+        match form {
+            Ok(form) => {
+                let company = form.company.as_deref().unwrap_or("unnamed company");
+                let mentions = form
+                    .use_cases
+                    .as_deref()
+                    .is_some_and(|u| u.to_lowercase().contains("claude"));
+                let report = if mentions {
+                    Report::warn(
+                        dx::USE_CASE_MENTIONS_CLAUDE,
+                        format!("the form submitted for {company} mentions \"Claude\" in its use-case description"),
+                    )
+                } else {
+                    Report::pass(format!("submitted for {company}"))
+                };
+                report.evidence([form.evidence])
             }
-            let (form, invoke) = tokio::join!(facts.use_case_form(), facts.invoke_if_allowed(&id));
-            let refused = invoke
-                .as_ref()
-                .and_then(|o| o.result.as_ref().err())
-                .filter(|e| e.diagnosis == dx::USE_CASE_NOT_SUBMITTED);
-            if let Some(e) = refused {
-                return Report::fail(
-                    dx::USE_CASE_NOT_SUBMITTED,
-                    format!("the invocation was refused: {}", e.summary),
-                )
-                .evidence([e.evidence.clone()]);
-            }
-            match form {
-                Ok(form) => {
-                    let company = form.company.as_deref().unwrap_or("unnamed company");
-                    let mentions = form
-                        .use_cases
-                        .as_deref()
-                        .is_some_and(|u| u.to_lowercase().contains("claude"));
-                    let report = if mentions {
-                        Report::warn(
-                            dx::USE_CASE_MENTIONS_CLAUDE,
-                            format!("the form submitted for {company} mentions \"Claude\" in its use-case description"),
-                        )
-                    } else {
-                        Report::pass(format!("submitted for {company}"))
-                    };
-                    report.evidence([form.evidence])
+            Err(FactError::Call(err)) if is_not_submitted(&err) => Report::fail(
+                dx::USE_CASE_NOT_SUBMITTED,
+                "no use-case form has been submitted for this account",
+            )
+            .evidence([err.evidence]),
+            Err(FactError::Call(err))
+                if matches!(
+                    err.diagnosis,
+                    dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY | dx::UNKNOWN
+                ) && err.evidence.http_status == Some(403) =>
+            {
+                match invoke.map(|o| o.result.is_ok()) {
+                    Some(true) => Report::pass("the form is not readable by this caller, but the invocation succeeded, so it is in place")
+                        .evidence([err.evidence]),
+                    _ => Report::skip(format!(
+                        "cannot read the form (GetUseCaseForModelAccess: {}); an invocation would tell",
+                        err.evidence.error_code.as_deref().unwrap_or("denied")
+                    )),
                 }
-                Err(FactError::Call(err)) if is_not_submitted(&err) => Report::fail(
-                    dx::USE_CASE_NOT_SUBMITTED,
-                    "no use-case form has been submitted for this account",
-                )
-                .evidence([err.evidence]),
-                Err(FactError::Call(err))
-                    if matches!(
-                        err.diagnosis,
-                        dx::IAM_ACTION_DENIED | dx::SCP_EXPLICIT_DENY | dx::UNKNOWN
-                    ) && err.evidence.http_status == Some(403) =>
-                {
-                    match invoke.map(|o| o.result.is_ok()) {
-                        Some(true) => Report::pass("the form is not readable by this caller, but the invocation succeeded, so it is in place")
-                            .evidence([err.evidence]),
-                        _ => Report::skip(format!(
-                            "cannot read the form (GetUseCaseForModelAccess: {}); an invocation would tell",
-                            err.evidence.error_code.as_deref().unwrap_or("denied")
-                        )),
-                    }
-                }
-                Err(err) => err.to_report(),
             }
-        })
+            Err(err) => err.to_report(),
+        }
     }
 }
 

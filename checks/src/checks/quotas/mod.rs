@@ -5,11 +5,11 @@
 mod increase;
 
 use super::model_support::model_or_skip;
+use crate::check::Verify;
 use crate::facts::quota_routes::{catalog_info, route_of, QuotaRoute};
 use crate::facts::quotas::{governing, model_keys, Applied, Governing, Measure, Route};
 use crate::facts::FactError;
-use crate::{dx, Category, Check, CheckMeta, Facts, Report, Status};
-use futures::future::BoxFuture;
+use crate::{dx, Category, CheckMeta, Facts, Report, Status};
 use increase::{increases, number, phrase};
 
 /// **Verifies:** that the applied Service Quotas values of the quotas governing the model under
@@ -46,72 +46,65 @@ use increase::{increases, number, phrase};
 /// endpoint (<https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html>).
 pub struct Quotas;
 
-static META: CheckMeta = CheckMeta {
-    id: "quotas",
-    title: "Service quotas",
-    category: Category::QuotaThrottling,
-    per_model: true,
-    per_region: true,
-    description:
-        "The applied Service Quotas values that govern the model are not below the AWS defaults.",
-    calls: &[
-        "servicequotas:ListServiceQuotas",
-        "servicequotas:ListAWSDefaultServiceQuotas",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
+impl Verify for Quotas {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "quotas",
+        title: "Service quotas",
+        category: Category::QuotaThrottling,
+        per_model: true,
+        per_region: true,
+        description:
+            "The applied Service Quotas values that govern the model are not below the AWS defaults.",
+        calls: &[
+            "servicequotas:ListServiceQuotas",
+            "servicequotas:ListAWSDefaultServiceQuotas",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-impl Check for Quotas {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
-
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            // The quota lists do not depend on the model: they are paged (one round trip per
-            // page, each needing the previous page's token), so they are read while the model,
-            // its catalog entry and its route are worked out, not after.
-            let model = async {
-                let id = model_or_skip(facts).await?;
-                let info = catalog_info(facts, &id).await;
-                let Some(QuotaRoute { route, via }) = route_of(facts, &id, info.as_ref()).await
-                else {
-                    return Err(Report::skip(
-                        "needs `model-catalog` to pass first (the model's inference types are unknown)",
-                    ));
-                };
-                Ok::<_, Report>((id, info, route, via))
+    async fn verify(&self, facts: &Facts) -> Report {
+        // The quota lists do not depend on the model: they are paged (one round trip per
+        // page, each needing the previous page's token), so they are read while the model,
+        // its catalog entry and its route are worked out, not after.
+        let model = async {
+            let id = model_or_skip(facts).await?;
+            let info = catalog_info(facts, &id).await;
+            let Some(QuotaRoute { route, via }) = route_of(facts, &id, info.as_ref()).await else {
+                return Err(Report::skip(
+                    "needs `model-catalog` to pass first (the model's inference types are unknown)",
+                ));
             };
-            let (lists, model) = tokio::join!(facts.bedrock_quotas(), model);
-            let (id, info, route, via) = match model {
-                Ok(found) => found,
-                Err(report) => return report,
-            };
-            let label = info
-                .as_ref()
-                .and_then(|i| i.model_name.clone())
-                .unwrap_or_else(|| id.clone());
-            let lists = match lists {
-                Ok(lists) => lists,
-                Err(err) => return not_read(err, &label),
-            };
-            let keys = model_keys(&id, info.as_ref().and_then(|i| i.model_name.as_deref()));
-            let found = governing(&lists, &keys, route);
-            let region = facts.region().unwrap_or("the configured region");
-            let report = verdict(&found, route, &via, &label, region);
-            let report = match report.diagnosis {
-                Some(dx::QUOTA_BELOW_DEFAULT) => {
-                    let tpm = governing(&lists, &keys, Route::CrossRegion)
-                        .into_iter()
-                        .find(|g| g.measure == Measure::TokensPerMinute && g.default.is_some());
-                    report.var("quota_increases", increases(&found, tpm.as_ref(), region))
-                }
-                _ => report,
-            };
-            report.var("model_id", id).evidence(lists.evidence)
-        })
+            Ok::<_, Report>((id, info, route, via))
+        };
+        let (lists, model) = tokio::join!(facts.bedrock_quotas(), model);
+        let (id, info, route, via) = match model {
+            Ok(found) => found,
+            Err(report) => return report,
+        };
+        let label = info
+            .as_ref()
+            .and_then(|i| i.model_name.clone())
+            .unwrap_or_else(|| id.clone());
+        let lists = match lists {
+            Ok(lists) => lists,
+            Err(err) => return not_read(err, &label),
+        };
+        let keys = model_keys(&id, info.as_ref().and_then(|i| i.model_name.as_deref()));
+        let found = governing(&lists, &keys, route);
+        let region = facts.region().unwrap_or("the configured region");
+        let report = verdict(&found, route, &via, &label, region);
+        let report = match report.diagnosis {
+            Some(dx::QUOTA_BELOW_DEFAULT) => {
+                let tpm = governing(&lists, &keys, Route::CrossRegion)
+                    .into_iter()
+                    .find(|g| g.measure == Measure::TokensPerMinute && g.default.is_some());
+                report.var("quota_increases", increases(&found, tpm.as_ref(), region))
+            }
+            _ => report,
+        };
+        report.var("model_id", id).evidence(lists.evidence)
     }
 }
 
@@ -309,7 +302,7 @@ mod tests {
             quota_rules.iter().copied()
         );
         let facts = facts_with_bedrock_settings(s, &refs).with_servicequotas(sq);
-        Quotas.run(&facts).await
+        Quotas.verify(&facts).await
     }
 
     fn sonnet() -> Settings {

@@ -6,9 +6,9 @@ mod analysed;
 mod observed;
 
 use super::model_support::model_or_skip;
+use crate::check::Verify;
 use crate::facts::FactError;
-use crate::{Category, Check, CheckMeta, Facts, Report};
-use futures::future::BoxFuture;
+use crate::{Category, CheckMeta, Facts, Report};
 
 /// **Verifies:** that no service control policy of the Organization denies what this setup needs:
 /// the direct model in this region, each profile's destination regions (with
@@ -32,61 +32,52 @@ use futures::future::BoxFuture;
 /// **Warns when:** never.
 pub struct Scp;
 
-static META: CheckMeta = CheckMeta {
-    id: "scp",
-    title: "Service control policies",
-    category: Category::Scp,
-    per_model: false,
-    per_region: true,
-    description: "No service control policy of the Organization denies what this setup needs.",
-    calls: &[
-        "organizations:DescribeOrganization",
-        "organizations:ListParents",
-        "organizations:ListPoliciesForTarget",
-        "organizations:DescribePolicy",
-        "sts:GetCallerIdentity",
-        "iam:GetRole",
-        "bedrock:GetInferenceProfile",
-        "bedrock:InvokeModel",
-        "bedrock:InvokeModelWithResponseStream",
-        "bedrock:ListFoundationModels",
-        "bedrock:GetFoundationModel",
-        "bedrock:ListInferenceProfiles",
-    ],
-};
+impl Verify for Scp {
+    const META: &'static CheckMeta = &CheckMeta {
+        id: "scp",
+        title: "Service control policies",
+        category: Category::Scp,
+        per_model: false,
+        per_region: true,
+        description: "No service control policy of the Organization denies what this setup needs.",
+        calls: &[
+            "organizations:DescribeOrganization",
+            "organizations:ListParents",
+            "organizations:ListPoliciesForTarget",
+            "organizations:DescribePolicy",
+            "sts:GetCallerIdentity",
+            "iam:GetRole",
+            "bedrock:GetInferenceProfile",
+            "bedrock:InvokeModel",
+            "bedrock:InvokeModelWithResponseStream",
+            "bedrock:ListFoundationModels",
+            "bedrock:GetFoundationModel",
+            "bedrock:ListInferenceProfiles",
+        ],
+    };
 
-impl Check for Scp {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
-
-    fn run<'a>(&'a self, facts: &'a Facts) -> BoxFuture<'a, Report> {
-        Box::pin(async move {
-            let identity = match facts.caller_identity().await {
-                Ok(identity) => identity,
-                Err(FactError::Call(e)) => {
-                    return Report::skip(format!(
-                        "needs `identity` to pass first ({})",
-                        e.diagnosis
-                    ))
-                }
-                Err(err) => return err.to_report(),
-            };
-            let model = model_or_skip(facts).await.ok();
-            let observed = async {
-                match &model {
-                    Some(id) => observed::denies(facts, id).await,
-                    None => Vec::new(),
-                }
-            };
-            // The Organization's membership needs none of the invocations the observed denies wait
-            // for: asked meanwhile, it is not one more round trip after them (and goes unused when
-            // a deny is observed).
-            let (observed, _) = tokio::join!(observed, facts.membership());
-            if !observed.is_empty() {
-                return observed::report(&observed);
+    async fn verify(&self, facts: &Facts) -> Report {
+        let identity = match facts.caller_identity().await {
+            Ok(identity) => identity,
+            Err(FactError::Call(e)) => {
+                return Report::skip(format!("needs `identity` to pass first ({})", e.diagnosis))
             }
-            analysed::report(facts, &identity.account_id, model.as_deref()).await
-        })
+            Err(err) => return err.to_report(),
+        };
+        let model = model_or_skip(facts).await.ok();
+        let observed = async {
+            match &model {
+                Some(id) => observed::denies(facts, id).await,
+                None => Vec::new(),
+            }
+        };
+        // The Organization's membership needs none of the invocations the observed denies wait
+        // for: asked meanwhile, it is not one more round trip after them (and goes unused when
+        // a deny is observed).
+        let (observed, _) = tokio::join!(observed, facts.membership());
+        if !observed.is_empty() {
+            return observed::report(&observed);
+        }
+        analysed::report(facts, &identity.account_id, model.as_deref()).await
     }
 }
