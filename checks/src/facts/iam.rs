@@ -138,69 +138,64 @@ impl Facts {
     /// The caller as policies see it (see [`Principal`]): `iam:GetRole` once per run for an
     /// assumed role, shared by `scp` and `iam-permissions`.
     pub async fn principal(&self) -> Result<Principal, FactError> {
-        self.shared
-            .principal
-            .get_or_init(|| self.load_principal())
-            .await
-            .clone()
-    }
-
-    async fn load_principal(&self) -> Result<Principal, FactError> {
-        let identity = self.caller_identity().await?;
-        let Some((partition, account, name)) = assumed_role(&identity.arn) else {
-            return Ok(Principal {
-                arn: identity.arn.clone(),
-                candidates: vec![identity.arn.clone()],
-                source: PrincipalSource::Caller,
-                evidence: None,
-                refusal: None,
-            });
-        };
-        let region = self.iam.config().region().map(|r| r.as_ref());
-        let request = self.iam.get_role().role_name(name);
-        let fetched = self
-            .fetch(CallSite::new("iam", "GetRole", region), |rec| {
-                request.customize().interceptor(rec).send()
-            })
-            .await;
-        let (evidence, refusal) = match fetched {
-            Ok((output, evidence)) => {
-                if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
-                    return Ok(Principal {
-                        candidates: vec![arn.clone()],
-                        arn,
-                        source: PrincipalSource::GetRole,
-                        evidence: Some(evidence),
-                        refusal: None,
-                    });
+        let ask = || async {
+            let identity = self.caller_identity().await?;
+            let Some((partition, account, name)) = assumed_role(&identity.arn) else {
+                return Ok(Principal {
+                    arn: identity.arn.clone(),
+                    candidates: vec![identity.arn.clone()],
+                    source: PrincipalSource::Caller,
+                    evidence: None,
+                    refusal: None,
+                });
+            };
+            let region = self.iam.config().region().map(|r| r.as_ref());
+            let request = self.iam.get_role().role_name(name);
+            let fetched = self
+                .fetch(CallSite::new("iam", "GetRole", region), |rec| {
+                    request.customize().interceptor(rec).send()
+                })
+                .await;
+            let (evidence, refusal) = match fetched {
+                Ok((output, evidence)) => {
+                    if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
+                        return Ok(Principal {
+                            candidates: vec![arn.clone()],
+                            arn,
+                            source: PrincipalSource::GetRole,
+                            evidence: Some(evidence),
+                            refusal: None,
+                        });
+                    }
+                    (evidence, "answered without a role".to_string())
                 }
-                (evidence, "answered without a role".to_string())
-            }
-            Err(e) => {
-                let code = e.evidence.error_code.clone();
-                (e.evidence, code.unwrap_or_else(|| e.diagnosis.to_string()))
-            }
+                Err(e) => {
+                    let code = e.evidence.error_code.clone();
+                    (e.evidence, code.unwrap_or_else(|| e.diagnosis.to_string()))
+                }
+            };
+            let evidence = Some(evidence);
+            let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
+                let region = self.region().unwrap_or("us-east-1");
+                (
+                    sso_role_arns(partition, account, name, region),
+                    PrincipalSource::SsoConvention,
+                )
+            } else {
+                (
+                    vec![format!("arn:{partition}:iam::{account}:role/{name}")],
+                    PrincipalSource::PathUnknown,
+                )
+            };
+            Ok(Principal {
+                arn: candidates[0].clone(),
+                candidates,
+                source,
+                evidence,
+                refusal: Some(refusal),
+            })
         };
-        let evidence = Some(evidence);
-        let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
-            let region = self.region().unwrap_or("us-east-1");
-            (
-                sso_role_arns(partition, account, name, region),
-                PrincipalSource::SsoConvention,
-            )
-        } else {
-            (
-                vec![format!("arn:{partition}:iam::{account}:role/{name}")],
-                PrincipalSource::PathUnknown,
-            )
-        };
-        Ok(Principal {
-            arn: candidates[0].clone(),
-            candidates,
-            source,
-            evidence,
-            refusal: Some(refusal),
-        })
+        self.shared.principal.get_or_init(ask).await.clone()
     }
 
     /// `iam:SimulatePrincipalPolicy` for the guide's actions, with `aws:RequestedRegion` set so

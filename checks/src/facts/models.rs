@@ -445,29 +445,24 @@ impl Facts {
 
     /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
     pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
-        self.memos
-            .use_case
-            .get_or_init(|| self.load_use_case())
-            .await
-            .clone()
-    }
-
-    async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
-        let request = self.bedrock.get_use_case_for_model_access();
-        let (output, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await?;
-        // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
-        let form: serde_json::Value =
-            serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
-        let text = |key: &str| form.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        Ok(UseCaseForm {
-            company: text("companyName"),
-            use_cases: text("useCases"),
-            evidence,
-        })
+        let ask = || async {
+            self.bedrock_ready().await?;
+            let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
+            let request = self.bedrock.get_use_case_for_model_access();
+            let (output, evidence) = self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await?;
+            // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
+            let form: serde_json::Value =
+                serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
+            let text = |key: &str| form.get(key).and_then(|v| v.as_str()).map(str::to_string);
+            Ok(UseCaseForm {
+                company: text("companyName"),
+                use_cases: text("useCases"),
+                evidence,
+            })
+        };
+        self.memos.use_case.get_or_init(ask).await.clone()
     }
 }
 

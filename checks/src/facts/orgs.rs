@@ -60,43 +60,41 @@ impl Facts {
     }
 
     pub async fn membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.shared
-            .membership
-            .get_or_init(|| self.load_membership())
-            .await
-            .clone()
-    }
-
-    async fn load_membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.sigv4_ready("organizations DescribeOrganization")
-            .await?;
-        let site = self.organizations_site("DescribeOrganization");
-        let request = self.organizations.describe_organization();
-        match self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await
-        {
-            Ok((o, evidence)) => {
-                let org = o.organization();
-                Ok((
-                    Membership::Member {
-                        organization_id: org.and_then(|o| o.id()).unwrap_or_default().to_string(),
-                        management_account_id: org
-                            .and_then(|o| o.master_account_id())
-                            .unwrap_or_default()
-                            .to_string(),
-                    },
-                    evidence,
-                ))
-            }
-            Err(e)
-                if e.evidence.error_code.as_deref()
-                    == Some("AWSOrganizationsNotInUseException") =>
+        let ask = || async {
+            self.sigv4_ready("organizations DescribeOrganization")
+                .await?;
+            let site = self.organizations_site("DescribeOrganization");
+            let request = self.organizations.describe_organization();
+            match self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await
             {
-                Ok((Membership::NotInOrganization, e.evidence))
+                Ok((o, evidence)) => {
+                    let org = o.organization();
+                    Ok((
+                        Membership::Member {
+                            organization_id: org
+                                .and_then(|o| o.id())
+                                .unwrap_or_default()
+                                .to_string(),
+                            management_account_id: org
+                                .and_then(|o| o.master_account_id())
+                                .unwrap_or_default()
+                                .to_string(),
+                        },
+                        evidence,
+                    ))
+                }
+                Err(e)
+                    if e.evidence.error_code.as_deref()
+                        == Some("AWSOrganizationsNotInUseException") =>
+                {
+                    Ok((Membership::NotInOrganization, e.evidence))
+                }
+                Err(e) => Err(FactError::Call(e)),
             }
-            Err(e) => Err(FactError::Call(e)),
-        }
+        };
+        self.shared.membership.get_or_init(ask).await.clone()
     }
 
     /// Walks `ListParents` from the account to the root, then reads the SCPs attached at each level.
