@@ -19,30 +19,25 @@ pub struct CredentialsFact {
 
 impl Facts {
     pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
-        self.shared
-            .credentials
-            .get_or_init(|| self.load_credentials())
+        let ask = || async {
+            use aws_credential_types::provider::ProvideCredentials;
+            let Some(provider) = self.sdk.credentials_provider() else {
+                return Err(no_credentials(
+                    "no credentials provider is configured".into(),
+                ));
+            };
+            // The chain says only that it found nothing; the profile's own settings say why.
+            let source = credential_source::resolve(&self.profile_name).await;
+            let home = std::env::var("HOME").ok();
+            if let Some(problem) = source.offline_problem(home.as_deref(), SystemTime::now()) {
+                return Err(FactError::Call(problem.into_call_error()));
+            }
+            let started = Instant::now();
+            let creds = match tokio::time::timeout(
+                self.settings.call_timeout,
+                provider.provide_credentials(),
+            )
             .await
-            .clone()
-    }
-
-    async fn load_credentials(&self) -> Result<CredentialsFact, FactError> {
-        use aws_credential_types::provider::ProvideCredentials;
-        let Some(provider) = self.sdk.credentials_provider() else {
-            return Err(no_credentials(
-                "no credentials provider is configured".into(),
-            ));
-        };
-        // The chain says only that it found nothing; the profile's own settings say why.
-        let source = credential_source::resolve(&self.profile_name).await;
-        let home = std::env::var("HOME").ok();
-        if let Some(problem) = source.offline_problem(home.as_deref(), SystemTime::now()) {
-            return Err(FactError::Call(problem.into_call_error()));
-        }
-        let started = Instant::now();
-        let creds =
-            match tokio::time::timeout(self.settings.call_timeout, provider.provide_credentials())
-                .await
             {
                 Ok(Ok(creds)) => creds,
                 Ok(Err(err)) => {
@@ -67,18 +62,21 @@ impl Facts {
                     }))
                 }
             };
-        let features = creds
-            .get_property::<Vec<AwsCredentialFeature>>()
-            .cloned()
-            .unwrap_or_default();
-        Ok(CredentialsFact {
-            access_key_id_masked: mask_key_id(creds.access_key_id()),
-            temporary: creds.session_token().is_some() || creds.access_key_id().starts_with("ASIA"),
-            source: source
-                .describe()
-                .unwrap_or_else(|| describe_source(&features, &self.profile_name)),
-            expiry: creds.expiry(),
-        })
+            let features = creds
+                .get_property::<Vec<AwsCredentialFeature>>()
+                .cloned()
+                .unwrap_or_default();
+            Ok(CredentialsFact {
+                access_key_id_masked: mask_key_id(creds.access_key_id()),
+                temporary: creds.session_token().is_some()
+                    || creds.access_key_id().starts_with("ASIA"),
+                source: source
+                    .describe()
+                    .unwrap_or_else(|| describe_source(&features, &self.profile_name)),
+                expiry: creds.expiry(),
+            })
+        };
+        self.shared.credentials.get_or_init(ask).await.clone()
     }
 }
 

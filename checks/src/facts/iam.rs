@@ -138,160 +138,151 @@ impl Facts {
     /// The caller as policies see it (see [`Principal`]): `iam:GetRole` once per run for an
     /// assumed role, shared by `scp` and `iam-permissions`.
     pub async fn principal(&self) -> Result<Principal, FactError> {
-        self.shared
-            .principal
-            .get_or_init(|| self.load_principal())
-            .await
-            .clone()
-    }
-
-    async fn load_principal(&self) -> Result<Principal, FactError> {
-        let identity = self.caller_identity().await?;
-        let Some((partition, account, name)) = assumed_role(&identity.arn) else {
-            return Ok(Principal {
-                arn: identity.arn.clone(),
-                candidates: vec![identity.arn.clone()],
-                source: PrincipalSource::Caller,
-                evidence: None,
-                refusal: None,
-            });
-        };
-        let region = self.iam.config().region().map(|r| r.as_ref());
-        let request = self.iam.get_role().role_name(name);
-        let fetched = self
-            .fetch(CallSite::new("iam", "GetRole", region), |rec| {
-                request.customize().interceptor(rec).send()
-            })
-            .await;
-        let (evidence, refusal) = match fetched {
-            Ok((output, evidence)) => {
-                if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
-                    return Ok(Principal {
-                        candidates: vec![arn.clone()],
-                        arn,
-                        source: PrincipalSource::GetRole,
-                        evidence: Some(evidence),
-                        refusal: None,
-                    });
+        let ask = || async {
+            let identity = self.caller_identity().await?;
+            let Some((partition, account, name)) = assumed_role(&identity.arn) else {
+                return Ok(Principal {
+                    arn: identity.arn.clone(),
+                    candidates: vec![identity.arn.clone()],
+                    source: PrincipalSource::Caller,
+                    evidence: None,
+                    refusal: None,
+                });
+            };
+            let region = self.iam.config().region().map(|r| r.as_ref());
+            let request = self.iam.get_role().role_name(name);
+            let fetched = self
+                .fetch(CallSite::new("iam", "GetRole", region), |rec| {
+                    request.customize().interceptor(rec).send()
+                })
+                .await;
+            let (evidence, refusal) = match fetched {
+                Ok((output, evidence)) => {
+                    if let Some(arn) = output.role().map(|r| r.arn().to_string()) {
+                        return Ok(Principal {
+                            candidates: vec![arn.clone()],
+                            arn,
+                            source: PrincipalSource::GetRole,
+                            evidence: Some(evidence),
+                            refusal: None,
+                        });
+                    }
+                    (evidence, "answered without a role".to_string())
                 }
-                (evidence, "answered without a role".to_string())
-            }
-            Err(e) => {
-                let code = e.evidence.error_code.clone();
-                (e.evidence, code.unwrap_or_else(|| e.diagnosis.to_string()))
-            }
+                Err(e) => {
+                    let code = e.evidence.error_code.clone();
+                    (e.evidence, code.unwrap_or_else(|| e.diagnosis.to_string()))
+                }
+            };
+            let evidence = Some(evidence);
+            let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
+                let region = self.region().unwrap_or("us-east-1");
+                (
+                    sso_role_arns(partition, account, name, region),
+                    PrincipalSource::SsoConvention,
+                )
+            } else {
+                (
+                    vec![format!("arn:{partition}:iam::{account}:role/{name}")],
+                    PrincipalSource::PathUnknown,
+                )
+            };
+            Ok(Principal {
+                arn: candidates[0].clone(),
+                candidates,
+                source,
+                evidence,
+                refusal: Some(refusal),
+            })
         };
-        let evidence = Some(evidence);
-        let (candidates, source) = if name.starts_with("AWSReservedSSO_") {
-            let region = self.region().unwrap_or("us-east-1");
-            (
-                sso_role_arns(partition, account, name, region),
-                PrincipalSource::SsoConvention,
-            )
-        } else {
-            (
-                vec![format!("arn:{partition}:iam::{account}:role/{name}")],
-                PrincipalSource::PathUnknown,
-            )
-        };
-        Ok(Principal {
-            arn: candidates[0].clone(),
-            candidates,
-            source,
-            evidence,
-            refusal: Some(refusal),
-        })
+        self.shared.principal.get_or_init(ask).await.clone()
     }
 
     /// `iam:SimulatePrincipalPolicy` for the guide's actions, with `aws:RequestedRegion` set so
     /// region conditions evaluate as they would for real calls.
     pub async fn simulation(&self, model_id: &str) -> Result<Simulation, FactError> {
-        self.memos
-            .simulation
-            .get_or_init(model_id, || self.load_simulation(model_id))
-            .await
-    }
-
-    async fn load_simulation(&self, model_id: &str) -> Result<Simulation, FactError> {
-        if let Some(key) = self.key_in_use() {
-            // The simulator would evaluate the signing caller, while Bedrock authorizes the
-            // principal behind the key (a long-term key's own IAM user, say).
-            return Err(FactError::Unavailable(format!(
-                "Bedrock calls use the API key from {}, whose principal the simulator is not asked about",
-                key.variable
-            )));
-        }
-        let identity = self.caller_identity().await.map_err(|e| match e {
-            FactError::Needs { .. } | FactError::Unavailable(_) => e,
-            FactError::Call(err) => FactError::Needs {
-                fact: super::Prerequisite::CallerIdentity,
-                reason: err.diagnosis.to_string(),
-            },
-        })?;
-        let region = self.region().unwrap_or("us-east-1").to_string();
-        // The simulator finds a role only by its ARN with the path (a path-less ARN is
-        // NoSuchEntity): the role as GetRole read it, or as Identity Center names it.
-        let role = self.principal().await.ok().filter(|p| {
-            matches!(
-                p.source,
-                PrincipalSource::GetRole | PrincipalSource::SsoConvention
-            )
-        });
-        let Some(source) = role
-            .map(|p| p.arn)
-            .or_else(|| policy_source_arn(&identity.arn))
-        else {
-            return Err(FactError::Call(CallError {
-                status: Status::Skip,
-                diagnosis: dx::UNKNOWN,
-                summary: format!("IAM cannot simulate the policies of {}", identity.arn),
-                evidence: Evidence::default(),
-            }));
+        let ask = || async {
+            if let Some(key) = self.key_in_use() {
+                // The simulator would evaluate the signing caller, while Bedrock authorizes the
+                // principal behind the key (a long-term key's own IAM user, say).
+                return Err(FactError::Unavailable(format!(
+                    "Bedrock calls use the API key from {}, whose principal the simulator is not asked about",
+                    key.variable
+                )));
+            }
+            let identity = self.caller_identity().await.map_err(|e| match e {
+                FactError::Needs { .. } | FactError::Unavailable(_) => e,
+                FactError::Call(err) => FactError::Needs {
+                    fact: super::Prerequisite::CallerIdentity,
+                    reason: err.diagnosis.to_string(),
+                },
+            })?;
+            let region = self.region().unwrap_or("us-east-1").to_string();
+            // The simulator finds a role only by its ARN with the path (a path-less ARN is
+            // NoSuchEntity): the role as GetRole read it, or as Identity Center names it.
+            let role = self.principal().await.ok().filter(|p| {
+                matches!(
+                    p.source,
+                    PrincipalSource::GetRole | PrincipalSource::SsoConvention
+                )
+            });
+            let Some(source) = role
+                .map(|p| p.arn)
+                .or_else(|| policy_source_arn(&identity.arn))
+            else {
+                return Err(FactError::Call(CallError {
+                    status: Status::Skip,
+                    diagnosis: dx::UNKNOWN,
+                    summary: format!("IAM cannot simulate the policies of {}", identity.arn),
+                    evidence: Evidence::default(),
+                }));
+            };
+            let actions = guide_actions(&region, model_id);
+            let mut decisions = Vec::new();
+            let mut evidence = Vec::new();
+            // One call per resource: a statement scoped to model ARNs does not match a `*` resource.
+            let mut by_resource: Vec<(String, Vec<&str>)> = Vec::new();
+            for (action, resource) in &actions {
+                match by_resource.iter_mut().find(|(r, _)| r == resource) {
+                    Some((_, list)) => list.push(action),
+                    None => by_resource.push((resource.clone(), vec![action])),
+                }
+            }
+            for (resource, names) in by_resource {
+                let site = CallSite::new("iam", "SimulatePrincipalPolicy", Some(&region));
+                let mut request = self
+                    .iam
+                    .simulate_principal_policy()
+                    .policy_source_arn(&source)
+                    .resource_arns(&resource)
+                    .context_entries(
+                        aws_sdk_iam::types::ContextEntry::builder()
+                            .context_key_name("aws:RequestedRegion")
+                            .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
+                            .context_key_values(&region)
+                            .build(),
+                    );
+                for name in &names {
+                    request = request.action_names(*name);
+                }
+                let (output, page_evidence) = self
+                    .fetch(site, |rec| request.customize().interceptor(rec).send())
+                    .await?;
+                evidence.push(page_evidence);
+                for result in output.evaluation_results() {
+                    decisions.push((
+                        result.eval_action_name().to_string(),
+                        result.eval_decision().as_str().to_string(),
+                    ));
+                }
+            }
+            Ok(Simulation {
+                policy_source_arn: source,
+                decisions,
+                evidence,
+            })
         };
-        let actions = guide_actions(&region, model_id);
-        let mut decisions = Vec::new();
-        let mut evidence = Vec::new();
-        // One call per resource: a statement scoped to model ARNs does not match a `*` resource.
-        let mut by_resource: Vec<(String, Vec<&str>)> = Vec::new();
-        for (action, resource) in &actions {
-            match by_resource.iter_mut().find(|(r, _)| r == resource) {
-                Some((_, list)) => list.push(action),
-                None => by_resource.push((resource.clone(), vec![action])),
-            }
-        }
-        for (resource, names) in by_resource {
-            let site = CallSite::new("iam", "SimulatePrincipalPolicy", Some(&region));
-            let mut request = self
-                .iam
-                .simulate_principal_policy()
-                .policy_source_arn(&source)
-                .resource_arns(&resource)
-                .context_entries(
-                    aws_sdk_iam::types::ContextEntry::builder()
-                        .context_key_name("aws:RequestedRegion")
-                        .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
-                        .context_key_values(&region)
-                        .build(),
-                );
-            for name in &names {
-                request = request.action_names(*name);
-            }
-            let (output, page_evidence) = self
-                .fetch(site, |rec| request.customize().interceptor(rec).send())
-                .await?;
-            evidence.push(page_evidence);
-            for result in output.evaluation_results() {
-                decisions.push((
-                    result.eval_action_name().to_string(),
-                    result.eval_decision().as_str().to_string(),
-                ));
-            }
-        }
-        Ok(Simulation {
-            policy_source_arn: source,
-            decisions,
-            evidence,
-        })
+        self.memos.simulation.get_or_init(model_id, ask).await
     }
 }
 

@@ -3,6 +3,11 @@
 //! A check asks `facts.caller_identity().await`; the first asker makes the call, the others wait for
 //! it and get the same answer (failures included, so dependent checks report the same cause). A check
 //! run alone (`--only clock`) still works: it fetches what it needs.
+//!
+//! One job per file: `bootstrap` builds the SDK clients, `gateway` is the one way a fact calls AWS
+//! (and the one paginator), `memo` keeps per-key answers, and each other module holds one family
+//! of facts. Facts sit below the checks: they never name a check or call into `checks/`; a fact
+//! that stands on another says which ([`Prerequisite`]), and the checks name the check to fix.
 
 pub mod api_key;
 mod bootstrap;

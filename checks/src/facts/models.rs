@@ -386,88 +386,75 @@ impl Facts {
 
     /// `bedrock:GetFoundationModelAvailability`.
     pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
-        self.memos
-            .availability
-            .get_or_init(model_id, || self.load_availability(model_id))
-            .await
-    }
-
-    async fn load_availability(&self, model_id: &str) -> Result<Availability, FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
-        let request = self
-            .bedrock
-            .get_foundation_model_availability()
-            .model_id(model_id);
-        let (o, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await?;
-        Ok(Availability {
-            agreement: o
-                .agreement_availability()
-                .map(|a| a.status().as_str().to_string())
-                .unwrap_or_default(),
-            agreement_error: o
-                .agreement_availability()
-                .and_then(|a| a.error_message())
-                .map(str::to_string),
-            authorization: o.authorization_status().as_str().to_string(),
-            entitlement: o.entitlement_availability().as_str().to_string(),
-            region: o.region_availability().as_str().to_string(),
-            evidence,
-        })
+        let ask = || async {
+            self.bedrock_ready().await?;
+            let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
+            let request = self
+                .bedrock
+                .get_foundation_model_availability()
+                .model_id(model_id);
+            let (o, evidence) = self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await?;
+            Ok(Availability {
+                agreement: o
+                    .agreement_availability()
+                    .map(|a| a.status().as_str().to_string())
+                    .unwrap_or_default(),
+                agreement_error: o
+                    .agreement_availability()
+                    .and_then(|a| a.error_message())
+                    .map(str::to_string),
+                authorization: o.authorization_status().as_str().to_string(),
+                entitlement: o.entitlement_availability().as_str().to_string(),
+                region: o.region_availability().as_str().to_string(),
+                evidence,
+            })
+        };
+        self.memos.availability.get_or_init(model_id, ask).await
     }
 
     /// `bedrock:ListFoundationModelAgreementOffers`: how many offers the account can accept.
     pub async fn agreement_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
-        self.memos
-            .offers
-            .get_or_init(model_id, || self.load_offers(model_id))
-            .await
-    }
-
-    async fn load_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new(
-            "bedrock",
-            "ListFoundationModelAgreementOffers",
-            self.region(),
-        );
-        let request = self
-            .bedrock
-            .list_foundation_model_agreement_offers()
-            .model_id(model_id);
-        let (output, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await?;
-        Ok((output.offers().len(), evidence))
+        let ask = || async {
+            self.bedrock_ready().await?;
+            let site = CallSite::new(
+                "bedrock",
+                "ListFoundationModelAgreementOffers",
+                self.region(),
+            );
+            let request = self
+                .bedrock
+                .list_foundation_model_agreement_offers()
+                .model_id(model_id);
+            let (output, evidence) = self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await?;
+            Ok((output.offers().len(), evidence))
+        };
+        self.memos.offers.get_or_init(model_id, ask).await
     }
 
     /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
     pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
-        self.memos
-            .use_case
-            .get_or_init(|| self.load_use_case())
-            .await
-            .clone()
-    }
-
-    async fn load_use_case(&self) -> Result<UseCaseForm, FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
-        let request = self.bedrock.get_use_case_for_model_access();
-        let (output, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await?;
-        // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
-        let form: serde_json::Value =
-            serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
-        let text = |key: &str| form.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        Ok(UseCaseForm {
-            company: text("companyName"),
-            use_cases: text("useCases"),
-            evidence,
-        })
+        let ask = || async {
+            self.bedrock_ready().await?;
+            let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
+            let request = self.bedrock.get_use_case_for_model_access();
+            let (output, evidence) = self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await?;
+            // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
+            let form: serde_json::Value =
+                serde_json::from_slice(output.form_data().as_ref()).unwrap_or_default();
+            let text = |key: &str| form.get(key).and_then(|v| v.as_str()).map(str::to_string);
+            Ok(UseCaseForm {
+                company: text("companyName"),
+                use_cases: text("useCases"),
+                evidence,
+            })
+        };
+        self.memos.use_case.get_or_init(ask).await.clone()
     }
 }
 

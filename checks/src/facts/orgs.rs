@@ -60,118 +60,113 @@ impl Facts {
     }
 
     pub async fn membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.shared
-            .membership
-            .get_or_init(|| self.load_membership())
-            .await
-            .clone()
-    }
-
-    async fn load_membership(&self) -> Result<(Membership, Evidence), FactError> {
-        self.sigv4_ready("organizations DescribeOrganization")
-            .await?;
-        let site = self.organizations_site("DescribeOrganization");
-        let request = self.organizations.describe_organization();
-        match self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
-            .await
-        {
-            Ok((o, evidence)) => {
-                let org = o.organization();
-                Ok((
-                    Membership::Member {
-                        organization_id: org.and_then(|o| o.id()).unwrap_or_default().to_string(),
-                        management_account_id: org
-                            .and_then(|o| o.master_account_id())
-                            .unwrap_or_default()
-                            .to_string(),
-                    },
-                    evidence,
-                ))
-            }
-            Err(e)
-                if e.evidence.error_code.as_deref()
-                    == Some("AWSOrganizationsNotInUseException") =>
+        let ask = || async {
+            self.sigv4_ready("organizations DescribeOrganization")
+                .await?;
+            let site = self.organizations_site("DescribeOrganization");
+            let request = self.organizations.describe_organization();
+            match self
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .await
             {
-                Ok((Membership::NotInOrganization, e.evidence))
+                Ok((o, evidence)) => {
+                    let org = o.organization();
+                    Ok((
+                        Membership::Member {
+                            organization_id: org
+                                .and_then(|o| o.id())
+                                .unwrap_or_default()
+                                .to_string(),
+                            management_account_id: org
+                                .and_then(|o| o.master_account_id())
+                                .unwrap_or_default()
+                                .to_string(),
+                        },
+                        evidence,
+                    ))
+                }
+                Err(e)
+                    if e.evidence.error_code.as_deref()
+                        == Some("AWSOrganizationsNotInUseException") =>
+                {
+                    Ok((Membership::NotInOrganization, e.evidence))
+                }
+                Err(e) => Err(FactError::Call(e)),
             }
-            Err(e) => Err(FactError::Call(e)),
-        }
+        };
+        self.shared.membership.get_or_init(ask).await.clone()
     }
 
     /// Walks `ListParents` from the account to the root, then reads the SCPs attached at each level.
-    pub async fn scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
-        self.shared
-            .scp_path
-            .get_or_init(account_id, || self.load_scp_path(account_id))
-            .await
-    }
-
+    ///
     /// Reads the path at the floor of its round trips: each level's `ListPoliciesForTarget` starts
     /// the moment the level is known, alongside the climb to its parent; then `DescribePolicy` once
     /// per distinct policy, all at once, and none for the AWS-managed `p-FullAWSAccess`, whose
     /// content is fixed. The critical path is one `ListParents` per level, the root's list and the
     /// slowest policy read.
-    async fn load_scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
-        let climbed = self.level_and_above(account_id.to_string(), 0).await?;
-        let mut evidence = climbed.parents_evidence;
-        // Root first, as SCPs are evaluated.
-        let mut levels_read = climbed.levels;
-        levels_read.reverse();
-        let mut distinct: Vec<&str> = Vec::new();
-        for level in &levels_read {
-            for (id, _) in &level.policies {
-                if id != FULL_AWS_ACCESS_ID && !distinct.contains(&id.as_str()) {
-                    distinct.push(id);
-                }
-            }
-        }
-        let contents =
-            futures::future::join_all(distinct.iter().map(|id| self.policy_content(id))).await;
-        let mut described: Vec<(&str, (String, Evidence))> = Vec::new();
-        for (id, content) in distinct.iter().zip(contents) {
-            described.push((id, content?));
-        }
-        let mut levels = Vec::new();
-        let mut unreadable = Vec::new();
-        let mut shown: Vec<&str> = Vec::new();
-        for level in &levels_read {
-            evidence.extend(level.evidence.iter().cloned());
-            let mut policies = Vec::new();
-            for (id, name) in &level.policies {
-                let content = if id == FULL_AWS_ACCESS_ID {
-                    FULL_AWS_ACCESS_CONTENT.to_string()
-                } else {
-                    let (content, e) = &described
-                        .iter()
-                        .find(|(d, _)| d == id)
-                        .expect("every listed policy was described")
-                        .1;
-                    if !shown.contains(&id.as_str()) {
-                        shown.push(id);
-                        evidence.push(e.clone());
+    pub async fn scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
+        let ask = || async {
+            let climbed = self.level_and_above(account_id.to_string(), 0).await?;
+            let mut evidence = climbed.parents_evidence;
+            // Root first, as SCPs are evaluated.
+            let mut levels_read = climbed.levels;
+            levels_read.reverse();
+            let mut distinct: Vec<&str> = Vec::new();
+            for level in &levels_read {
+                for (id, _) in &level.policies {
+                    if id != FULL_AWS_ACCESS_ID && !distinct.contains(&id.as_str()) {
+                        distinct.push(id);
                     }
-                    content.clone()
-                };
-                match Policy::parse(&content) {
-                    Ok(policy) => policies.push(AttachedPolicy {
-                        id: id.clone(),
-                        name: name.clone(),
-                        policy,
-                    }),
-                    Err(err) => unreadable.push((id.clone(), err.to_string())),
                 }
             }
-            levels.push(Level {
-                target_id: level.target.clone(),
-                policies,
-            });
-        }
-        Ok(ScpPath {
-            levels,
-            evidence,
-            unreadable,
-        })
+            let contents =
+                futures::future::join_all(distinct.iter().map(|id| self.policy_content(id))).await;
+            let mut described: Vec<(&str, (String, Evidence))> = Vec::new();
+            for (id, content) in distinct.iter().zip(contents) {
+                described.push((id, content?));
+            }
+            let mut levels = Vec::new();
+            let mut unreadable = Vec::new();
+            let mut shown: Vec<&str> = Vec::new();
+            for level in &levels_read {
+                evidence.extend(level.evidence.iter().cloned());
+                let mut policies = Vec::new();
+                for (id, name) in &level.policies {
+                    let content = if id == FULL_AWS_ACCESS_ID {
+                        FULL_AWS_ACCESS_CONTENT.to_string()
+                    } else {
+                        let (content, e) = &described
+                            .iter()
+                            .find(|(d, _)| d == id)
+                            .expect("every listed policy was described")
+                            .1;
+                        if !shown.contains(&id.as_str()) {
+                            shown.push(id);
+                            evidence.push(e.clone());
+                        }
+                        content.clone()
+                    };
+                    match Policy::parse(&content) {
+                        Ok(policy) => policies.push(AttachedPolicy {
+                            id: id.clone(),
+                            name: name.clone(),
+                            policy,
+                        }),
+                        Err(err) => unreadable.push((id.clone(), err.to_string())),
+                    }
+                }
+                levels.push(Level {
+                    target_id: level.target.clone(),
+                    policies,
+                });
+            }
+            Ok(ScpPath {
+                levels,
+                evidence,
+                unreadable,
+            })
+        };
+        self.shared.scp_path.get_or_init(account_id, ask).await
     }
 
     /// `target`'s policies, read while its parents are climbed to the root. An account has exactly

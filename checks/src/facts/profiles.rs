@@ -118,41 +118,36 @@ pub const PROBE_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31"}"#;
 impl Facts {
     /// `bedrock:ListInferenceProfiles` (system-defined), all pages.
     pub async fn system_profiles(&self) -> Result<(Vec<ProfileInfo>, Evidence), FactError> {
-        self.memos
-            .profiles
-            .get_or_init(|| self.load_profiles())
-            .await
-            .clone()
-    }
-
-    async fn load_profiles(&self) -> Result<(Vec<ProfileInfo>, Evidence), FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "ListInferenceProfiles", self.region());
-        let send = |token, rec| {
-            let request = self
-                .bedrock
-                .list_inference_profiles()
-                .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
-                .max_results(1000)
-                .set_next_token(token);
-            request.customize().interceptor(rec).send()
+        let ask = || async {
+            self.bedrock_ready().await?;
+            let site = CallSite::new("bedrock", "ListInferenceProfiles", self.region());
+            let send = |token, rec| {
+                let request = self
+                    .bedrock
+                    .list_inference_profiles()
+                    .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
+                    .max_results(1000)
+                    .set_next_token(token);
+                request.customize().interceptor(rec).send()
+            };
+            let mut listed = self
+                .paginate(site, send, |output| {
+                    let profiles = output.inference_profile_summaries().iter().map(|p| {
+                        ProfileInfo::from_parts(
+                            p.inference_profile_id(),
+                            p.inference_profile_arn(),
+                            p.r#type().as_str(),
+                            p.models(),
+                        )
+                    });
+                    Ok((profiles.collect(), output.next_token))
+                })
+                .await?;
+            // The last page's evidence stands for the list (it says so when the list is truncated).
+            let evidence = listed.evidence.pop().unwrap_or_default();
+            Ok((listed.items, evidence))
         };
-        let mut listed = self
-            .paginate(site, send, |output| {
-                let profiles = output.inference_profile_summaries().iter().map(|p| {
-                    ProfileInfo::from_parts(
-                        p.inference_profile_id(),
-                        p.inference_profile_arn(),
-                        p.r#type().as_str(),
-                        p.models(),
-                    )
-                });
-                Ok((profiles.collect(), output.next_token))
-            })
-            .await?;
-        // The last page's evidence stands for the list (it says so when the list is truncated).
-        let evidence = listed.evidence.pop().unwrap_or_default();
-        Ok((listed.items, evidence))
+        self.memos.profiles.get_or_init(ask).await.clone()
     }
 
     /// The exact ids that work from this region for a model, for the fixes of

@@ -73,44 +73,39 @@ impl Facts {
     /// `servicequotas:ListServiceQuotas` and `servicequotas:ListAWSDefaultServiceQuotas` for
     /// Bedrock, every page, both lists read concurrently; once per run.
     pub async fn bedrock_quotas(&self) -> Result<QuotaLists, FactError> {
-        self.memos
-            .quotas
-            .get_or_init(|| self.load_quotas())
-            .await
-            .clone()
-    }
-
-    async fn load_quotas(&self) -> Result<QuotaLists, FactError> {
-        self.credentials().await.map_err(needs_credentials)?;
-        let site = |operation| CallSite::new("servicequotas", operation, self.region());
-        let applied = self.paginate(
-            site("ListServiceQuotas"),
-            |token, rec| {
-                let request = self.servicequotas.list_service_quotas();
-                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
-                let request = request.set_next_token(token).customize();
-                request.interceptor(rec).send()
-            },
-            |o| read_page(o.quotas, o.next_token),
-        );
-        let defaults = self.paginate(
-            site("ListAWSDefaultServiceQuotas"),
-            |token, rec| {
-                let request = self.servicequotas.list_aws_default_service_quotas();
-                let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
-                let request = request.set_next_token(token).customize();
-                request.interceptor(rec).send()
-            },
-            |o| read_page(o.quotas, o.next_token),
-        );
-        let (applied, defaults) = tokio::join!(applied, defaults);
-        let (applied, defaults) = (applied?, defaults?);
-        let evidence = [applied.evidence, defaults.evidence].concat();
-        Ok(QuotaLists {
-            applied: applied.items,
-            defaults: defaults.items,
-            evidence,
-        })
+        let ask = || async {
+            self.credentials().await.map_err(needs_credentials)?;
+            let site = |operation| CallSite::new("servicequotas", operation, self.region());
+            let applied = self.paginate(
+                site("ListServiceQuotas"),
+                |token, rec| {
+                    let request = self.servicequotas.list_service_quotas();
+                    let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                    let request = request.set_next_token(token).customize();
+                    request.interceptor(rec).send()
+                },
+                |o| read_page(o.quotas, o.next_token),
+            );
+            let defaults = self.paginate(
+                site("ListAWSDefaultServiceQuotas"),
+                |token, rec| {
+                    let request = self.servicequotas.list_aws_default_service_quotas();
+                    let request = request.service_code(SERVICE_CODE).max_results(PAGE_SIZE);
+                    let request = request.set_next_token(token).customize();
+                    request.interceptor(rec).send()
+                },
+                |o| read_page(o.quotas, o.next_token),
+            );
+            let (applied, defaults) = tokio::join!(applied, defaults);
+            let (applied, defaults) = (applied?, defaults?);
+            let evidence = [applied.evidence, defaults.evidence].concat();
+            Ok(QuotaLists {
+                applied: applied.items,
+                defaults: defaults.items,
+                evidence,
+            })
+        };
+        self.memos.quotas.get_or_init(ask).await.clone()
     }
 }
 
