@@ -1,9 +1,8 @@
 //! Reading the message: the error code, operation and HTTP status whichever log format carries
 //! them, and the values a fix can name (action, resource, region, model, endpoint, feature).
 
-use super::policy_type::policy_type;
 use super::Found;
-use checks::regions;
+use checks::{access_denied, regions};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -96,60 +95,54 @@ pub(super) fn endpoint(text: &str) -> Option<(String, String)> {
 
 /// Values the fix text can name: the action, resource, region and model the message mentions.
 pub(super) fn extract(text: &str) -> Found {
-    static ACTION: OnceLock<Regex> = OnceLock::new();
-    static RESOURCE: OnceLock<Regex> = OnceLock::new();
-    static ARN_REGION: OnceLock<Regex> = OnceLock::new();
     static ANY_REGION: OnceLock<Regex> = OnceLock::new();
     static MODEL: OnceLock<Regex> = OnceLock::new();
-    let action = re(&ACTION, r"perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)")
-        .captures(text)
-        .map(|c| c[1].to_string());
-    let resource = re(&RESOURCE, r"on resource:?\s+(\S+?)[.,`]?(\s|$)")
-        .captures(text)
-        .map(|c| c[1].to_string());
+    // The action, resource, policy type and ARN region of an authorization failure, read as the
+    // checks read them.
+    let denied = access_denied::parse(text);
     let endpoint = endpoint(text);
-    let region = re(
-        &ARN_REGION,
-        r"arn:aws[a-z-]*:[a-z-]+:([a-z]{2}(-[a-z]+)+-\d+):",
-    )
-    .captures(text)
-    .map(|c| c[1].to_string())
-    .or_else(|| {
-        endpoint
-            .as_ref()
-            .map(|(_, r)| r.clone())
-            .filter(|r| !r.is_empty())
-    })
-    .or_else(|| {
-        re(
-            &ANY_REGION,
-            r"\b[a-z]{2}(?:-gov|-iso[bef]?)?-[a-z]+-\d{1,2}\b",
-        )
-        .find_iter(text)
-        .map(|m| m.as_str())
-        .find(|r| regions::ALL_REGIONS.contains(r))
-        .map(str::to_string)
-    });
+    let region = denied
+        .region
+        .clone()
+        .or_else(|| {
+            endpoint
+                .as_ref()
+                .map(|(_, r)| r.clone())
+                .filter(|r| !r.is_empty())
+        })
+        .or_else(|| {
+            re(
+                &ANY_REGION,
+                r"\b[a-z]{2}(?:-gov|-iso[bef]?)?-[a-z]+-\d{1,2}\b",
+            )
+            .find_iter(text)
+            .map(|m| m.as_str())
+            .find(|r| regions::ALL_REGIONS.contains(r))
+            .map(str::to_string)
+        });
     let model_id = re(
         &MODEL,
         r"((?:(?:us|eu|apac|jp|au|ca|us-gov|global)\.)?anthropic\.claude[a-z0-9.:-]*[a-z0-9])",
     )
     .captures(text)
     .map(|c| c[1].to_string());
-    let (policy_type, deny) = match policy_type(text) {
-        Some((p, d)) => (Some(p), Some(d.to_string())),
-        None => (None, None),
-    };
+    let deny = denied.policy_type.as_ref().map(|_| {
+        if denied.explicit_deny {
+            "explicit".to_string()
+        } else {
+            "implicit".to_string()
+        }
+    });
     Found {
         error_code: error_code(text),
         operation: operation(text),
         http_status: http_status(text),
-        action,
-        resource,
+        action: denied.action,
+        resource: denied.resource,
         region,
         model_id,
         endpoint: endpoint.map(|(host, _)| host),
-        policy_type,
+        policy_type: denied.policy_type,
         deny,
         ..Found::default()
     }

@@ -8,7 +8,6 @@
 
 mod advice;
 mod extract;
-mod policy_type;
 mod refine;
 mod render;
 #[cfg(test)]
