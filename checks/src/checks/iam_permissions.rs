@@ -215,7 +215,7 @@ async fn empirical(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{assert_summary_names, ok};
+    use crate::checks::test_support::{assert_summary_names, assert_var, assert_verdict, ok};
     use crate::facts::test_support::{facts_with_sts, settings};
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -320,10 +320,7 @@ mod tests {
             ("aws-marketplace:Subscribe", "allowed"),
         ]);
         let report = IamPermissions.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::IAM_ACTION_DENIED))
-        );
+        assert_verdict(&report, Status::Fail, dx::IAM_ACTION_DENIED);
         assert_summary_names(&report, "bedrock:InvokeModelWithResponseStream");
         assert_summary_names(&report, "aws-marketplace:ViewSubscriptions");
         assert!(
@@ -331,10 +328,7 @@ mod tests {
             "{}",
             report.summary
         );
-        assert_eq!(
-            report.vars.get("action").map(String::as_str),
-            Some("bedrock:InvokeModelWithResponseStream")
-        );
+        assert_var(&report, "action", "bedrock:InvokeModelWithResponseStream");
     }
 
     fn sso_identity() -> String {

@@ -75,6 +75,7 @@ impl Verify for Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_verdict;
     use crate::facts::api_key::test_keys::long_term;
     use crate::facts::test_support::{facts_with_api_key, facts_with_sts};
     use crate::Status;
@@ -162,10 +163,7 @@ mod tests {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(200, OK_ROOT));
         let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::ROOT_CREDENTIALS))
-        );
+        assert_verdict(&report, Status::Warn, dx::ROOT_CREDENTIALS);
     }
 
     #[tokio::test]
@@ -173,11 +171,7 @@ mod tests {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(403, INVALID_KEY));
         let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::INVALID_ACCESS_KEY)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::INVALID_ACCESS_KEY);
         assert_eq!(
             report.evidence[0].error_code.as_deref(),
             Some("InvalidClientTokenId")
@@ -193,10 +187,7 @@ mod tests {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
             .then_http_response(|| sts_response(403, EXPIRED));
         let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
-        );
+        assert_verdict(&report, Status::Fail, dx::EXPIRED_CREDENTIALS);
     }
 
     #[test]

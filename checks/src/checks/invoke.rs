@@ -89,7 +89,7 @@ impl ModelCheck for Invoke {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::ok;
+    use crate::checks::test_support::{assert_verdict, ok};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
@@ -163,11 +163,7 @@ mod tests {
         // Shape of a real IAM denial (AWS IAM user guide, troubleshoot_access-denied).
         let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
         let (report, _) = run_refused(403, "AccessDeniedException", message).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::IAM_ACTION_DENIED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::IAM_ACTION_DENIED);
         assert_eq!(
             report.evidence[0].error_code.as_deref(),
             Some("AccessDeniedException")
@@ -204,11 +200,7 @@ mod tests {
         let facts =
             facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
         let report = Invoke.run(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Error, Some(dx::THROTTLED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Error, dx::THROTTLED);
         assert_eq!(invoke.num_calls(), 3, "three attempts, each recorded");
         let throttled = report
             .evidence
@@ -265,11 +257,7 @@ mod tests {
         // BedrockRuntime.Client.exceptions.ServiceQuotaExceededException).
         let message = "Your request exceeds the service quota for your account. You can view your quotas at Viewing service quotas. You can resubmit your request later.";
         let (report, invoke) = run_refused(400, "ServiceQuotaExceededException", message).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::QUOTA_EXCEEDED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::QUOTA_EXCEEDED);
         assert_eq!(invoke.num_calls(), 1, "a quota verdict is not retried");
     }
 

@@ -142,6 +142,7 @@ pub fn judge(a: &Availability) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_verdict;
     use crate::{Evidence, Status};
 
     fn availability(
@@ -189,10 +190,7 @@ mod tests {
             "AVAILABLE",
             "NOT_AVAILABLE",
         ));
-        assert_eq!(
-            (region.status, region.diagnosis),
-            (Status::Fail, Some(dx::REGION_UNSUPPORTED))
-        );
+        assert_verdict(&region, Status::Fail, dx::REGION_UNSUPPORTED);
         let denied = judge(&availability(
             "AVAILABLE",
             None,
@@ -200,10 +198,7 @@ mod tests {
             "AVAILABLE",
             "AVAILABLE",
         ));
-        assert_eq!(
-            (denied.status, denied.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ACCESS_DENIED))
-        );
+        assert_verdict(&denied, Status::Fail, dx::MODEL_ACCESS_DENIED);
     }
 
     #[test]
@@ -217,10 +212,6 @@ mod tests {
             "AVAILABLE",
             "AVAILABLE",
         ));
-        assert_eq!(
-            (payment.status, payment.diagnosis),
-            (Status::Fail, Some(dx::PAYMENT_INSTRUMENT_INVALID)),
-            "{payment:?}"
-        );
+        assert_verdict(&payment, Status::Fail, dx::PAYMENT_INSTRUMENT_INVALID);
     }
 }

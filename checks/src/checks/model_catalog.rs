@@ -234,7 +234,7 @@ fn describe(info: &ModelInfo, source: &ModelSource, region: &str, via: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_summary_names, assert_verdict};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
     use aws_smithy_mocks::mock;
@@ -276,11 +276,7 @@ mod tests {
             &[&rule],
         );
         let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::MODEL_LEGACY)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Warn, dx::MODEL_LEGACY);
         assert_summary_names(&report, "2026-01-30");
     }
 
@@ -307,11 +303,7 @@ mod tests {
             .then_http_response(|| json(404, Some("ResourceNotFoundException"), END_OF_LIFE));
         let facts = facts_with_bedrock_settings(settings("anthropic.claude-v2"), &[&rule]);
         let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_END_OF_LIFE)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::MODEL_END_OF_LIFE);
     }
 
     const US_SONNET: &str = r#"{"inferenceProfileName":"US Claude Sonnet 4.5","inferenceProfileArn":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0","inferenceProfileId":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","status":"ACTIVE","type":"SYSTEM_DEFINED","models":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"},{"modelArn":"arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"}]}"#;
@@ -327,11 +319,7 @@ mod tests {
             &[&rule, &profile],
         );
         let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Pass, None),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Pass, None);
         assert!(
             report.summary.contains("`us.anthropic.claude-sonnet-4-5-20250929-v1:0` (system inference profile in us-east-1, routes to us-east-1, us-west-2)")
                 && report.summary.contains("its model anthropic.claude-sonnet-4-5-20250929-v1:0"),
@@ -365,11 +353,7 @@ mod tests {
             &[&missing, &list, &details, &profiles],
         );
         let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ID_INVALID)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::MODEL_ID_INVALID);
         let works_here = report.vars.get("works_here").cloned().unwrap_or_default();
         assert!(
             works_here.contains(
@@ -388,10 +372,7 @@ mod tests {
             .then_http_response(|| json(200, None, r#"{"inferenceProfileSummaries":[]}"#));
         let facts = facts_with_bedrock_settings(settings("claude 3 sonnet"), &[&list, &profiles]);
         let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ID_INVALID))
-        );
+        assert_verdict(&report, Status::Fail, dx::MODEL_ID_INVALID);
         let works_here = report.vars.get("works_here").cloned().unwrap_or_default();
         assert!(
             works_here.starts_with("Closest ids in us-east-1: `anthropic.claude-3-sonnet-20240229-v1:0` (Claude 3 Sonnet; on demand)"),

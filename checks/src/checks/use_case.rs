@@ -105,7 +105,7 @@ fn is_not_submitted(err: &crate::calls::CallError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::ok;
+    use crate::checks::test_support::{assert_verdict, ok};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
@@ -150,10 +150,7 @@ mod tests {
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::USE_CASE_MENTIONS_CLAUDE))
-        );
+        assert_verdict(&report, Status::Warn, dx::USE_CASE_MENTIONS_CLAUDE);
     }
 
     #[tokio::test]
@@ -166,10 +163,6 @@ mod tests {
         let report = UseCase
             .run(&facts_with_bedrock_settings(settings(), &[&rule]))
             .await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::USE_CASE_NOT_SUBMITTED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::USE_CASE_NOT_SUBMITTED);
     }
 }

@@ -224,7 +224,7 @@ fn verdict(found: &[Governing], route: Route, via: &str, label: &str, region: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_summary_names, assert_verdict};
     use crate::facts::test_support::{facts_with_bedrock_settings, settings};
     use crate::Settings;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -334,11 +334,7 @@ mod tests {
         let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
             .then_http_response(|| response(200, page(default_list(), None)));
         let report = run_with(&[&first, &second, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::QUOTA_BELOW_DEFAULT)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Warn, dx::QUOTA_BELOW_DEFAULT);
         assert_summary_names(&report, "L-F4DDD3EB");
         assert_summary_names(&report, "4,000 (default 5,000,000)");
         assert_summary_names(&report, "through us.anthropic");
@@ -402,11 +398,7 @@ mod tests {
         let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
             .then_http_response(|| response(200, page(default_list(), None)));
         let report = run_with(&[&denied, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Skip, None),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Skip, None);
         assert_summary_names(&report, "not verified");
         assert_summary_names(&report, "AccessDeniedException");
         assert_eq!(report.evidence[0].operation, "ListServiceQuotas");
@@ -424,11 +416,7 @@ mod tests {
         let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
             .then_http_response(|| response(200, page(default_list(), None)));
         let report = run_with(&[&throttled, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Error, Some(dx::THROTTLED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Error, dx::THROTTLED);
     }
 
     #[tokio::test]
