@@ -89,7 +89,7 @@ impl ModelCheck for Invoke {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{assert_verdict, ok};
+    use crate::checks::test_support::{assert_first_answer, assert_verdict, ok};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
@@ -164,42 +164,22 @@ mod tests {
         let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
         let (report, _) = run_refused(403, "AccessDeniedException", message).await;
         assert_verdict(&report, Status::Fail, dx::IAM_ACTION_DENIED);
-        assert_eq!(
-            report.evidence[0].error_code.as_deref(),
-            Some("AccessDeniedException")
-        );
-        assert_eq!(
-            report.evidence[0].request_id.as_deref(),
-            Some("5c2f0d4e-2222-4000-8000-000000000001")
+        assert_first_answer(
+            &report,
+            Some("AccessDeniedException"),
+            "5c2f0d4e-2222-4000-8000-000000000001",
         );
     }
 
     #[tokio::test]
     async fn retries_throttling_a_bounded_number_of_times_then_reports_an_error() {
         // Real text: https://github.com/kirodotdev/Kiro/issues/8113 and others.
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model).then_http_response(|| {
-            error(
-                429,
-                "ThrottlingException",
-                "Too many requests, please wait before trying again.",
-            )
-        });
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(|| {
-                error(
-                    429,
-                    "ThrottlingException",
-                    "Too many requests, please wait before trying again.",
-                )
-            });
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
+        let (report, invoke) = run_refused(
+            429,
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+        )
+        .await;
         assert_verdict(&report, Status::Error, dx::THROTTLED);
         assert_eq!(invoke.num_calls(), 3, "three attempts, each recorded");
         let throttled = report

@@ -43,3 +43,15 @@ pub fn assert_var(report: &Report, name: &str, value: &str) {
         "{report:?}"
     );
 }
+
+/// Asserts what the report's first evidence recorded of AWS's answer: its error code (`None` for
+/// a success) and its request id.
+#[track_caller]
+pub fn assert_first_answer(report: &Report, error_code: Option<&str>, request_id: &str) {
+    let first = &report.evidence[0];
+    assert_eq!(
+        (first.error_code.as_deref(), first.request_id.as_deref()),
+        (error_code, Some(request_id)),
+        "{report:?}"
+    );
+}

@@ -305,6 +305,16 @@ mod tests {
         Quotas.verify(&facts).await
     }
 
+    /// The check for Claude Sonnet 4.5 over Service Quotas answering the applied quotas by
+    /// `applied` and the defaults with [`default_list`].
+    async fn run_at_defaults(applied: &[&Rule]) -> Report {
+        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
+            .then_http_response(|| response(200, page(default_list(), None)));
+        let mut rules = applied.to_vec();
+        rules.push(&defaults);
+        run_with(&rules, sonnet()).await
+    }
+
     fn sonnet() -> Settings {
         Settings {
             models: vec![SONNET.into()],
@@ -331,9 +341,7 @@ mod tests {
             .then_http_response(|| {
                 response(200, page(vec![entry("L-4A6BFAB1", RPM, 4.0, true)], None))
             });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&first, &second, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&first, &second]).await;
         assert_verdict(&report, Status::Warn, dx::QUOTA_BELOW_DEFAULT);
         assert_summary_names(&report, "L-F4DDD3EB");
         assert_summary_names(&report, "4,000 (default 5,000,000)");
@@ -363,9 +371,7 @@ mod tests {
                     page(vec![entry("L-381AD9EE", TPD, 144_000_000.0, false)], None),
                 )
             });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&applied, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&applied]).await;
         assert_eq!(
             report.diagnosis,
             Some(dx::QUOTA_BELOW_DEFAULT),
@@ -383,9 +389,7 @@ mod tests {
     async fn passes_at_the_defaults() {
         let applied = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
             .then_http_response(|| response(200, page(default_list(), None)));
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&applied, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&applied]).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_summary_names(&report, "tokens per minute 5,000,000 (the default)");
     }
@@ -395,9 +399,7 @@ mod tests {
         let denied = mock!(aws_sdk_servicequotas::Client::list_service_quotas).then_http_response(|| {
             response(400, r#"{"__type":"com.amazonaws.servicequotas#AccessDeniedException","message":"User: arn:aws:iam::111122223333:user/dev is not authorized to perform: servicequotas:ListServiceQuotas because no identity-based policy allows the servicequotas:ListServiceQuotas action"}"#.into())
         });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&denied, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&denied]).await;
         assert_verdict(&report, Status::Skip, None);
         assert_summary_names(&report, "not verified");
         assert_summary_names(&report, "AccessDeniedException");
@@ -413,9 +415,7 @@ mod tests {
                     r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.into(),
                 )
             });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&throttled, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&throttled]).await;
         assert_verdict(&report, Status::Error, dx::THROTTLED);
     }
 
@@ -423,9 +423,7 @@ mod tests {
     async fn an_answer_without_a_list_or_an_endless_token_is_unexpected() {
         let empty = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
             .then_http_response(|| response(200, "{}".into()));
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&empty, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&empty]).await;
         assert_eq!(
             report.diagnosis,
             Some(dx::UNEXPECTED_RESPONSE),
