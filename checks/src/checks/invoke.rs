@@ -93,7 +93,7 @@ mod tests {
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -126,24 +126,21 @@ mod tests {
         }
     }
 
+    /// Facts for Haiku (invocations allowed) whose plain and streaming invocations answer by
+    /// `invoke` and `stream`.
+    fn facts_invoking(invoke: &Rule, stream: &Rule) -> Facts {
+        let runtime = mock_client!(aws_sdk_bedrockruntime, RuleMode::MatchAny, [invoke, stream]);
+        facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime)
+    }
+
     /// The check with both invocations refused with `status`, `code` and `message`, and the plain
     /// invocation's rule (to count its calls).
-    async fn run_refused(
-        status: u16,
-        code: &'static str,
-        message: &'static str,
-    ) -> (Report, aws_smithy_mocks::Rule) {
+    async fn run_refused(status: u16, code: &'static str, message: &'static str) -> (Report, Rule) {
         let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
             .then_http_response(move || error(status, code, message));
         let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
             .then_http_response(move || error(status, code, message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let facts = facts_invoking(&invoke, &stream);
         (Invoke.run(&facts).await, invoke)
     }
 
@@ -213,13 +210,7 @@ mod tests {
             .build();
         let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
             .then_http_response(|| error(500, "InternalServerException", "x"));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let facts = facts_invoking(&invoke, &stream);
         let outcome = facts.invoke(HAIKU).await;
         assert!(outcome.result.is_ok(), "{outcome:?}");
         assert_eq!(invoke.num_calls(), 2);

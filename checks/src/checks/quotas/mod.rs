@@ -262,6 +262,12 @@ mod tests {
         body.to_string()
     }
 
+    /// Service Quotas answering the applied quotas with one page holding `quotas`.
+    fn applied_page(quotas: Vec<serde_json::Value>) -> Rule {
+        mock!(aws_sdk_servicequotas::Client::list_service_quotas)
+            .then_http_response(move || response(200, page(quotas.clone(), None)))
+    }
+
     fn default_list() -> Vec<serde_json::Value> {
         vec![
             entry("L-F4DDD3EB", TPM, 5_000_000.0, true),
@@ -364,13 +370,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lowered_daily_quota_points_to_the_cross_region_request() {
-        let applied =
-            mock!(aws_sdk_servicequotas::Client::list_service_quotas).then_http_response(|| {
-                response(
-                    200,
-                    page(vec![entry("L-381AD9EE", TPD, 144_000_000.0, false)], None),
-                )
-            });
+        let applied = applied_page(vec![entry("L-381AD9EE", TPD, 144_000_000.0, false)]);
         let report = run_at_defaults(&[&applied]).await;
         assert_eq!(
             report.diagnosis,
@@ -387,8 +387,7 @@ mod tests {
 
     #[tokio::test]
     async fn passes_at_the_defaults() {
-        let applied = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
+        let applied = applied_page(default_list());
         let report = run_at_defaults(&[&applied]).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_summary_names(&report, "tokens per minute 5,000,000 (the default)");
@@ -429,8 +428,7 @@ mod tests {
             Some(dx::UNEXPECTED_RESPONSE),
             "{report:?}"
         );
-        let applied = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
+        let applied = applied_page(default_list());
         let looping = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
             .then_http_response(|| response(200, page(Vec::new(), Some("c2FtZQ=="))));
         let report = run_with(&[&applied, &looping], sonnet()).await;

@@ -292,30 +292,26 @@ fn path_exempt_deny() -> (&'static str, &'static str, String) {
     )
 }
 
+/// The scp check for `session` (see [`scp_as`]) with the OU holding FullAWSAccess beside the
+/// [`path_exempt_deny`].
+async fn under_path_exempt_deny(session: &str, role: Option<&'static str>) -> crate::Report {
+    scp_as(session, role, vec![full_access(), path_exempt_deny()]).await
+}
+
 fn full_access() -> (&'static str, &'static str, String) {
     ("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS.into())
 }
 
 #[tokio::test]
 async fn an_identity_center_role_exempt_by_its_path_passes() {
-    let report = scp_as(
-        SSO_SESSION,
-        Some(SSO_ROLE),
-        vec![full_access(), path_exempt_deny()],
-    )
-    .await;
+    let report = under_path_exempt_deny(SSO_SESSION, Some(SSO_ROLE)).await;
     assert_eq!(report.status, Status::Pass, "{report:?}");
     assert_var(&report, "principal_arn", SSO_ROLE);
 }
 
 #[tokio::test]
 async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
-    let report = scp_as(
-        OPS_SESSION,
-        Some(OPS_ROLE),
-        vec![full_access(), path_exempt_deny()],
-    )
-    .await;
+    let report = under_path_exempt_deny(OPS_SESSION, Some(OPS_ROLE)).await;
     assert_verdict(&report, Status::Fail, dx::SCP_EXPLICIT_DENY);
     // Every leg is named: the direct model, the streaming call, each profile's destinations,
     // and Marketplace's Subscribe; ViewSubscriptions is not denied.
@@ -338,7 +334,7 @@ async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
 
 #[tokio::test]
 async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
-    let report = scp_as(SSO_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+    let report = under_path_exempt_deny(SSO_SESSION, None).await;
     assert_eq!(report.status, Status::Pass, "{report:?}");
     assert_summary_names(&report, "inferred");
     assert_summary_names(
@@ -349,7 +345,7 @@ async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
 
 #[tokio::test]
 async fn an_unknown_role_path_names_the_principal_conditions_not_evaluated_exactly() {
-    let report = scp_as(OPS_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+    let report = under_path_exempt_deny(OPS_SESSION, None).await;
     assert_eq!(report.status, Status::Skip, "{report:?}");
     assert_summary_names(
         &report,
