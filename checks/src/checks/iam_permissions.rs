@@ -1,6 +1,6 @@
 //! The caller needs every action of the setup guide's Step 2 policy, on the right resources.
 
-use super::model_support::model_or_skip;
+use super::model_support::{calls_finding_the_model, model_or_skip};
 use crate::check::Verify;
 use crate::facts::iam::guide_actions;
 use crate::facts::FactError;
@@ -38,16 +38,13 @@ impl Verify for IamPermissions {
         per_region: false,
         description:
             "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
-        calls: &[
+        calls: &calls_finding_the_model::<8>(&[
             "iam:SimulatePrincipalPolicy",
             "iam:GetRole",
             "sts:GetCallerIdentity",
             "bedrock:InvokeModel",
             "bedrock:InvokeModelWithResponseStream",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn verify(&self, facts: &Facts) -> Report {

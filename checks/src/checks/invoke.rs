@@ -1,6 +1,6 @@
 //! The proof: one minimal call of each kind the app will make, with the model id the app would use.
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::facts::models::ModelSource;
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
@@ -28,13 +28,10 @@ impl ModelCheck for Invoke {
         per_region: true,
         description:
             "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:InvokeModel",
             "bedrock:InvokeModelWithResponseStream",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     const ONLY_INVOKES: bool = true;

@@ -1,7 +1,7 @@
 //! Bedrock's own account of whether this account may use the model, checked against the proof of
 //! an actual invocation.
 
-use super::model_support::{is_access_diagnosis, ModelCheck};
+use super::model_support::{calls_finding_the_model, is_access_diagnosis, ModelCheck};
 use crate::facts::models::Availability;
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
@@ -33,13 +33,10 @@ impl ModelCheck for ModelAccess {
         per_region: true,
         description:
             "Bedrock reports the model as available, authorized and entitled for this account.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:GetFoundationModelAvailability",
             "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {

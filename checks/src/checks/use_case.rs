@@ -1,6 +1,6 @@
 //! Anthropic models need the account's use-case form (the setup guide's Step 1) before first use.
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
@@ -25,13 +25,10 @@ impl ModelCheck for UseCase {
         per_model: false,
         per_region: true,
         description: "The Anthropic use-case form was submitted for the account.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:GetUseCaseForModelAccess",
             "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {

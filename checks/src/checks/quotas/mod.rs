@@ -4,7 +4,7 @@
 
 mod increase;
 
-use super::model_support::model_or_skip;
+use super::model_support::{calls_finding_the_model, model_or_skip};
 use crate::check::Verify;
 use crate::facts::quota_routes::{catalog_info, route_of, QuotaRoute};
 use crate::facts::quotas::{governing, model_keys, Applied, Governing, Measure, Route};
@@ -55,13 +55,10 @@ impl Verify for Quotas {
         per_region: true,
         description:
             "The applied Service Quotas values that govern the model are not below the AWS defaults.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "servicequotas:ListServiceQuotas",
             "servicequotas:ListAWSDefaultServiceQuotas",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn verify(&self, facts: &Facts) -> Report {
