@@ -68,34 +68,27 @@ impl Verify for IamPermissions {
         let actions = guide_actions(&region, &id);
         let why_empirical = match facts.simulation(&id).await {
             Ok(sim) => {
-                let denied: Vec<&str> = actions
+                // Kept with its resource: the first denied pair names both in the fix.
+                let denied: Vec<&(&str, String)> = actions
                     .iter()
-                    .map(|(a, _)| *a)
-                    .filter(|a| sim.decision(a).is_none_or(|d| d != "allowed"))
+                    .filter(|(a, _)| sim.decision(a).is_none_or(|d| d != "allowed"))
                     .collect();
                 let source = sim.policy_source_arn.clone();
-                return if denied.is_empty() {
-                    Report::pass(format!(
+                let Some((action, resource)) = denied.first() else {
+                    return Report::pass(format!(
                         "IAM's simulator allows all {} actions for {source}",
                         actions.len()
                     ))
-                    .evidence(sim.evidence)
-                } else {
-                    Report::fail(
-                        dx::IAM_ACTION_DENIED,
-                        format!("IAM's simulator denies {} for {source}", denied.join(", ")),
-                    )
-                    .var("action", denied[0])
-                    .var(
-                        "resource",
-                        actions
-                            .iter()
-                            .find(|(a, _)| *a == denied[0])
-                            .map(|(_, r)| r.clone())
-                            .unwrap_or_default(),
-                    )
-                    .evidence(sim.evidence)
+                    .evidence(sim.evidence);
                 };
+                let names: Vec<&str> = denied.iter().map(|(a, _)| *a).collect();
+                return Report::fail(
+                    dx::IAM_ACTION_DENIED,
+                    format!("IAM's simulator denies {} for {source}", names.join(", ")),
+                )
+                .var("action", *action)
+                .var("resource", resource.clone())
+                .evidence(sim.evidence);
             }
             Err(FactError::Call(e)) => e
                 .evidence
@@ -326,6 +319,9 @@ mod tests {
             report.summary
         );
         assert_var(&report, "action", "bedrock:InvokeModelWithResponseStream");
+        // The denied action's own resource, not the next action's.
+        let resource = &report.vars["resource"];
+        assert!(resource.contains(":foundation-model/"), "{resource}");
     }
 
     fn sso_identity() -> String {
