@@ -94,3 +94,22 @@ pub async fn name_usable_ids(facts: &Facts, model_id: &str, report: Report) -> R
 }
 
 pub use crate::facts::profiles::geographies_of;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_calls_come_first_then_those_finding_the_model() {
+        const CALLS: [&str; 4] = calls_finding_the_model(&["bedrock:InvokeModel"]);
+        assert_eq!(
+            CALLS,
+            [
+                "bedrock:InvokeModel",
+                "bedrock:ListFoundationModels",
+                "bedrock:GetFoundationModel",
+                "bedrock:ListInferenceProfiles",
+            ]
+        );
+    }
+}
