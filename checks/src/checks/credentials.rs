@@ -199,7 +199,7 @@ pub fn is_key_diagnosis(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_summary_names, assert_verdict};
     use crate::facts::test_support::facts_with_credentials;
     use crate::Status;
     use aws_credential_types::Credentials as Creds;
@@ -233,10 +233,7 @@ mod tests {
         let report = Credentials
             .verify(&facts_with_credentials(Some(creds)))
             .await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
-        );
+        assert_verdict(&report, Status::Fail, dx::EXPIRED_CREDENTIALS);
         assert!(
             report.summary.contains("(temporary)") && report.summary.contains("10 min ago"),
             "{}",
@@ -247,17 +244,14 @@ mod tests {
     #[tokio::test]
     async fn fails_without_credentials() {
         let report = Credentials.verify(&facts_with_credentials(None)).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::NO_CREDENTIALS))
-        );
+        assert_verdict(&report, Status::Fail, dx::NO_CREDENTIALS);
     }
 }
 
 #[cfg(test)]
 mod api_key_tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_summary_names, assert_var, assert_verdict};
     use crate::facts::api_key::test_keys::{long_term, short_term_signed_ago};
     use crate::facts::api_key::VARIABLE;
     use crate::facts::test_support::facts_with_api_key as facts;
@@ -342,10 +336,7 @@ mod api_key_tests {
     #[tokio::test]
     async fn fails_an_empty_key_without_calling_bedrock() {
         let report = Credentials.verify(&facts("", true, &[])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::API_KEY_EMPTY))
-        );
+        assert_verdict(&report, Status::Fail, dx::API_KEY_EMPTY);
         assert!(
             report.summary.contains("set but empty")
                 && report.summary.contains("AKIA************MPLE"),
@@ -359,11 +350,7 @@ mod api_key_tests {
         let key = long_term("cmV2b2tlZC1rZXktcmV2b2tlZC1rZXk=");
         let rule = models_rule(403, REJECTED);
         let report = Credentials.verify(&facts(&key, false, &[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::API_KEY_REJECTED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::API_KEY_REJECTED);
         assert_summary_names(&report, "Authentication failed");
         assert_eq!(report.evidence[1].http_status, Some(403));
         assert_eq!(
@@ -387,14 +374,8 @@ mod api_key_tests {
 
         let elsewhere = short_term_signed_ago("eu-west-1", Duration::from_secs(60), 43200);
         let report = Credentials.verify(&facts(&elsewhere, false, &[])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::API_KEY_OTHER_REGION))
-        );
-        assert_eq!(
-            report.vars.get("key_region").map(String::as_str),
-            Some("eu-west-1")
-        );
+        assert_verdict(&report, Status::Fail, dx::API_KEY_OTHER_REGION);
+        assert_var(&report, "key_region", "eu-west-1");
         assert_summary_names(&report, "this run calls us-east-1");
     }
 

@@ -1,6 +1,6 @@
 //! The caller needs every action of the setup guide's Step 2 policy, on the right resources.
 
-use super::model_support::model_or_skip;
+use super::model_support::{calls_finding_the_model, model_or_skip};
 use crate::check::Verify;
 use crate::facts::iam::guide_actions;
 use crate::facts::FactError;
@@ -38,16 +38,13 @@ impl Verify for IamPermissions {
         per_region: false,
         description:
             "The caller holds every action of the setup guide's Step 2 policy on the right resources.",
-        calls: &[
+        calls: &calls_finding_the_model::<8>(&[
             "iam:SimulatePrincipalPolicy",
             "iam:GetRole",
             "sts:GetCallerIdentity",
             "bedrock:InvokeModel",
             "bedrock:InvokeModelWithResponseStream",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn verify(&self, facts: &Facts) -> Report {
@@ -71,34 +68,27 @@ impl Verify for IamPermissions {
         let actions = guide_actions(&region, &id);
         let why_empirical = match facts.simulation(&id).await {
             Ok(sim) => {
-                let denied: Vec<&str> = actions
+                // Kept with its resource: the first denied pair names both in the fix.
+                let denied: Vec<&(&str, String)> = actions
                     .iter()
-                    .map(|(a, _)| *a)
-                    .filter(|a| sim.decision(a).is_none_or(|d| d != "allowed"))
+                    .filter(|(a, _)| sim.decision(a).is_none_or(|d| d != "allowed"))
                     .collect();
                 let source = sim.policy_source_arn.clone();
-                return if denied.is_empty() {
-                    Report::pass(format!(
+                let Some((action, resource)) = denied.first() else {
+                    return Report::pass(format!(
                         "IAM's simulator allows all {} actions for {source}",
                         actions.len()
                     ))
-                    .evidence(sim.evidence)
-                } else {
-                    Report::fail(
-                        dx::IAM_ACTION_DENIED,
-                        format!("IAM's simulator denies {} for {source}", denied.join(", ")),
-                    )
-                    .var("action", denied[0])
-                    .var(
-                        "resource",
-                        actions
-                            .iter()
-                            .find(|(a, _)| *a == denied[0])
-                            .map(|(_, r)| r.clone())
-                            .unwrap_or_default(),
-                    )
-                    .evidence(sim.evidence)
+                    .evidence(sim.evidence);
                 };
+                let names: Vec<&str> = denied.iter().map(|(a, _)| *a).collect();
+                return Report::fail(
+                    dx::IAM_ACTION_DENIED,
+                    format!("IAM's simulator denies {} for {source}", names.join(", ")),
+                )
+                .var("action", *action)
+                .var("resource", resource.clone())
+                .evidence(sim.evidence);
             }
             Err(FactError::Call(e)) => e
                 .evidence
@@ -215,7 +205,7 @@ async fn empirical(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{assert_summary_names, ok};
+    use crate::checks::test_support::{assert_summary_names, assert_var, assert_verdict, ok};
     use crate::facts::test_support::{facts_with_sts, settings};
     use crate::{Settings, Status};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -320,10 +310,7 @@ mod tests {
             ("aws-marketplace:Subscribe", "allowed"),
         ]);
         let report = IamPermissions.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::IAM_ACTION_DENIED))
-        );
+        assert_verdict(&report, Status::Fail, dx::IAM_ACTION_DENIED);
         assert_summary_names(&report, "bedrock:InvokeModelWithResponseStream");
         assert_summary_names(&report, "aws-marketplace:ViewSubscriptions");
         assert!(
@@ -331,10 +318,10 @@ mod tests {
             "{}",
             report.summary
         );
-        assert_eq!(
-            report.vars.get("action").map(String::as_str),
-            Some("bedrock:InvokeModelWithResponseStream")
-        );
+        assert_var(&report, "action", "bedrock:InvokeModelWithResponseStream");
+        // The denied action's own resource, not the next action's.
+        let resource = &report.vars["resource"];
+        assert!(resource.contains(":foundation-model/"), "{resource}");
     }
 
     fn sso_identity() -> String {

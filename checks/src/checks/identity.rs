@@ -75,6 +75,7 @@ impl Verify for Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::{assert_first_answer, assert_verdict};
     use crate::facts::api_key::test_keys::long_term;
     use crate::facts::test_support::{facts_with_api_key, facts_with_sts};
     use crate::Status;
@@ -91,6 +92,13 @@ mod tests {
             .insert("x-amzn-RequestId", "4d7a3c1e-0000-4000-8000-000000000001");
         response.headers_mut().insert("Content-Type", "text/xml");
         response
+    }
+
+    /// The check over STS answering every `GetCallerIdentity` with `status` and `body`.
+    async fn verify_answering(status: u16, body: &'static str) -> Report {
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
+            .then_http_response(move || sts_response(status, body));
+        Identity.verify(&facts_with_sts(&[&rule])).await
     }
 
     const OK_USER: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -120,15 +128,10 @@ mod tests {
 
     #[tokio::test]
     async fn passes_for_an_iam_user_and_reports_the_request_id() {
-        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
-            .then_http_response(|| sts_response(200, OK_USER));
-        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
+        let report = verify_answering(200, OK_USER).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert!(report.summary.contains("123456789012") && report.summary.contains("(iam-user)"));
-        assert_eq!(
-            report.evidence[0].request_id.as_deref(),
-            Some("4d7a3c1e-0000-4000-8000-000000000001")
-        );
+        assert_first_answer(&report, None, "4d7a3c1e-0000-4000-8000-000000000001");
         assert_eq!(report.evidence[0].http_status, Some(200));
     }
 
@@ -159,44 +162,25 @@ mod tests {
 
     #[tokio::test]
     async fn warns_for_root() {
-        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
-            .then_http_response(|| sts_response(200, OK_ROOT));
-        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::ROOT_CREDENTIALS))
-        );
+        let report = verify_answering(200, OK_ROOT).await;
+        assert_verdict(&report, Status::Warn, dx::ROOT_CREDENTIALS);
     }
 
     #[tokio::test]
     async fn fails_with_invalid_access_key() {
-        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
-            .then_http_response(|| sts_response(403, INVALID_KEY));
-        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::INVALID_ACCESS_KEY)),
-            "{report:?}"
-        );
-        assert_eq!(
-            report.evidence[0].error_code.as_deref(),
-            Some("InvalidClientTokenId")
-        );
-        assert_eq!(
-            report.evidence[0].request_id.as_deref(),
-            Some("4d7a3c1e-0000-4000-8000-000000000001")
+        let report = verify_answering(403, INVALID_KEY).await;
+        assert_verdict(&report, Status::Fail, dx::INVALID_ACCESS_KEY);
+        assert_first_answer(
+            &report,
+            Some("InvalidClientTokenId"),
+            "4d7a3c1e-0000-4000-8000-000000000001",
         );
     }
 
     #[tokio::test]
     async fn fails_with_expired_token() {
-        let rule = mock!(aws_sdk_sts::Client::get_caller_identity)
-            .then_http_response(|| sts_response(403, EXPIRED));
-        let report = Identity.verify(&facts_with_sts(&[&rule])).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::EXPIRED_CREDENTIALS))
-        );
+        let report = verify_answering(403, EXPIRED).await;
+        assert_verdict(&report, Status::Fail, dx::EXPIRED_CREDENTIALS);
     }
 
     #[test]

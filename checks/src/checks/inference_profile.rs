@@ -1,7 +1,7 @@
 //! Cross-region inference profiles route each request to one of several regions; a destination the
 //! account may not use makes some requests fail and others pass.
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::access_denied;
 use crate::facts::profiles::{Destination, ProfileProbe};
 use crate::facts::FactError;
@@ -33,13 +33,10 @@ impl ModelCheck for InferenceProfile {
         per_model: true,
         per_region: true,
         description: "Cross-region inference profiles containing the model are reachable in every destination region.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:GetInferenceProfile",
             "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {

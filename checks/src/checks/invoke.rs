@@ -1,6 +1,6 @@
 //! The proof: one minimal call of each kind the app will make, with the model id the app would use.
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::facts::models::ModelSource;
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
@@ -28,13 +28,10 @@ impl ModelCheck for Invoke {
         per_region: true,
         description:
             "One minimal InvokeModel and one minimal streaming call succeed with the base model id.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:InvokeModel",
             "bedrock:InvokeModelWithResponseStream",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     const ONLY_INVOKES: bool = true;
@@ -89,11 +86,11 @@ impl ModelCheck for Invoke {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::ok;
+    use crate::checks::test_support::{assert_first_answer, assert_verdict, ok};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -126,24 +123,21 @@ mod tests {
         }
     }
 
+    /// Facts for Haiku (invocations allowed) whose plain and streaming invocations answer by
+    /// `invoke` and `stream`.
+    fn facts_invoking(invoke: &Rule, stream: &Rule) -> Facts {
+        let runtime = mock_client!(aws_sdk_bedrockruntime, RuleMode::MatchAny, [invoke, stream]);
+        facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime)
+    }
+
     /// The check with both invocations refused with `status`, `code` and `message`, and the plain
     /// invocation's rule (to count its calls).
-    async fn run_refused(
-        status: u16,
-        code: &'static str,
-        message: &'static str,
-    ) -> (Report, aws_smithy_mocks::Rule) {
+    async fn run_refused(status: u16, code: &'static str, message: &'static str) -> (Report, Rule) {
         let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
             .then_http_response(move || error(status, code, message));
         let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
             .then_http_response(move || error(status, code, message));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let facts = facts_invoking(&invoke, &stream);
         (Invoke.run(&facts).await, invoke)
     }
 
@@ -163,52 +157,24 @@ mod tests {
         // Shape of a real IAM denial (AWS IAM user guide, troubleshoot_access-denied).
         let message = "User: arn:aws:iam::123456789012:user/compiler-bedrock is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
         let (report, _) = run_refused(403, "AccessDeniedException", message).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::IAM_ACTION_DENIED)),
-            "{report:?}"
-        );
-        assert_eq!(
-            report.evidence[0].error_code.as_deref(),
-            Some("AccessDeniedException")
-        );
-        assert_eq!(
-            report.evidence[0].request_id.as_deref(),
-            Some("5c2f0d4e-2222-4000-8000-000000000001")
+        assert_verdict(&report, Status::Fail, dx::IAM_ACTION_DENIED);
+        assert_first_answer(
+            &report,
+            Some("AccessDeniedException"),
+            "5c2f0d4e-2222-4000-8000-000000000001",
         );
     }
 
     #[tokio::test]
     async fn retries_throttling_a_bounded_number_of_times_then_reports_an_error() {
         // Real text: https://github.com/kirodotdev/Kiro/issues/8113 and others.
-        let invoke = mock!(aws_sdk_bedrockruntime::Client::invoke_model).then_http_response(|| {
-            error(
-                429,
-                "ThrottlingException",
-                "Too many requests, please wait before trying again.",
-            )
-        });
-        let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
-            .then_http_response(|| {
-                error(
-                    429,
-                    "ThrottlingException",
-                    "Too many requests, please wait before trying again.",
-                )
-            });
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
-        let report = Invoke.run(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Error, Some(dx::THROTTLED)),
-            "{report:?}"
-        );
+        let (report, invoke) = run_refused(
+            429,
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+        )
+        .await;
+        assert_verdict(&report, Status::Error, dx::THROTTLED);
         assert_eq!(invoke.num_calls(), 3, "three attempts, each recorded");
         let throttled = report
             .evidence
@@ -241,13 +207,7 @@ mod tests {
             .build();
         let stream = mock!(aws_sdk_bedrockruntime::Client::invoke_model_with_response_stream)
             .then_http_response(|| error(500, "InternalServerException", "x"));
-        let runtime = mock_client!(
-            aws_sdk_bedrockruntime,
-            RuleMode::MatchAny,
-            [&invoke, &stream]
-        );
-        let facts =
-            facts_with_bedrock_settings(settings(false), &[&catalog()]).with_runtime(runtime);
+        let facts = facts_invoking(&invoke, &stream);
         let outcome = facts.invoke(HAIKU).await;
         assert!(outcome.result.is_ok(), "{outcome:?}");
         assert_eq!(invoke.num_calls(), 2);
@@ -265,11 +225,7 @@ mod tests {
         // BedrockRuntime.Client.exceptions.ServiceQuotaExceededException).
         let message = "Your request exceeds the service quota for your account. You can view your quotas at Viewing service quotas. You can resubmit your request later.";
         let (report, invoke) = run_refused(400, "ServiceQuotaExceededException", message).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::QUOTA_EXCEEDED)),
-            "{report:?}"
-        );
+        assert_verdict(&report, Status::Fail, dx::QUOTA_EXCEEDED);
         assert_eq!(invoke.num_calls(), 1, "a quota verdict is not retried");
     }
 

@@ -1,7 +1,7 @@
 //! Anthropic models on Bedrock are sold through AWS Marketplace: the account needs an agreement,
 //! which the first invocation creates if the caller may subscribe.
 
-use super::model_support::{is_marketplace_model, ModelCheck};
+use super::model_support::{calls_finding_the_model, is_marketplace_model, ModelCheck};
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
 /// **Verifies:** that the account holds, or can create, the AWS Marketplace agreement behind the
@@ -34,16 +34,13 @@ impl ModelCheck for Marketplace {
         per_region: true,
         description:
             "The AWS Marketplace agreement for the model is in place, or the caller may create it.",
-        calls: &[
+        calls: &calls_finding_the_model::<8>(&[
             "bedrock:GetFoundationModelAvailability",
             "bedrock:ListFoundationModelAgreementOffers",
             "bedrock:InvokeModel",
             "iam:SimulatePrincipalPolicy",
             "sts:GetCallerIdentity",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {

@@ -1,7 +1,7 @@
 //! Bedrock's own account of whether this account may use the model, checked against the proof of
 //! an actual invocation.
 
-use super::model_support::{is_access_diagnosis, ModelCheck};
+use super::model_support::{calls_finding_the_model, is_access_diagnosis, ModelCheck};
 use crate::facts::models::Availability;
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
@@ -33,13 +33,10 @@ impl ModelCheck for ModelAccess {
         per_region: true,
         description:
             "Bedrock reports the model as available, authorized and entitled for this account.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:GetFoundationModelAvailability",
             "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {
@@ -142,6 +139,7 @@ pub fn judge(a: &Availability) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::test_support::assert_verdict;
     use crate::{Evidence, Status};
 
     fn availability(
@@ -189,10 +187,7 @@ mod tests {
             "AVAILABLE",
             "NOT_AVAILABLE",
         ));
-        assert_eq!(
-            (region.status, region.diagnosis),
-            (Status::Fail, Some(dx::REGION_UNSUPPORTED))
-        );
+        assert_verdict(&region, Status::Fail, dx::REGION_UNSUPPORTED);
         let denied = judge(&availability(
             "AVAILABLE",
             None,
@@ -200,10 +195,7 @@ mod tests {
             "AVAILABLE",
             "AVAILABLE",
         ));
-        assert_eq!(
-            (denied.status, denied.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ACCESS_DENIED))
-        );
+        assert_verdict(&denied, Status::Fail, dx::MODEL_ACCESS_DENIED);
     }
 
     #[test]
@@ -217,10 +209,6 @@ mod tests {
             "AVAILABLE",
             "AVAILABLE",
         ));
-        assert_eq!(
-            (payment.status, payment.diagnosis),
-            (Status::Fail, Some(dx::PAYMENT_INSTRUMENT_INVALID)),
-            "{payment:?}"
-        );
+        assert_verdict(&payment, Status::Fail, dx::PAYMENT_INSTRUMENT_INVALID);
     }
 }

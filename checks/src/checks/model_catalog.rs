@@ -234,10 +234,10 @@ fn describe(info: &ModelInfo, source: &ModelSource, region: &str, via: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_first_answer, assert_summary_names, assert_verdict};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::{Settings, Status};
-    use aws_smithy_mocks::mock;
+    use aws_smithy_mocks::{mock, Rule};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -260,27 +260,23 @@ mod tests {
     // Real text: aws-samples/amazon-bedrock-ai-karaoke#21.
     const END_OF_LIFE: &str = r#"{"message":"This model version has reached the end of its life. Please refer to the AWS documentation for more details."}"#;
 
-    fn settings(model: &str) -> Settings {
-        Settings {
+    /// The check for `model` over a Bedrock answering by `rules`.
+    async fn verify_for(model: &str, rules: &[&Rule]) -> Report {
+        let settings = Settings {
             models: vec![model.into()],
             ..crate::facts::test_support::settings()
-        }
+        };
+        ModelCatalog
+            .verify(&facts_with_bedrock_settings(settings, rules))
+            .await
     }
 
     #[tokio::test]
     async fn warns_for_a_legacy_model() {
         let rule = mock!(aws_sdk_bedrock::Client::get_foundation_model)
             .then_http_response(|| json(200, None, LEGACY));
-        let facts = facts_with_bedrock_settings(
-            settings("anthropic.claude-3-sonnet-20240229-v1:0"),
-            &[&rule],
-        );
-        let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::MODEL_LEGACY)),
-            "{report:?}"
-        );
+        let report = verify_for("anthropic.claude-3-sonnet-20240229-v1:0", &[&rule]).await;
+        assert_verdict(&report, Status::Warn, dx::MODEL_LEGACY);
         assert_summary_names(&report, "2026-01-30");
     }
 
@@ -288,30 +284,18 @@ mod tests {
     async fn passes_a_profile_only_model_and_says_so() {
         let rule = mock!(aws_sdk_bedrock::Client::get_foundation_model)
             .then_http_response(|| json(200, None, PROFILE_ONLY));
-        let facts = facts_with_bedrock_settings(
-            settings("anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            &[&rule],
-        );
-        let report = ModelCatalog.verify(&facts).await;
+        let report = verify_for("anthropic.claude-sonnet-4-5-20250929-v1:0", &[&rule]).await;
         assert_eq!(report.status, Status::Pass);
         assert_summary_names(&report, "only through an inference profile");
-        assert_eq!(
-            report.evidence[0].request_id.as_deref(),
-            Some("7e8b0d3c-1111-4000-8000-000000000001")
-        );
+        assert_first_answer(&report, None, "7e8b0d3c-1111-4000-8000-000000000001");
     }
 
     #[tokio::test]
     async fn fails_for_an_end_of_life_model() {
         let rule = mock!(aws_sdk_bedrock::Client::get_foundation_model)
             .then_http_response(|| json(404, Some("ResourceNotFoundException"), END_OF_LIFE));
-        let facts = facts_with_bedrock_settings(settings("anthropic.claude-v2"), &[&rule]);
-        let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_END_OF_LIFE)),
-            "{report:?}"
-        );
+        let report = verify_for("anthropic.claude-v2", &[&rule]).await;
+        assert_verdict(&report, Status::Fail, dx::MODEL_END_OF_LIFE);
     }
 
     const US_SONNET: &str = r#"{"inferenceProfileName":"US Claude Sonnet 4.5","inferenceProfileArn":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0","inferenceProfileId":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","status":"ACTIVE","type":"SYSTEM_DEFINED","models":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"},{"modelArn":"arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"}]}"#;
@@ -322,16 +306,12 @@ mod tests {
             .then_http_response(|| json(200, None, PROFILE_ONLY));
         let profile = mock!(aws_sdk_bedrock::Client::get_inference_profile)
             .then_http_response(|| json(200, None, US_SONNET));
-        let facts = facts_with_bedrock_settings(
-            settings("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        let report = verify_for(
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
             &[&rule, &profile],
-        );
-        let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Pass, None),
-            "{report:?}"
-        );
+        )
+        .await;
+        assert_verdict(&report, Status::Pass, None);
         assert!(
             report.summary.contains("`us.anthropic.claude-sonnet-4-5-20250929-v1:0` (system inference profile in us-east-1, routes to us-east-1, us-west-2)")
                 && report.summary.contains("its model anthropic.claude-sonnet-4-5-20250929-v1:0"),
@@ -360,16 +340,12 @@ mod tests {
             Box::leak(format!(r#"{{"inferenceProfileSummaries":[{US_SONNET}]}}"#).into_boxed_str());
         let profiles = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
             .then_http_response(move || json(200, None, listed));
-        let facts = facts_with_bedrock_settings(
-            settings("eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        let report = verify_for(
+            "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
             &[&missing, &list, &details, &profiles],
-        );
-        let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ID_INVALID)),
-            "{report:?}"
-        );
+        )
+        .await;
+        assert_verdict(&report, Status::Fail, dx::MODEL_ID_INVALID);
         let works_here = report.vars.get("works_here").cloned().unwrap_or_default();
         assert!(
             works_here.contains(
@@ -386,12 +362,8 @@ mod tests {
         });
         let profiles = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
             .then_http_response(|| json(200, None, r#"{"inferenceProfileSummaries":[]}"#));
-        let facts = facts_with_bedrock_settings(settings("claude 3 sonnet"), &[&list, &profiles]);
-        let report = ModelCatalog.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::MODEL_ID_INVALID))
-        );
+        let report = verify_for("claude 3 sonnet", &[&list, &profiles]).await;
+        assert_verdict(&report, Status::Fail, dx::MODEL_ID_INVALID);
         let works_here = report.vars.get("works_here").cloned().unwrap_or_default();
         assert!(
             works_here.starts_with("Closest ids in us-east-1: `anthropic.claude-3-sonnet-20240229-v1:0` (Claude 3 Sonnet; on demand)"),

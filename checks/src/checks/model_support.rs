@@ -20,6 +20,32 @@ pub async fn model_or_skip(facts: &Facts) -> Result<String, Report> {
     }
 }
 
+/// What finding the model under test ([`model_or_skip`]) may call: the region's model list (to
+/// choose or validate the model), the model's details and the region's inference profiles (to
+/// route it).
+const FINDS_THE_MODEL: [&str; 3] = [
+    "bedrock:ListFoundationModels",
+    "bedrock:GetFoundationModel",
+    "bedrock:ListInferenceProfiles",
+];
+
+/// A check's `calls` in its metadata: its own calls, then [`FINDS_THE_MODEL`]; `N` is their total
+/// (a wrong count stops the build).
+pub const fn calls_finding_the_model<const N: usize>(own: &[&'static str]) -> [&'static str; N] {
+    assert!(own.len() + FINDS_THE_MODEL.len() == N);
+    let mut all = [""; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < own.len() {
+            own[i]
+        } else {
+            FINDS_THE_MODEL[i - own.len()]
+        };
+        i += 1;
+    }
+    all
+}
+
 /// A check about the model under test: the shared prologue finds the model or reports why there
 /// is none ([`model_or_skip`]), and `run_on` judges the model it is given.
 pub trait ModelCheck: Send + Sync {
@@ -68,3 +94,22 @@ pub async fn name_usable_ids(facts: &Facts, model_id: &str, report: Report) -> R
 }
 
 pub use crate::facts::profiles::geographies_of;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_calls_come_first_then_those_finding_the_model() {
+        const CALLS: [&str; 4] = calls_finding_the_model(&["bedrock:InvokeModel"]);
+        assert_eq!(
+            CALLS,
+            [
+                "bedrock:InvokeModel",
+                "bedrock:ListFoundationModels",
+                "bedrock:GetFoundationModel",
+                "bedrock:ListInferenceProfiles",
+            ]
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Prompt caching must work for the model in the region, or the app must turn it off (the setup
 //! guide's troubleshooting entry).
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
 /// **Verifies:** that prompt caching works for the model: one `InvokeModel` whose system prompt
@@ -61,12 +61,7 @@ impl ModelCheck for PromptCaching {
         per_model: true,
         per_region: true,
         description: "Prompt caching works for the model in this region.",
-        calls: &[
-            "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        calls: &calls_finding_the_model::<4>(&["bedrock:InvokeModel"]),
     };
 
     const ONLY_INVOKES: bool = true;

@@ -109,7 +109,7 @@ fn judge(region: &str, source: &str) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{assert_summary_names, ok};
+    use crate::checks::test_support::{assert_summary_names, assert_var, assert_verdict, ok};
     use crate::facts::test_support::{
         facts_with_credentials, sdk_config, settings, test_credentials,
     };
@@ -118,24 +118,15 @@ mod tests {
     #[test]
     fn names_the_region_a_typo_meant() {
         let report = judge("us-esat-1", "AWS_REGION");
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::REGION_INVALID))
-        );
+        assert_verdict(&report, Status::Fail, dx::REGION_INVALID);
         assert_summary_names(&report, "did you mean us-east-1?");
-        assert_eq!(
-            report.vars.get("suggestion").map(String::as_str),
-            Some("us-east-1")
-        );
+        assert_var(&report, "suggestion", "us-east-1");
     }
 
     #[test]
     fn fails_where_bedrock_is_not_offered() {
         let report = judge("ap-east-1", "--region");
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::REGION_UNSUPPORTED))
-        );
+        assert_verdict(&report, Status::Fail, dx::REGION_UNSUPPORTED);
     }
 
     #[test]
@@ -154,10 +145,7 @@ mod tests {
             aws_sdk_bedrock::Client::new(&sdk),
         );
         let report = Region.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::REGION_MISSING))
-        );
+        assert_verdict(&report, Status::Fail, dx::REGION_MISSING);
         assert_eq!(
             Region.verify(&facts_with_credentials(None)).await.status,
             Status::Pass
@@ -195,15 +183,8 @@ mod tests {
             mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, [&rejected]),
         );
         let report = Region.verify(&facts).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::REGION_DISABLED)),
-            "{report:?}"
-        );
-        assert_eq!(
-            report.vars.get("region").map(String::as_str),
-            Some("me-central-1")
-        );
+        assert_verdict(&report, Status::Fail, dx::REGION_DISABLED);
+        assert_var(&report, "region", "me-central-1");
         assert_eq!(works.num_calls(), 1, "confirmed once outside the region");
     }
 }

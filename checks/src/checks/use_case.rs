@@ -1,6 +1,6 @@
 //! Anthropic models need the account's use-case form (the setup guide's Step 1) before first use.
 
-use super::model_support::ModelCheck;
+use super::model_support::{calls_finding_the_model, ModelCheck};
 use crate::facts::FactError;
 use crate::{dx, Category, CheckMeta, Facts, Report};
 
@@ -25,13 +25,10 @@ impl ModelCheck for UseCase {
         per_model: false,
         per_region: true,
         description: "The Anthropic use-case form was submitted for the account.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "bedrock:GetUseCaseForModelAccess",
             "bedrock:InvokeModel",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn run_on(&self, facts: &Facts, id: String) -> Report {
@@ -105,11 +102,11 @@ fn is_not_submitted(err: &crate::calls::CallError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::ok;
+    use crate::checks::test_support::{assert_verdict, ok};
     use crate::facts::test_support::facts_with_bedrock_settings;
     use crate::Check;
     use crate::{Settings, Status};
-    use aws_smithy_mocks::mock;
+    use aws_smithy_mocks::{mock, Rule};
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -122,6 +119,21 @@ mod tests {
         }
     }
 
+    /// The check over a Bedrock answering `GetUseCaseForModelAccess` by `rule`.
+    async fn run_with(rule: &Rule) -> Report {
+        UseCase
+            .run(&facts_with_bedrock_settings(settings(), &[rule]))
+            .await
+    }
+
+    /// The check over a submitted form whose description of the use cases is `use_cases`.
+    async fn run_with_form(use_cases: &str) -> Report {
+        let body = form(use_cases);
+        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
+            .then_http_response(move || ok(body.clone()));
+        run_with(&rule).await
+    }
+
     fn form(use_cases: &str) -> String {
         use base64::Engine;
         let json = serde_json::json!({"companyName": "Example Corp", "companyWebsite": "https://example.com",
@@ -132,28 +144,17 @@ mod tests {
 
     #[tokio::test]
     async fn passes_a_submitted_form() {
-        let body = form("Internal tool for analyzing and understanding how codebases work.");
-        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || ok(body.clone()));
-        let report = UseCase
-            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
-            .await;
+        let report =
+            run_with_form("Internal tool for analyzing and understanding how codebases work.")
+                .await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert!(report.summary.contains("Example Corp"));
     }
 
     #[tokio::test]
     async fn warns_when_the_description_mentions_claude() {
-        let body = form("We will use Claude to summarise tickets.");
-        let rule = mock!(aws_sdk_bedrock::Client::get_use_case_for_model_access)
-            .then_http_response(move || ok(body.clone()));
-        let report = UseCase
-            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
-            .await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::USE_CASE_MENTIONS_CLAUDE))
-        );
+        let report = run_with_form("We will use Claude to summarise tickets.").await;
+        assert_verdict(&report, Status::Warn, dx::USE_CASE_MENTIONS_CLAUDE);
     }
 
     #[tokio::test]
@@ -163,13 +164,7 @@ mod tests {
             r.headers_mut().insert("x-amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.bedrock/");
             r
         });
-        let report = UseCase
-            .run(&facts_with_bedrock_settings(settings(), &[&rule]))
-            .await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Fail, Some(dx::USE_CASE_NOT_SUBMITTED)),
-            "{report:?}"
-        );
+        let report = run_with(&rule).await;
+        assert_verdict(&report, Status::Fail, dx::USE_CASE_NOT_SUBMITTED);
     }
 }

@@ -4,7 +4,7 @@
 
 mod increase;
 
-use super::model_support::model_or_skip;
+use super::model_support::{calls_finding_the_model, model_or_skip};
 use crate::check::Verify;
 use crate::facts::quota_routes::{catalog_info, route_of, QuotaRoute};
 use crate::facts::quotas::{governing, model_keys, Applied, Governing, Measure, Route};
@@ -55,13 +55,10 @@ impl Verify for Quotas {
         per_region: true,
         description:
             "The applied Service Quotas values that govern the model are not below the AWS defaults.",
-        calls: &[
+        calls: &calls_finding_the_model::<5>(&[
             "servicequotas:ListServiceQuotas",
             "servicequotas:ListAWSDefaultServiceQuotas",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn verify(&self, facts: &Facts) -> Report {
@@ -224,7 +221,7 @@ fn verdict(found: &[Governing], route: Route, via: &str, label: &str, region: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::assert_summary_names;
+    use crate::checks::test_support::{assert_summary_names, assert_verdict};
     use crate::facts::test_support::{facts_with_bedrock_settings, settings};
     use crate::Settings;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -260,6 +257,12 @@ mod tests {
             body["NextToken"] = token.into();
         }
         body.to_string()
+    }
+
+    /// Service Quotas answering the applied quotas with one page holding `quotas`.
+    fn applied_page(quotas: Vec<serde_json::Value>) -> Rule {
+        mock!(aws_sdk_servicequotas::Client::list_service_quotas)
+            .then_http_response(move || response(200, page(quotas.clone(), None)))
     }
 
     fn default_list() -> Vec<serde_json::Value> {
@@ -305,6 +308,16 @@ mod tests {
         Quotas.verify(&facts).await
     }
 
+    /// The check for Claude Sonnet 4.5 over Service Quotas answering the applied quotas by
+    /// `applied` and the defaults with [`default_list`].
+    async fn run_at_defaults(applied: &[&Rule]) -> Report {
+        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
+            .then_http_response(|| response(200, page(default_list(), None)));
+        let mut rules = applied.to_vec();
+        rules.push(&defaults);
+        run_with(&rules, sonnet()).await
+    }
+
     fn sonnet() -> Settings {
         Settings {
             models: vec![SONNET.into()],
@@ -331,14 +344,8 @@ mod tests {
             .then_http_response(|| {
                 response(200, page(vec![entry("L-4A6BFAB1", RPM, 4.0, true)], None))
             });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&first, &second, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Warn, Some(dx::QUOTA_BELOW_DEFAULT)),
-            "{report:?}"
-        );
+        let report = run_at_defaults(&[&first, &second]).await;
+        assert_verdict(&report, Status::Warn, dx::QUOTA_BELOW_DEFAULT);
         assert_summary_names(&report, "L-F4DDD3EB");
         assert_summary_names(&report, "4,000 (default 5,000,000)");
         assert_summary_names(&report, "through us.anthropic");
@@ -360,16 +367,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_lowered_daily_quota_points_to_the_cross_region_request() {
-        let applied =
-            mock!(aws_sdk_servicequotas::Client::list_service_quotas).then_http_response(|| {
-                response(
-                    200,
-                    page(vec![entry("L-381AD9EE", TPD, 144_000_000.0, false)], None),
-                )
-            });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&applied, &defaults], sonnet()).await;
+        let applied = applied_page(vec![entry("L-381AD9EE", TPD, 144_000_000.0, false)]);
+        let report = run_at_defaults(&[&applied]).await;
         assert_eq!(
             report.diagnosis,
             Some(dx::QUOTA_BELOW_DEFAULT),
@@ -385,11 +384,8 @@ mod tests {
 
     #[tokio::test]
     async fn passes_at_the_defaults() {
-        let applied = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&applied, &defaults], sonnet()).await;
+        let applied = applied_page(default_list());
+        let report = run_at_defaults(&[&applied]).await;
         assert_eq!(report.status, Status::Pass, "{report:?}");
         assert_summary_names(&report, "tokens per minute 5,000,000 (the default)");
     }
@@ -399,14 +395,8 @@ mod tests {
         let denied = mock!(aws_sdk_servicequotas::Client::list_service_quotas).then_http_response(|| {
             response(400, r#"{"__type":"com.amazonaws.servicequotas#AccessDeniedException","message":"User: arn:aws:iam::111122223333:user/dev is not authorized to perform: servicequotas:ListServiceQuotas because no identity-based policy allows the servicequotas:ListServiceQuotas action"}"#.into())
         });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&denied, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Skip, None),
-            "{report:?}"
-        );
+        let report = run_at_defaults(&[&denied]).await;
+        assert_verdict(&report, Status::Skip, None);
         assert_summary_names(&report, "not verified");
         assert_summary_names(&report, "AccessDeniedException");
         assert_eq!(report.evidence[0].operation, "ListServiceQuotas");
@@ -421,30 +411,21 @@ mod tests {
                     r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.into(),
                 )
             });
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&throttled, &defaults], sonnet()).await;
-        assert_eq!(
-            (report.status, report.diagnosis),
-            (Status::Error, Some(dx::THROTTLED)),
-            "{report:?}"
-        );
+        let report = run_at_defaults(&[&throttled]).await;
+        assert_verdict(&report, Status::Error, dx::THROTTLED);
     }
 
     #[tokio::test]
     async fn an_answer_without_a_list_or_an_endless_token_is_unexpected() {
         let empty = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
             .then_http_response(|| response(200, "{}".into()));
-        let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
-        let report = run_with(&[&empty, &defaults], sonnet()).await;
+        let report = run_at_defaults(&[&empty]).await;
         assert_eq!(
             report.diagnosis,
             Some(dx::UNEXPECTED_RESPONSE),
             "{report:?}"
         );
-        let applied = mock!(aws_sdk_servicequotas::Client::list_service_quotas)
-            .then_http_response(|| response(200, page(default_list(), None)));
+        let applied = applied_page(default_list());
         let looping = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
             .then_http_response(|| response(200, page(Vec::new(), Some("c2FtZQ=="))));
         let report = run_with(&[&applied, &looping], sonnet()).await;

@@ -5,7 +5,7 @@
 mod analysed;
 mod observed;
 
-use super::model_support::model_or_skip;
+use super::model_support::{calls_finding_the_model, model_or_skip};
 use crate::check::Verify;
 use crate::facts::FactError;
 use crate::{Category, CheckMeta, Facts, Report};
@@ -40,7 +40,7 @@ impl Verify for Scp {
         per_model: false,
         per_region: true,
         description: "No service control policy of the Organization denies what this setup needs.",
-        calls: &[
+        calls: &calls_finding_the_model::<12>(&[
             "organizations:DescribeOrganization",
             "organizations:ListParents",
             "organizations:ListPoliciesForTarget",
@@ -50,10 +50,7 @@ impl Verify for Scp {
             "bedrock:GetInferenceProfile",
             "bedrock:InvokeModel",
             "bedrock:InvokeModelWithResponseStream",
-            "bedrock:ListFoundationModels",
-            "bedrock:GetFoundationModel",
-            "bedrock:ListInferenceProfiles",
-        ],
+        ]),
     };
 
     async fn verify(&self, facts: &Facts) -> Report {

@@ -1,5 +1,5 @@
 use super::super::Scp;
-use crate::checks::test_support::{assert_summary_names, ok};
+use crate::checks::test_support::{assert_summary_names, assert_var, assert_verdict, ok};
 use crate::facts::test_support::{facts_with_bedrock_settings, settings};
 use crate::{dx, Check};
 use crate::{Settings, Status};
@@ -188,21 +188,14 @@ async fn the_path_is_read_with_one_describe_per_distinct_policy_and_none_for_ful
 async fn names_the_scp_and_statement_that_block_a_global_profile() {
     // Also proves the hierarchy is read: the deny sits on the OU, between root and account.
     let report = run_scp(true).await;
-    assert_eq!(
-        (report.status, report.diagnosis),
-        (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
-        "{report:?}"
-    );
+    assert_verdict(&report, Status::Fail, dx::SCP_EXPLICIT_DENY);
     assert_summary_names(&report, "global.anthropic.claude-sonnet-4-5-20250929-v1:0");
     assert_summary_names(
         &report,
         "BedrockRegionDeny (p-regiondeny1, attached to ou-ab12-workload1)",
     );
     assert_summary_names(&report, "DenyBedrockInferenceOutsideApprovedRegions");
-    assert_eq!(
-        report.vars.get("region").map(String::as_str),
-        Some("unspecified")
-    );
+    assert_var(&report, "region", "unspecified");
     // The us. profile's destinations are exempt by the same statement: they are not named.
     assert!(
         !report.summary.contains("routed to us-east-2"),
@@ -214,11 +207,7 @@ async fn names_the_scp_and_statement_that_block_a_global_profile() {
 #[tokio::test]
 async fn a_level_without_an_allow_denies_everything_below_it() {
     let report = run_scp(false).await;
-    assert_eq!(
-        (report.status, report.diagnosis),
-        (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
-        "{report:?}"
-    );
+    assert_verdict(&report, Status::Fail, dx::SCP_EXPLICIT_DENY);
     assert_summary_names(&report, "no SCP attached to ou-ab12-workload1 allows it");
 }
 
@@ -303,38 +292,27 @@ fn path_exempt_deny() -> (&'static str, &'static str, String) {
     )
 }
 
+/// The scp check for `session` (see [`scp_as`]) with the OU holding FullAWSAccess beside the
+/// [`path_exempt_deny`].
+async fn under_path_exempt_deny(session: &str, role: Option<&'static str>) -> crate::Report {
+    scp_as(session, role, vec![full_access(), path_exempt_deny()]).await
+}
+
 fn full_access() -> (&'static str, &'static str, String) {
     ("p-FullAWSAccess", "FullAWSAccess", FULL_ACCESS.into())
 }
 
 #[tokio::test]
 async fn an_identity_center_role_exempt_by_its_path_passes() {
-    let report = scp_as(
-        SSO_SESSION,
-        Some(SSO_ROLE),
-        vec![full_access(), path_exempt_deny()],
-    )
-    .await;
+    let report = under_path_exempt_deny(SSO_SESSION, Some(SSO_ROLE)).await;
     assert_eq!(report.status, Status::Pass, "{report:?}");
-    assert_eq!(
-        report.vars.get("principal_arn").map(String::as_str),
-        Some(SSO_ROLE)
-    );
+    assert_var(&report, "principal_arn", SSO_ROLE);
 }
 
 #[tokio::test]
 async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
-    let report = scp_as(
-        OPS_SESSION,
-        Some(OPS_ROLE),
-        vec![full_access(), path_exempt_deny()],
-    )
-    .await;
-    assert_eq!(
-        (report.status, report.diagnosis),
-        (Status::Fail, Some(dx::SCP_EXPLICIT_DENY)),
-        "{report:?}"
-    );
+    let report = under_path_exempt_deny(OPS_SESSION, Some(OPS_ROLE)).await;
+    assert_verdict(&report, Status::Fail, dx::SCP_EXPLICIT_DENY);
     // Every leg is named: the direct model, the streaming call, each profile's destinations,
     // and Marketplace's Subscribe; ViewSubscriptions is not denied.
     for leg in [
@@ -356,7 +334,7 @@ async fn a_role_outside_the_exempt_paths_is_denied_on_every_leg() {
 
 #[tokio::test]
 async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
-    let report = scp_as(SSO_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+    let report = under_path_exempt_deny(SSO_SESSION, None).await;
     assert_eq!(report.status, Status::Pass, "{report:?}");
     assert_summary_names(&report, "inferred");
     assert_summary_names(
@@ -367,7 +345,7 @@ async fn an_inferred_identity_center_path_is_said_to_be_inferred() {
 
 #[tokio::test]
 async fn an_unknown_role_path_names_the_principal_conditions_not_evaluated_exactly() {
-    let report = scp_as(OPS_SESSION, None, vec![full_access(), path_exempt_deny()]).await;
+    let report = under_path_exempt_deny(OPS_SESSION, None).await;
     assert_eq!(report.status, Status::Skip, "{report:?}");
     assert_summary_names(
         &report,
