@@ -102,14 +102,14 @@ impl Facts {
     }
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "ListFoundationModels", self.region());
         let request = self
             .bedrock
             .list_foundation_models()
             .by_provider("Anthropic");
         let (output, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .fetch_bedrock("ListFoundationModels", |rec| {
+                request.customize().interceptor(rec).send()
+            })
             .await?;
         if output.model_summaries.is_none() {
             // Bedrock always sends the list, empty or not; without it the answer is not Bedrock's

@@ -78,6 +78,23 @@ impl Facts {
         Ok((observed.result?, observed.evidence))
     }
 
+    /// One Bedrock control-plane call in the facts' region through [`Facts::fetch`], once the
+    /// caller has what Bedrock authenticates (credentials, or a Bedrock API key).
+    pub(crate) async fn fetch_bedrock<T, E, F>(
+        &self,
+        operation: &str,
+        send: impl FnOnce(Recorder) -> F,
+    ) -> Result<(T, Evidence), FactError>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        T: RequestId,
+    {
+        self.bedrock_ready().await?;
+        let site = CallSite::new("bedrock", operation, self.region());
+        Ok(self.fetch(site, send).await?)
+    }
+
     /// Every page of one list operation, following its next token: `send` makes the request for a
     /// token (`None` for the first page), `read` takes a page's items and next token out of its
     /// output, or says why the output is not a page. One rule for every list: an empty page with a

@@ -4,7 +4,7 @@
 pub use super::catalog::ModelInfo;
 use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
-use crate::calls::{CallError, CallSite};
+use crate::calls::CallError;
 use crate::{dx, Evidence, Status};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -387,14 +387,14 @@ impl Facts {
     /// `bedrock:GetFoundationModelAvailability`.
     pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
             let request = self
                 .bedrock
                 .get_foundation_model_availability()
                 .model_id(model_id);
             let (o, evidence) = self
-                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .fetch_bedrock("GetFoundationModelAvailability", |rec| {
+                    request.customize().interceptor(rec).send()
+                })
                 .await?;
             Ok(Availability {
                 agreement: o
@@ -417,18 +417,14 @@ impl Facts {
     /// `bedrock:ListFoundationModelAgreementOffers`: how many offers the account can accept.
     pub async fn agreement_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new(
-                "bedrock",
-                "ListFoundationModelAgreementOffers",
-                self.region(),
-            );
             let request = self
                 .bedrock
                 .list_foundation_model_agreement_offers()
                 .model_id(model_id);
             let (output, evidence) = self
-                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .fetch_bedrock("ListFoundationModelAgreementOffers", |rec| {
+                    request.customize().interceptor(rec).send()
+                })
                 .await?;
             Ok((output.offers().len(), evidence))
         };
@@ -438,11 +434,11 @@ impl Facts {
     /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
     pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
             let request = self.bedrock.get_use_case_for_model_access();
             let (output, evidence) = self
-                .fetch(site, |rec| request.customize().interceptor(rec).send())
+                .fetch_bedrock("GetUseCaseForModelAccess", |rec| {
+                    request.customize().interceptor(rec).send()
+                })
                 .await?;
             // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
             let form: serde_json::Value =

@@ -215,14 +215,14 @@ impl Facts {
     }
 
     async fn load_profile(&self, id_or_arn: &str) -> Result<(ProfileInfo, Evidence), FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "GetInferenceProfile", self.region());
         let request = self
             .bedrock
             .get_inference_profile()
             .inference_profile_identifier(id_or_arn);
         let (o, evidence) = self
-            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .fetch_bedrock("GetInferenceProfile", |rec| {
+                request.customize().interceptor(rec).send()
+            })
             .await?;
         let info = ProfileInfo::from_parts(
             o.inference_profile_id(),
