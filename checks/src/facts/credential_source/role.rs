@@ -2,6 +2,7 @@
 //! `credential_source`), an MFA device the doctor cannot answer for, and an AssumeRole STS refused.
 
 use super::{profile_source, scrub, Failure, Source};
+use crate::access_denied;
 use crate::catalogue::dx;
 use aws_config::profile::{Profile, ProfileSet};
 use std::time::SystemTime;
@@ -166,14 +167,12 @@ impl Role {
     }
 }
 
-/// The caller named by an AccessDenied message (`User: arn:… is not authorized to perform: …`).
+/// The caller named by an AccessDenied message (`User: arn:… is not authorized to perform: …`),
+/// when it is an ARN: a masked name (`User: xxx`) says less than the profile the caller came from.
 fn denied_caller(detail: &str) -> Option<String> {
-    let start = detail.find("User: arn:")? + "User: ".len();
-    let arn: String = detail[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    Some(arn)
+    access_denied::parse(detail)
+        .principal
+        .filter(|p| p.starts_with("arn:"))
 }
 
 #[cfg(test)]
