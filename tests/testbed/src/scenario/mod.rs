@@ -134,31 +134,41 @@ pub struct Clock {
 }
 
 /// Replaces the answer to matching requests (after authentication succeeded).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Override {
-    /// Operation name as in the API reference, e.g. `InvokeModel`; an override without one names
-    /// no operation and is refused as unknown.
+    /// Operation name as in the API reference, e.g. `InvokeModel`.
     pub operation: String,
     /// Only requests whose SigV4 credential scope names this region.
+    #[serde(default)]
     pub region: Option<String>,
     /// Only requests whose model path parameter (id, ARN or profile id) equals this.
+    #[serde(default)]
     pub model: Option<String>,
     /// Only requests whose body contains this text, byte for byte (e.g. `cache_control`, to
     /// single out the prompt-caching probe among several InvokeModel calls).
+    #[serde(default)]
     pub body_contains: Option<String>,
+    #[serde(default)]
     pub status: Option<u16>,
     /// Error code sent in `x-amzn-ErrorType`; makes this an error override.
+    #[serde(default)]
     pub error_type: Option<String>,
+    #[serde(default)]
     pub message: Option<String>,
     /// Public URL where AWS was seen sending this error; required for error overrides so the
     /// texts we test against stay traceable to reality.
+    #[serde(default)]
     pub source: Option<String>,
     /// JSON text of a success body that replaces the default one.
+    #[serde(default)]
     pub body: Option<String>,
     /// Apply to the first N matching requests only, then fall through.
+    #[serde(default)]
     pub times: Option<u32>,
+    #[serde(default)]
     pub delay_ms: u64,
+    #[serde(default)]
     pub fault: Option<Fault>,
 }
 
