@@ -102,14 +102,13 @@ impl Facts {
     }
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
+        let site = self.bedrock_site("ListFoundationModels").await?;
         let request = self
             .bedrock
             .list_foundation_models()
             .by_provider("Anthropic");
         let (output, evidence) = self
-            .fetch_bedrock("ListFoundationModels", |rec| {
-                request.customize().interceptor(rec).send()
-            })
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
             .await?;
         if output.model_summaries.is_none() {
             // Bedrock always sends the list, empty or not; without it the answer is not Bedrock's

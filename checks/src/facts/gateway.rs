@@ -78,21 +78,14 @@ impl Facts {
         Ok((observed.result?, observed.evidence))
     }
 
-    /// One Bedrock control-plane call in the facts' region through [`Facts::fetch`], once the
-    /// caller has what Bedrock authenticates (credentials, or a Bedrock API key).
-    pub(crate) async fn fetch_bedrock<T, E, F>(
-        &self,
-        operation: &str,
-        send: impl FnOnce(Recorder) -> F,
-    ) -> Result<(T, Evidence), FactError>
-    where
-        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        T: RequestId,
-    {
+    /// Where a Bedrock control-plane call goes (the facts' region), once the caller has what Bedrock
+    /// authenticates (credentials, or a Bedrock API key).
+    pub(crate) async fn bedrock_site<'a>(
+        &'a self,
+        operation: &'a str,
+    ) -> Result<CallSite<'a>, FactError> {
         self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", operation, self.region());
-        Ok(self.fetch(site, send).await?)
+        Ok(CallSite::new("bedrock", operation, self.region()))
     }
 
     /// Every page of one list operation, following its next token: `send` makes the request for a

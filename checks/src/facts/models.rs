@@ -387,14 +387,13 @@ impl Facts {
     /// `bedrock:GetFoundationModelAvailability`.
     pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
         let ask = || async {
+            let site = self.bedrock_site("GetFoundationModelAvailability").await?;
             let request = self
                 .bedrock
                 .get_foundation_model_availability()
                 .model_id(model_id);
             let (o, evidence) = self
-                .fetch_bedrock("GetFoundationModelAvailability", |rec| {
-                    request.customize().interceptor(rec).send()
-                })
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
                 .await?;
             Ok(Availability {
                 agreement: o
@@ -417,14 +416,15 @@ impl Facts {
     /// `bedrock:ListFoundationModelAgreementOffers`: how many offers the account can accept.
     pub async fn agreement_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
         let ask = || async {
+            let site = self
+                .bedrock_site("ListFoundationModelAgreementOffers")
+                .await?;
             let request = self
                 .bedrock
                 .list_foundation_model_agreement_offers()
                 .model_id(model_id);
             let (output, evidence) = self
-                .fetch_bedrock("ListFoundationModelAgreementOffers", |rec| {
-                    request.customize().interceptor(rec).send()
-                })
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
                 .await?;
             Ok((output.offers().len(), evidence))
         };
@@ -434,11 +434,10 @@ impl Facts {
     /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
     pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
         let ask = || async {
+            let site = self.bedrock_site("GetUseCaseForModelAccess").await?;
             let request = self.bedrock.get_use_case_for_model_access();
             let (output, evidence) = self
-                .fetch_bedrock("GetUseCaseForModelAccess", |rec| {
-                    request.customize().interceptor(rec).send()
-                })
+                .fetch(site, |rec| request.customize().interceptor(rec).send())
                 .await?;
             // formData is base64 on the wire; the SDK hands over the decoded JSON bytes.
             let form: serde_json::Value =

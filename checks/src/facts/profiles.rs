@@ -215,14 +215,13 @@ impl Facts {
     }
 
     async fn load_profile(&self, id_or_arn: &str) -> Result<(ProfileInfo, Evidence), FactError> {
+        let site = self.bedrock_site("GetInferenceProfile").await?;
         let request = self
             .bedrock
             .get_inference_profile()
             .inference_profile_identifier(id_or_arn);
         let (o, evidence) = self
-            .fetch_bedrock("GetInferenceProfile", |rec| {
-                request.customize().interceptor(rec).send()
-            })
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
             .await?;
         let info = ProfileInfo::from_parts(
             o.inference_profile_id(),
