@@ -115,12 +115,12 @@ mod tests {
         )
     }
 
+    /// A canned STS answer.
+    type Answer = fn() -> HttpResponse;
+
     /// Facts in `region` whose STS client answers `answers` in order (the regional call first,
     /// then the confirming call in us-east-1).
-    fn facts_in(
-        region: &str,
-        answers: Vec<fn() -> HttpResponse>,
-    ) -> (Facts, aws_smithy_mocks::Rule) {
+    fn facts_in(region: &str, answers: Vec<Answer>) -> (Facts, aws_smithy_mocks::Rule) {
         let mut seq = mock!(aws_sdk_sts::Client::get_caller_identity).sequence();
         for answer in answers {
             seq = seq.http_response(answer);
@@ -170,7 +170,7 @@ mod tests {
     /// in us-east-1 too, stay an invalid key.
     #[tokio::test]
     async fn other_rejections_stay_an_invalid_key() {
-        let cases: [(&str, Vec<fn() -> HttpResponse>, usize); 2] = [
+        let cases: [(&str, Vec<Answer>, usize); 2] = [
             // Rejected everywhere: the confirming call fails too.
             ("me-central-1", vec![rejected, rejected], 2),
             // No confirming call outside opt-in regions.
