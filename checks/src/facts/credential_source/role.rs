@@ -120,19 +120,15 @@ impl Role {
         base.offline_problem(home, now)
     }
 
-    pub(super) fn failure(
-        &self,
-        detail: &str,
-        home: Option<&str>,
-        now: SystemTime,
-    ) -> Option<Failure> {
-        if let Ok(base) = &self.base {
-            if !detail.contains("AssumeRole") {
-                if let Some(failure) = base.failure(detail, home, now) {
-                    return Some(failure);
-                }
-            }
-        }
+    /// The base source, when the chain failed before AssumeRole (the error does not name it): the
+    /// failure is then the base's own.
+    pub(super) fn failed_base(&self, detail: &str) -> Option<&Source> {
+        let base = self.base.as_deref().ok()?;
+        (!detail.contains("AssumeRole")).then_some(base)
+    }
+
+    /// STS refused the AssumeRole: who asked, for which role.
+    pub(super) fn chain_failure(&self, detail: &str) -> Option<Failure> {
         if !detail.contains("AccessDenied") && !detail.contains("not authorized") {
             return None;
         }
@@ -191,7 +187,7 @@ mod tests {
                 profile: "keys".into(),
             })),
         };
-        let failure = role
+        let failure = Source::Role(Box::new(role))
             .failure(
                 "service error: AccessDenied: User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole",
                 None,
