@@ -102,8 +102,7 @@ impl Facts {
     }
 
     async fn load_anthropic_models(&self) -> Result<ModelList, FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "ListFoundationModels", self.region());
+        let site = self.bedrock_site("ListFoundationModels").await?;
         let request = self
             .bedrock
             .list_foundation_models()

@@ -78,6 +78,16 @@ impl Facts {
         Ok((observed.result?, observed.evidence))
     }
 
+    /// Where a Bedrock control-plane call goes (the facts' region), once the caller has what Bedrock
+    /// authenticates (credentials, or a Bedrock API key).
+    pub(crate) async fn bedrock_site<'a>(
+        &'a self,
+        operation: &'a str,
+    ) -> Result<CallSite<'a>, FactError> {
+        self.bedrock_ready().await?;
+        Ok(CallSite::new("bedrock", operation, self.region()))
+    }
+
     /// Every page of one list operation, following its next token: `send` makes the request for a
     /// token (`None` for the first page), `read` takes a page's items and next token out of its
     /// output, or says why the output is not a page. One rule for every list: an empty page with a

@@ -4,7 +4,7 @@
 pub use super::catalog::ModelInfo;
 use super::model_ids::{closest, Closest, IdForm};
 use super::{FactError, Facts, Memo};
-use crate::calls::{CallError, CallSite};
+use crate::calls::CallError;
 use crate::{dx, Evidence, Status};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -387,8 +387,7 @@ impl Facts {
     /// `bedrock:GetFoundationModelAvailability`.
     pub async fn availability(&self, model_id: &str) -> Result<Availability, FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new("bedrock", "GetFoundationModelAvailability", self.region());
+            let site = self.bedrock_site("GetFoundationModelAvailability").await?;
             let request = self
                 .bedrock
                 .get_foundation_model_availability()
@@ -417,12 +416,9 @@ impl Facts {
     /// `bedrock:ListFoundationModelAgreementOffers`: how many offers the account can accept.
     pub async fn agreement_offers(&self, model_id: &str) -> Result<(usize, Evidence), FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new(
-                "bedrock",
-                "ListFoundationModelAgreementOffers",
-                self.region(),
-            );
+            let site = self
+                .bedrock_site("ListFoundationModelAgreementOffers")
+                .await?;
             let request = self
                 .bedrock
                 .list_foundation_model_agreement_offers()
@@ -438,8 +434,7 @@ impl Facts {
     /// `bedrock:GetUseCaseForModelAccess`: read only; the doctor never submits the form.
     pub async fn use_case_form(&self) -> Result<UseCaseForm, FactError> {
         let ask = || async {
-            self.bedrock_ready().await?;
-            let site = CallSite::new("bedrock", "GetUseCaseForModelAccess", self.region());
+            let site = self.bedrock_site("GetUseCaseForModelAccess").await?;
             let request = self.bedrock.get_use_case_for_model_access();
             let (output, evidence) = self
                 .fetch(site, |rec| request.customize().interceptor(rec).send())

@@ -115,12 +115,12 @@ mod tests {
         )
     }
 
+    /// A canned STS answer.
+    type Answer = fn() -> HttpResponse;
+
     /// Facts in `region` whose STS client answers `answers` in order (the regional call first,
     /// then the confirming call in us-east-1).
-    fn facts_in(
-        region: &str,
-        answers: Vec<fn() -> HttpResponse>,
-    ) -> (Facts, aws_smithy_mocks::Rule) {
+    fn facts_in(region: &str, answers: Vec<Answer>) -> (Facts, aws_smithy_mocks::Rule) {
         let mut seq = mock!(aws_sdk_sts::Client::get_caller_identity).sequence();
         for answer in answers {
             seq = seq.http_response(answer);
@@ -166,27 +166,23 @@ mod tests {
         );
     }
 
+    /// Keys rejected in a region the account cannot have disabled (a default region), or rejected
+    /// in us-east-1 too, stay an invalid key.
     #[tokio::test]
-    async fn keys_rejected_everywhere_stay_an_invalid_key() {
-        let (facts, rule) = facts_in("me-central-1", vec![rejected, rejected]);
-        let Err(crate::facts::FactError::Call(err)) = facts.caller_identity().await else {
-            panic!("the regional call must fail");
-        };
-        assert_eq!(err.diagnosis, dx::INVALID_ACCESS_KEY);
-        assert_eq!(rule.num_calls(), 2);
-    }
-
-    #[tokio::test]
-    async fn a_rejection_in_a_default_region_is_not_questioned() {
-        let (facts, rule) = facts_in("eu-west-1", vec![rejected, identity]);
-        let Err(crate::facts::FactError::Call(err)) = facts.caller_identity().await else {
-            panic!("the call must fail");
-        };
-        assert_eq!(err.diagnosis, dx::INVALID_ACCESS_KEY);
-        assert_eq!(
-            rule.num_calls(),
-            1,
-            "no confirming call outside opt-in regions"
-        );
+    async fn other_rejections_stay_an_invalid_key() {
+        let cases: [(&str, Vec<Answer>, usize); 2] = [
+            // Rejected everywhere: the confirming call fails too.
+            ("me-central-1", vec![rejected, rejected], 2),
+            // No confirming call outside opt-in regions.
+            ("eu-west-1", vec![rejected, identity], 1),
+        ];
+        for (region, answers, calls) in cases {
+            let (facts, rule) = facts_in(region, answers);
+            let Err(crate::facts::FactError::Call(err)) = facts.caller_identity().await else {
+                panic!("the regional call in {region} must fail");
+            };
+            assert_eq!(err.diagnosis, dx::INVALID_ACCESS_KEY, "{region}");
+            assert_eq!(rule.num_calls(), calls, "{region}");
+        }
     }
 }

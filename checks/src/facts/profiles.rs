@@ -215,8 +215,7 @@ impl Facts {
     }
 
     async fn load_profile(&self, id_or_arn: &str) -> Result<(ProfileInfo, Evidence), FactError> {
-        self.bedrock_ready().await?;
-        let site = CallSite::new("bedrock", "GetInferenceProfile", self.region());
+        let site = self.bedrock_site("GetInferenceProfile").await?;
         let request = self
             .bedrock
             .get_inference_profile()

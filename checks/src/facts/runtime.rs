@@ -7,6 +7,7 @@
 use super::Facts;
 use crate::calls::{one_line, CallError, CallSite, Observed, Recorder};
 use crate::{dx, Evidence, Status};
+use aws_sdk_bedrockruntime::client::customize::CustomizableOperation;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -86,10 +87,16 @@ impl InvokeOutcome {
     }
 }
 
-fn single_attempt() -> aws_sdk_bedrockruntime::config::Builder {
-    // Retries are ours (see THROTTLE_ATTEMPTS), so each one is visible in the evidence.
-    aws_sdk_bedrockruntime::config::Builder::default()
-        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+/// The invocation request, recorded by `rec` and sent once: retries are ours (see
+/// THROTTLE_ATTEMPTS), so each one is visible in the evidence.
+fn attempt_once<T, E, B>(
+    request: CustomizableOperation<T, E, B>,
+    rec: Recorder,
+) -> CustomizableOperation<T, E, B> {
+    let single = aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1);
+    request
+        .interceptor(rec)
+        .config_override(aws_sdk_bedrockruntime::config::Builder::default().retry_config(single))
 }
 
 /// One invocation per model and per profile given for it (`--model us.X,eu.X` invokes both).
@@ -191,18 +198,17 @@ impl Facts {
                 evidence,
             };
         }
-        let (_, observed, earlier) = self
-            .call_retrying("InvokeModel", |rec| {
-                let request = self.runtime.invoke_model().model_id(invoked_id);
-                let request = request.body(Blob::new(body.as_bytes().to_vec()));
-                let request = request.content_type(JSON).accept(JSON).customize();
-                request
-                    .interceptor(rec)
-                    .config_override(single_attempt())
-                    .send()
+        let body = Blob::new(body.as_bytes().to_vec());
+        let (_, observed) = self
+            .call_retrying("InvokeModel", &mut evidence, |rec| {
+                let request = self
+                    .runtime
+                    .invoke_model()
+                    .model_id(invoked_id)
+                    .body(body.clone());
+                attempt_once(request.content_type(JSON).accept(JSON).customize(), rec).send()
             })
             .await;
-        evidence.extend(earlier);
         evidence.push(observed.evidence.clone());
         let output = match observed.result {
             Ok(output) => output,
@@ -264,18 +270,13 @@ impl Facts {
             Err(err) => return InvokeOutcome::not_sent(model_id, err),
         };
         let mut evidence = Vec::new();
-        let (started, observed, earlier) = self
-            .call_retrying("InvokeModelWithResponseStream", |rec| {
+        let (started, observed) = self
+            .call_retrying("InvokeModelWithResponseStream", &mut evidence, |rec| {
                 let request = self.runtime.invoke_model_with_response_stream();
                 let request = request.model_id(&invoked_id).body(Blob::new(MINIMAL_BODY));
-                let request = request.content_type(JSON).accept(JSON).customize();
-                request
-                    .interceptor(rec)
-                    .config_override(single_attempt())
-                    .send()
+                attempt_once(request.content_type(JSON).accept(JSON).customize(), rec).send()
             })
             .await;
-        evidence.extend(earlier);
         let mut record = observed.evidence.clone();
         let result = match observed.result {
             Err(err) => Err(err),
@@ -411,21 +412,21 @@ async fn read_stream(
 impl Facts {
     /// Makes a bedrock-runtime call again while it is throttled or fails transiently
     /// ([`is_transient`]), at most [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from
-    /// [`THROTTLE_BACKOFF`]. Returns when the last attempt started, its outcome, and the evidence of
-    /// the failed attempts before it, so the first failure stays in the report even when a retry
-    /// succeeds.
+    /// [`THROTTLE_BACKOFF`]. Returns when the last attempt started and its outcome; the evidence of
+    /// the failed attempts before it goes to `evidence`, so the first failure stays in the report
+    /// even when a retry succeeds.
     async fn call_retrying<T, E, F, Fut>(
         &self,
         operation: &'static str,
+        evidence: &mut Vec<Evidence>,
         mut send: F,
-    ) -> (Instant, Observed<T>, Vec<Evidence>)
+    ) -> (Instant, Observed<T>)
     where
         F: FnMut(Recorder) -> Fut,
         Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         T: RequestId,
     {
-        let mut earlier = Vec::new();
         let mut tries = 1;
         loop {
             let site = CallSite::new("bedrock-runtime", operation, self.region());
@@ -433,9 +434,9 @@ impl Facts {
             let observed = self.call(site, &mut send).await;
             let again = matches!(&observed.result, Err(e) if is_transient(e));
             if !again || tries >= THROTTLE_ATTEMPTS {
-                return (started, observed, earlier);
+                return (started, observed);
             }
-            earlier.push(observed.evidence.clone());
+            evidence.push(observed.evidence.clone());
             tokio::time::sleep(THROTTLE_BACKOFF * 2u32.pow(tries - 1)).await;
             tries += 1;
         }

@@ -186,33 +186,31 @@ mod tests {
         assert_eq!(statement.index, 0);
     }
 
-    /// Asserts that an InvokeModel in us-east-1 finds no Allow at `target` (and no Deny anywhere).
-    fn assert_not_allowed_at(levels: &[Level], target: &str) {
-        assert_eq!(
-            evaluate_scps(levels, &invoke("us-east-1", &[])),
-            ScpDecision::NotAllowedAt {
-                target_id: target.into()
-            }
-        );
-    }
-
+    /// An InvokeModel in us-east-1 finds no Allow at the first level without one (and no Deny
+    /// anywhere), including a level with no policies at all.
     #[test]
     fn not_allowed_at_the_first_level_without_an_allow() {
-        let levels = vec![
-            level("r-root", vec![attached("p-FullAWSAccess", FULL_AWS_ACCESS)]),
-            level("ou-abcd-1234", vec![attached("p-ec2", ALLOW_EC2_ONLY)]),
-            level("123456789012", vec![]),
+        let root = || level("r-root", vec![attached("p-FullAWSAccess", FULL_AWS_ACCESS)]);
+        let cases = [
+            (
+                vec![
+                    root(),
+                    level("ou-abcd-1234", vec![attached("p-ec2", ALLOW_EC2_ONLY)]),
+                    level("123456789012", vec![]),
+                ],
+                "ou-abcd-1234",
+            ),
+            (vec![root(), level("123456789012", vec![])], "123456789012"),
         ];
-        assert_not_allowed_at(&levels, "ou-abcd-1234");
-    }
-
-    #[test]
-    fn a_level_with_no_policies_allows_nothing() {
-        let levels = vec![
-            level("r-root", vec![attached("p-FullAWSAccess", FULL_AWS_ACCESS)]),
-            level("123456789012", vec![]),
-        ];
-        assert_not_allowed_at(&levels, "123456789012");
+        for (levels, target) in cases {
+            assert_eq!(
+                evaluate_scps(&levels, &invoke("us-east-1", &[])),
+                ScpDecision::NotAllowedAt {
+                    target_id: target.into()
+                },
+                "{target}"
+            );
+        }
     }
 
     #[test]

@@ -183,7 +183,11 @@ impl Source {
     pub fn failure(&self, detail: &str, home: Option<&str>, now: SystemTime) -> Option<Failure> {
         match self {
             Source::Process { profile } => Some(process::failure(profile, detail)),
-            Source::Role(role) => role.failure(detail, home, now),
+            // A role's chain fails in its base source or at AssumeRole.
+            Source::Role(role) => role
+                .failed_base(detail)
+                .and_then(|base| base.failure(detail, home, now))
+                .or_else(|| role.chain_failure(detail)),
             Source::Sso(sso) => sso.chain_failure(detail, home, now),
             Source::WebIdentity(web) => web.chain_failure(detail),
             _ => None,

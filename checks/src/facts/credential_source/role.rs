@@ -2,6 +2,7 @@
 //! `credential_source`), an MFA device the doctor cannot answer for, and an AssumeRole STS refused.
 
 use super::{profile_source, scrub, Failure, Source};
+use crate::access_denied;
 use crate::catalogue::dx;
 use aws_config::profile::{Profile, ProfileSet};
 use std::time::SystemTime;
@@ -119,19 +120,15 @@ impl Role {
         base.offline_problem(home, now)
     }
 
-    pub(super) fn failure(
-        &self,
-        detail: &str,
-        home: Option<&str>,
-        now: SystemTime,
-    ) -> Option<Failure> {
-        if let Ok(base) = &self.base {
-            if !detail.contains("AssumeRole") {
-                if let Some(failure) = base.failure(detail, home, now) {
-                    return Some(failure);
-                }
-            }
-        }
+    /// The base source, when the chain failed before AssumeRole (the error does not name it): the
+    /// failure is then the base's own.
+    pub(super) fn failed_base(&self, detail: &str) -> Option<&Source> {
+        let base = self.base.as_deref().ok()?;
+        (!detail.contains("AssumeRole")).then_some(base)
+    }
+
+    /// STS refused the AssumeRole: who asked, for which role.
+    pub(super) fn chain_failure(&self, detail: &str) -> Option<Failure> {
         if !detail.contains("AccessDenied") && !detail.contains("not authorized") {
             return None;
         }
@@ -166,14 +163,12 @@ impl Role {
     }
 }
 
-/// The caller named by an AccessDenied message (`User: arn:… is not authorized to perform: …`).
+/// The caller named by an AccessDenied message (`User: arn:… is not authorized to perform: …`),
+/// when it is an ARN: a masked name (`User: xxx`) says less than the profile the caller came from.
 fn denied_caller(detail: &str) -> Option<String> {
-    let start = detail.find("User: arn:")? + "User: ".len();
-    let arn: String = detail[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    Some(arn)
+    access_denied::parse(detail)
+        .principal
+        .filter(|p| p.starts_with("arn:"))
 }
 
 #[cfg(test)]
@@ -192,7 +187,7 @@ mod tests {
                 profile: "keys".into(),
             })),
         };
-        let failure = role
+        let failure = Source::Role(Box::new(role))
             .failure(
                 "service error: AccessDenied: User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole",
                 None,

@@ -11,49 +11,41 @@ mod validate;
 
 /// One account as the stub presents it.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Scenario {
-    #[serde(default)]
     pub description: String,
     /// Keys the stub accepts; a single `[credentials]` table or a `[[credentials]]` list.
-    #[serde(default = "default_credentials", deserialize_with = "one_or_many")]
+    #[serde(deserialize_with = "one_or_many")]
     pub credentials: Vec<Credentials>,
-    #[serde(default)]
     pub clock: Clock,
     /// Added before every response, so benchmarks can model network round trips.
-    #[serde(default)]
     pub latency_ms: u64,
     /// A request-rate limit like AWS's: a token bucket per account and region (and operation or
     /// service); requests beyond it get `ThrottlingException`.
-    #[serde(default)]
     pub rate_limit: Option<RateLimit>,
-    #[serde(default, rename = "override")]
+    #[serde(rename = "override")]
     pub overrides: Vec<Override>,
     /// The account's applied Service Quotas values, where they differ from the AWS defaults.
-    #[serde(default, rename = "quota")]
+    #[serde(rename = "quota")]
     pub quotas: Vec<QuotaSetting>,
     /// Bedrock API keys the stub accepts as `Authorization: Bearer <key>` (`[[api_key]]`).
-    #[serde(default, rename = "api_key")]
+    #[serde(rename = "api_key")]
     pub api_keys: Vec<ApiKey>,
     /// The Region the endpoint stands for when a request names none: a call with an API key
     /// carries no credential scope. Default: [`DEFAULT_REGION`].
-    #[serde(default)]
     pub endpoint_region: Option<String>,
     /// Opt-in regions the account has not enabled: every SigV4 request signed for one is refused
     /// with the error AWS gives an unknown key there (`UnrecognizedClientException`, STS
     /// `InvalidClientTokenId`), while the same keys work in the other regions.
-    #[serde(default)]
     pub disabled_regions: Vec<String>,
     /// The ARN the stub's STS GetCallerIdentity answers with (default: the IAM user
     /// `compiler-bedrock` of [`crate::STUB_ACCOUNT`]); e.g. `arn:aws:iam::123456789012:root` for a
     /// caller signing with the account root user's keys, which moto cannot play.
-    #[serde(default)]
     pub caller_arn: Option<String>,
     /// The stub's STS refuses every AssumeRole as IAM does when neither the caller's policies nor
     /// the role's trust policy allow it: 403 `AccessDenied`, "User: CALLER is not authorized to
     /// perform: sts:AssumeRole on resource: ROLE". moto refuses too, but in an error body STS
     /// never sends (`<ErrorResponse><Errors><Error>`), which SDKs cannot read.
-    #[serde(default)]
     pub deny_assume_role: bool,
 }
 
@@ -259,9 +251,23 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Credentials
     })
 }
 
+/// The healthy account an empty file describes: nothing overridden, one key accepted.
 impl Default for Scenario {
     fn default() -> Self {
-        Scenario::from_toml("").expect("empty scenario parses")
+        Scenario {
+            description: String::new(),
+            credentials: default_credentials(),
+            clock: Clock::default(),
+            latency_ms: 0,
+            rate_limit: None,
+            overrides: Vec::new(),
+            quotas: Vec::new(),
+            api_keys: Vec::new(),
+            endpoint_region: None,
+            disabled_regions: Vec::new(),
+            caller_arn: None,
+            deny_assume_role: false,
+        }
     }
 }
 

@@ -21,7 +21,6 @@ pub(super) fn answer(
     state: &State,
     request: &Request,
     signed: &sigv4::SignedRequest<'_>,
-    raw_query: &str,
     scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
     let routed = router::route_request(&request.method, signed.raw_path);
@@ -84,11 +83,15 @@ pub(super) fn answer(
                 Some(o) => {
                     delay = o.delay_ms;
                     apply_override(&o, operation, &REST_JSON, || {
-                        default_reply(operation, &routed, raw_query, request, region)
+                        default_reply(operation, &routed, signed.raw_query, request, region)
                     })
                 }
                 None => Outcome::Respond(default_reply(
-                    operation, &routed, raw_query, request, region,
+                    operation,
+                    &routed,
+                    signed.raw_query,
+                    request,
+                    region,
                 )),
             }
         }

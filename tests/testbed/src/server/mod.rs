@@ -189,7 +189,7 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         let auth = auth::region_enabled(state, &claimed, auth);
         return sts::answer(state, action, &request.body, claimed, auth, scheme);
     }
-    bedrock::answer(state, request, &signed, raw_query, scheme)
+    bedrock::answer(state, request, &signed, scheme)
 }
 
 /// How a protocol writes an error an override asks for.

@@ -122,9 +122,14 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// The stub's state for a scenario written inline.
+    fn state_of(toml: &str) -> State {
+        State::new(Scenario::from_toml(toml).unwrap())
+    }
+
     #[test]
     fn override_times_then_falls_through() {
-        let s = Scenario::from_toml(
+        let state = state_of(
             r#"
             [[override]]
             operation = "InvokeModel"
@@ -138,9 +143,7 @@ mod tests {
             region = "eu-west-1"
             body = '{"ok":true}'
             "#,
-        )
-        .unwrap();
-        let state = State::new(s);
+        );
         let take = |region, model| state.take_override("InvokeModel", region, model, b"");
         assert!(take(Some("us-east-1"), Some("m"))
             .unwrap()
@@ -164,7 +167,7 @@ mod tests {
 
     #[test]
     fn body_contains_singles_out_requests_by_body() {
-        let s = Scenario::from_toml(
+        let state = state_of(
             r#"
             [[override]]
             operation = "InvokeModel"
@@ -174,9 +177,7 @@ mod tests {
             message = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information."
             source = "https://github.com/cline/cline/issues/2064"
             "#,
-        )
-        .unwrap();
-        let state = State::new(s);
+        );
         let plain = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
         let cached =
             br#"{"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}]}"#;
@@ -192,9 +193,7 @@ mod tests {
     #[test]
     fn an_empty_bucket_throttles_until_it_refills() {
         // Next to no refill: a bucket of two allows two requests, then refuses.
-        let state = State::new(
-            Scenario::from_toml("[rate_limit]\nrequests_per_second = 0.001\nburst = 2").unwrap(),
-        );
+        let state = state_of("[rate_limit]\nrequests_per_second = 0.001\nburst = 2");
         let take = |region, op| state.take_token(Some("AKID"), Some(region), "bedrock", op);
         assert!(take("us-east-1", "ListFoundationModels"));
         assert!(take("us-east-1", "ListFoundationModels"));
@@ -211,19 +210,13 @@ mod tests {
         assert_eq!(state.throttled.load(Ordering::Relaxed), 1);
 
         // A thousand tokens a second: an emptied bucket holds one again within a few ms.
-        let fast = State::new(
-            Scenario::from_toml("[rate_limit]\nrequests_per_second = 1000\nburst = 1").unwrap(),
-        );
+        let fast = state_of("[rate_limit]\nrequests_per_second = 1000\nburst = 1");
         assert!(fast.take_token(None, None, "bedrock", "X"));
         std::thread::sleep(Duration::from_millis(5));
         assert!(fast.take_token(None, None, "bedrock", "X"), "refilled");
 
-        let per_service = State::new(
-            Scenario::from_toml(
-                "[rate_limit]\nrequests_per_second = 0.001\nburst = 1\nper = 'service'",
-            )
-            .unwrap(),
-        );
+        let per_service =
+            state_of("[rate_limit]\nrequests_per_second = 0.001\nburst = 1\nper = 'service'");
         assert!(per_service.take_token(None, None, "bedrock", "ListFoundationModels"));
         assert!(!per_service.take_token(None, None, "bedrock", "GetFoundationModel"));
         assert!(per_service.take_token(None, None, "bedrock-runtime", "InvokeModel"));
@@ -235,7 +228,7 @@ mod tests {
 
     #[test]
     fn clock_offset_shifts_now() {
-        let state = State::new(Scenario::from_toml("[clock]\noffset_seconds = 600").unwrap());
+        let state = state_of("[clock]\noffset_seconds = 600");
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
