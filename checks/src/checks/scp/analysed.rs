@@ -2,6 +2,7 @@
 //! the root to the account, evaluated for every request this setup makes, each with the caller's
 //! `aws:PrincipalArn`.
 
+use super::super::model_support::model_or_skip;
 use crate::facts::iam::{Principal, PrincipalSource};
 use crate::facts::orgs::Membership;
 use crate::facts::FactError;
@@ -10,7 +11,10 @@ use crate::policy::{evaluate_scps, Request, ScpDecision};
 use crate::{dx, Facts, Report};
 
 /// The SCPs' verdict on this setup's requests, or why they could not be read or judged.
-pub(super) async fn report(facts: &Facts, account_id: &str, model: Option<&str>) -> Report {
+/// The analysis of the Organization's SCPs for this account. It reads the Organization before it
+/// asks for the model under test, so the climb from the account to the root starts as soon as the
+/// account id is known.
+pub(super) async fn report(facts: &Facts, account_id: &str) -> Report {
     let no_deny_seen = "no SCP deny was observed in this run's calls";
     let (membership, membership_evidence) = match facts.membership().await {
         Ok(found) => found,
@@ -56,7 +60,8 @@ pub(super) async fn report(facts: &Facts, account_id: &str, model: Option<&str>)
         }
         Err(err) => return err.to_report(),
     };
-    let Some(model) = model else {
+    let model = model_or_skip(facts).await.ok();
+    let Some(model) = model.as_deref() else {
         return Report::skip(
             "read the SCPs, but there is no model under test to evaluate them for",
         );

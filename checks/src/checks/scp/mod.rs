@@ -61,20 +61,22 @@ impl Verify for Scp {
             }
             Err(err) => return err.to_report(),
         };
-        let model = model_or_skip(facts).await.ok();
         let observed = async {
-            match &model {
-                Some(id) => observed::denies(facts, id).await,
-                None => Vec::new(),
+            match model_or_skip(facts).await {
+                Ok(id) => observed::denies(facts, &id).await,
+                Err(_) => Vec::new(),
             }
         };
-        // The Organization's membership needs none of the invocations the observed denies wait
-        // for: asked meanwhile, it is not one more round trip after them (and goes unused when
-        // a deny is observed).
-        let (observed, _) = tokio::join!(observed, facts.membership());
+        // The analysis needs none of the invocations the observed denies wait for, nor the model
+        // until it plans the requests: it reads the Organization from the moment the account id is
+        // known, alongside them, so the SCP walk is not a chain of round trips after theirs. A deny
+        // observed meanwhile still decides the verdict (the analysis is then unused: its calls are
+        // free reads).
+        let (observed, analysed) =
+            tokio::join!(observed, analysed::report(facts, &identity.account_id));
         if !observed.is_empty() {
             return observed::report(&observed);
         }
-        analysed::report(facts, &identity.account_id, model.as_deref()).await
+        analysed
     }
 }
