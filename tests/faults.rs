@@ -749,20 +749,6 @@ const OPERATIONS: &[&str] = &[
     "ListServiceQuotas",
     "ListAWSDefaultServiceQuotas",
 ];
-const FAULTS: &[&str] = &[
-    "hang",
-    "reset",
-    "drip",
-    "garbage",
-    "truncated",
-    "wrong_content_type",
-    "empty_body",
-    "huge_body",
-    "unmodelled_error",
-    "html",
-    "status_5xx",
-];
-const STREAM_FAULTS: &[&str] = &["bad_crc", "truncated_frame", "exception_mid_stream"];
 
 /// One to three random faults, some limited to the first few requests, some after a delay.
 fn random_scenario(rng: &mut Rng) -> String {
@@ -770,9 +756,9 @@ fn random_scenario(rng: &mut Rng) -> String {
     for _ in 0..1 + rng.below(3) {
         let operation = *rng.pick(OPERATIONS);
         let fault = if operation == "InvokeModelWithResponseStream" && rng.below(2) == 0 {
-            *rng.pick(STREAM_FAULTS)
+            *rng.pick(testbed::STREAM_FAULT_NAMES)
         } else {
-            *rng.pick(FAULTS)
+            *rng.pick(testbed::FAULT_NAMES)
         };
         toml.push_str(&format!(
             "[[override]]\noperation = \"{operation}\"\nfault = \"{fault}\"\n"

@@ -35,7 +35,7 @@ pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
     is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    RateLimit, RateScope, Scenario, DEFAULT_REGION,
+    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, STREAM_FAULT_NAMES,
 };
 pub use server::STUB_ACCOUNT;
 

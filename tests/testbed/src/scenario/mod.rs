@@ -211,6 +211,25 @@ pub enum Fault {
     ExceptionMidStream,
 }
 
+/// Every fault's name in a scenario file, the event-stream-only ones apart
+/// ([`STREAM_FAULT_NAMES`]).
+pub const FAULT_NAMES: &[&str] = &[
+    "hang",
+    "reset",
+    "drip",
+    "garbage",
+    "truncated",
+    "wrong_content_type",
+    "empty_body",
+    "huge_body",
+    "unmodelled_error",
+    "html",
+    "status_5xx",
+];
+
+/// The names of the faults that only an event-stream answer can carry.
+pub const STREAM_FAULT_NAMES: &[&str] = &["bad_crc", "truncated_frame", "exception_mid_stream"];
+
 impl Fault {
     /// Faults that only make sense on an event-stream answer.
     pub fn stream_only(self) -> bool {

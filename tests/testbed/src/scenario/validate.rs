@@ -191,27 +191,14 @@ mod tests {
 
     #[test]
     fn fault_modes_parse_and_stream_faults_need_a_stream() {
-        let all = [
-            "hang",
-            "reset",
-            "drip",
-            "garbage",
-            "truncated",
-            "wrong_content_type",
-            "empty_body",
-            "huge_body",
-            "unmodelled_error",
-            "html",
-            "status_5xx",
-        ];
-        for fault in all {
+        for fault in FAULT_NAMES {
             let s = Scenario::from_toml(&format!(
                 "[[override]]\noperation='ListFoundationModels'\nfault='{fault}'"
             ))
             .unwrap_or_else(|e| panic!("{fault}: {e}"));
             assert!(s.overrides[0].fault.is_some());
         }
-        for fault in ["bad_crc", "truncated_frame", "exception_mid_stream"] {
+        for fault in STREAM_FAULT_NAMES {
             let on = |op: &str| {
                 Scenario::from_toml(&format!("[[override]]\noperation='{op}'\nfault='{fault}'"))
             };
