@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """bedrock-doctor benchmark: wall time against the critical path, the sequential AWS CLI, start-up,
 the no-credentials/no-IMDS case, the `--regions` sweep at 1, 4 and 16 regions behind AWS-like rate
-limits, and the release binary's size.
+limits, the SCP walk of a member account at OU depth 0, 1, 3 and 5, and the release binary's size.
 
     python3 benches/run.py            # full run, prints the results (Markdown) and saves them
     python3 benches/run.py --write    # same, and replaces the results section of BENCHMARKS.md
     python3 benches/run.py --quick    # fewer repetitions, for a smoke test
+    python3 benches/run.py --parts scpdepth --doctor PATH --testbed PATH   # one part, other builds
 
 Everything runs on 127.0.0.1: the Bedrock stub (`tests/testbed`, which also answers STS
 GetCallerIdentity) with the scenario's `latency_ms` set, and moto (IAM, Organizations) behind a
