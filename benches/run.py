@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """bedrock-doctor benchmark: wall time against the critical path, the sequential AWS CLI, start-up,
 the no-credentials/no-IMDS case, the `--regions` sweep at 1, 4 and 16 regions behind AWS-like rate
-limits, and the release binary's size.
+limits, the SCP walk of a member account at OU depth 0, 1, 3 and 5, and the release binary's size.
 
     python3 benches/run.py            # full run, prints the results (Markdown) and saves them
     python3 benches/run.py --write    # same, and replaces the results section of BENCHMARKS.md
     python3 benches/run.py --quick    # fewer repetitions, for a smoke test
+    python3 benches/run.py --parts scpdepth --doctor PATH --testbed PATH   # one part, other builds
 
 Everything runs on 127.0.0.1: the Bedrock stub (`tests/testbed`, which also answers STS
 GetCallerIdentity) with the scenario's `latency_ms` set, and moto (IAM, Organizations) behind a
@@ -327,6 +328,8 @@ class Proxy:
         self.name = name
         self.upstream_port = upstream_port
         self.delay_s = 0.0
+        # Headers added to the requests of one service (SigV4 scope): {service: {header: value}}.
+        self.inject = {}
         self.calls = []
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
@@ -435,6 +438,10 @@ class Proxy:
                 with self.lock:
                     self.calls.append(record)
                 pending.append(record)
+                scope = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/", headers.get("authorization", ""))
+                extra = self.inject.get(scope.group(1) if scope else None)
+                if extra:
+                    head = head[:-2] + "".join(f"{k}: {v}\r\n" for k, v in extra.items()).encode() + b"\r\n"
                 up_writer.write(head + raw)
                 await up_writer.drain()
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
@@ -519,10 +526,13 @@ def profile_base(model_id):
     return model_id
 
 
-def critical_path(calls, latency_s, model_given, regions=(HOME_REGION,)):
+def critical_path(calls, latency_s, model_given, regions=(HOME_REGION,), org=None):
     """Earliest possible finish of each call if every call took `latency_s` and started as soon as
     the calls it depends on had answered (rules: BENCHMARKS.md). `regions` are the regions checked
-    (a sweep's; the first is where the model is picked). Returns (bound seconds, chain)."""
+    (a sweep's; the first is where the model is picked). `org`, when the Organization is known
+    ({"account", "parent": {child: parent}, "attached": {policy: [targets]}}), gives each
+    Organizations read the call that revealed its input instead of the coarser default rules.
+    Returns (bound seconds, chain)."""
     home = regions[0]
     finish = {}  # index -> earliest finish (s)
     parent = {}  # index -> index of the dependency that set its start
@@ -564,6 +574,8 @@ def critical_path(calls, latency_s, model_given, regions=(HOME_REGION,)):
             if op == "InvokeModel" and calls[prev]["status"] == 429:
                 throttled = sum(1 for j in retried if calls[j]["status"] == 429)
                 backoff = THROTTLE_BACKOFF_S * 2 ** (throttled - 1)
+        elif org and op in ("ListParents", "ListPoliciesForTarget", "DescribePolicy"):
+            deps = org_deps(c, org, latest, finish)
         elif op in ("ListParents",):
             prev = latest("ListParents")
             deps = [prev] if prev is not None else [latest("DescribeOrganization"), latest("GetCallerIdentity")]
@@ -642,6 +654,40 @@ def critical_path(calls, latency_s, model_given, regions=(HOME_REGION,)):
         chain.append(parent[chain[-1]])
     chain.reverse()
     return finish[end], [label(calls[i]) for i in chain]
+
+
+def org_deps(c, org, latest, finish):
+    """What an Organizations read needs, in a known Organization: the account's own level needs
+    the account id (GetCallerIdentity) and the membership (DescribeOrganization); any other level
+    (its ListParents, its ListPoliciesForTarget) needs the ListParents that answered with it; a
+    DescribePolicy needs a ListPoliciesForTarget that listed the policy (the first to answer)."""
+    body = json.loads(c["body"] or b"{}")
+    gate = [latest("DescribeOrganization"), latest("GetCallerIdentity")]
+
+    def revealed(target):
+        if target == org["account"]:
+            return gate
+        children = [k for k, v in org["parent"].items() if v == target]
+        return [
+            latest(
+                "ListParents",
+                where=lambda d: json.loads(d["body"] or b"{}").get("ChildId") in children,
+            )
+        ]
+
+    if c["operation"] == "ListParents":
+        return revealed(body.get("ChildId"))
+    if c["operation"] == "ListPoliciesForTarget":
+        return revealed(body.get("TargetId"))
+    listed = [
+        latest(
+            "ListPoliciesForTarget",
+            where=lambda d: json.loads(d["body"] or b"{}").get("TargetId") == target,
+        )
+        for target in org["attached"].get(body.get("PolicyId"), [])
+    ]
+    listed = [i for i in listed if i is not None]
+    return [min(listed, key=lambda i: finish[i])] if listed else []
 
 
 def label(c):
@@ -851,6 +897,243 @@ def sweep_run(n, latency_ms, proxies, imds_port, home):
             for c in calls
         ],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The SCP walk by OU depth: a member account at depth 0 (under the root), 1, 3 and 5 of a real
+# moto Organization, with a distinct SCP attached at every level (root, each OU, the account) next
+# to the AWS-managed FullAWSAccess, all of them allowing what a healthy run does.
+
+SCP_DEPTHS = [0, 1, 3, 5]
+# Each depth is its own Organization, managed by its own moto account.
+SCP_MANAGEMENT = "210000000000"
+# One guardrail per OU level, on Bedrock actions the doctor's requests are not: each OU's SCP is
+# read and evaluated against every request, and none denies a healthy run (whose global profile
+# rules out a region-deny SCP).
+OU_GUARDRAILS = [
+    "bedrock:CreateModelCustomizationJob",
+    "bedrock:CreateProvisionedModelThroughput",
+    "bedrock:DeleteCustomModel",
+    "bedrock:CreateModelImportJob",
+    "bedrock:PutModelInvocationLoggingConfiguration",
+]
+
+
+def scp_policies(depth):
+    """(name, document) for the root, each OU from the top, then the account."""
+
+    def deny(sid, action):
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": sid, "Effect": "Deny", "Action": action, "Resource": "*"}],
+        }
+
+    out = [("DenyLeavingTheOrganization", deny("DenyLeave", "organizations:LeaveOrganization"))]
+    for level in range(1, depth + 1):
+        action = OU_GUARDRAILS[(level - 1) % len(OU_GUARDRAILS)]
+        out.append((f"Level{level}Deny{action.split(':')[1]}", deny(f"Level{level}", action)))
+    out.append(
+        ("ProtectBedrockLogging", deny("KeepLogging", "bedrock:DeleteModelInvocationLoggingConfiguration"))
+    )
+    return out
+
+
+def seed_org(endpoint, depth, management):
+    """Builds the Organization of one depth in moto with boto3, as tests/support/moto_org.py does
+    (whose layout is fixed at one OU), as moto account `management`; returns the member's
+    temporary credentials (sts:AssumeRole into OrganizationAccountAccessRole) and the tree."""
+    import boto3
+
+    kw = dict(
+        endpoint_url=endpoint,
+        region_name=HOME_REGION,
+        aws_access_key_id=TEST_KEY,
+        aws_secret_access_key=TEST_SECRET,
+    )
+
+    def as_management(client):
+        def header(request, **_):
+            request.headers["x-moto-account-id"] = management
+
+        client.meta.events.register("before-sign.*.*", header)
+        return client
+
+    org = as_management(boto3.client("organizations", **kw))
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    member = org.create_account(Email=f"depth{depth}@example.com", AccountName=f"depth{depth}")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    parent = {}
+    ous = []
+    above = root
+    for level in range(1, depth + 1):
+        ou = org.create_organizational_unit(ParentId=above, Name=f"Level{level}")["OrganizationalUnit"]["Id"]
+        parent[ou] = above
+        ous.append(ou)
+        above = ou
+    if above != root:
+        org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=above)
+    parent[member] = above
+    levels = [root] + ous + [member]
+    for target, (name, document) in zip(levels, scp_policies(depth)):
+        policy = org.create_policy(
+            Content=json.dumps(document), Description=name, Name=name, Type="SERVICE_CONTROL_POLICY"
+        )["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=policy, TargetId=target)
+    attached = {}
+    for target in levels:
+        for p in org.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")["Policies"]:
+            attached.setdefault(p["Id"], []).append(target)
+    creds = as_management(boto3.client("sts", **kw)).assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="doctor"
+    )["Credentials"]
+    return {
+        "depth": depth,
+        "management": management,
+        "account": member,
+        "root": root,
+        "parent": parent,
+        "attached": attached,
+        "access_key_id": creds["AccessKeyId"],
+        "secret_access_key": creds["SecretAccessKey"],
+        "session_token": creds["SessionToken"],
+    }
+
+
+def member_scenario(latency_ms, org):
+    """The healthy scenario at this latency, accepting the member's temporary credentials."""
+    path = scenario_file("healthy", latency_ms)
+    out = path.with_name(f"healthy-depth{org['depth']}-{latency_ms}ms.toml")
+    out.write_text(
+        path.read_text()
+        + "\n[credentials]\n"
+        + f'access_key_id = "{org["access_key_id"]}"\n'
+        + f'secret_access_key = "{org["secret_access_key"]}"\n'
+        + f'session_token = "{org["session_token"]}"\n'
+    )
+    return out
+
+
+ORG_SHORT = {
+    "GetCallerIdentity": "GCI",
+    "DescribeOrganization": "DO",
+    "ListParents": "LP",
+    "ListPoliciesForTarget": "LPFT",
+    "DescribePolicy": "DP",
+}
+
+
+def scp_depth_run(org, latency_ms, proxies, imds_port, home):
+    """One healthy run of the member at `org`'s depth: STS and Organizations are moto's (behind
+    the recording proxy, which has moto answer Organizations as the management account: the SCPs
+    readable, as for a delegated administrator), Bedrock the stub's."""
+    stub = Stub(member_scenario(latency_ms, org))
+    stub_proxy = None
+    moto = proxies["moto"]
+    try:
+        stub_proxy = Proxy("stub", stub.port)
+        moto.delay_s = latency_ms / 1000
+        moto.inject = {"organizations": {"x-moto-account-id": org["management"]}}
+        moto.take_calls()
+        env = bed_env(home, stub_proxy, proxies, imds_port)
+        env.update(
+            AWS_ACCESS_KEY_ID=org["access_key_id"],
+            AWS_SECRET_ACCESS_KEY=org["secret_access_key"],
+            AWS_SESSION_TOKEN=org["session_token"],
+            AWS_ENDPOINT_URL_STS=moto.url(),
+        )
+        spawned = []
+        wall, rss, code, out = timed([DOCTOR, "--format", "json", "--quiet"], env, spawned=spawned)
+        calls = stub_proxy.take_calls() + moto.take_calls()
+    finally:
+        moto.inject = {}
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    calls.sort(key=lambda c: c["t_request"])
+    for c in calls:
+        describe(c)
+    report = json.loads(out)
+    statuses = {}
+    for check in report["checks"]:
+        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    scp = next((c for c in report["checks"] if c["id"] == "scp"), {})
+    bound, chain = critical_path(calls, latency_ms / 1000, False, org=org)
+    t0 = spawned[0]
+    org_calls = {}
+    for c in calls:
+        if c["operation"] in ORG_SHORT:
+            org_calls.setdefault(c["operation"], []).append(round((c["t_request"] - t0) * 1000))
+    return {
+        "depth": org["depth"],
+        "latency_ms": latency_ms,
+        "wall_s": wall,
+        "bound_s": bound,
+        "chain": chain,
+        "calls": len(calls),
+        "org_calls": org_calls,
+        "org_statuses": sorted({c["status"] for c in calls if c["operation"] in ORG_SHORT}, key=str),
+        "exit": code,
+        "statuses": statuses,
+        "scp": {"status": scp.get("status"), "summary": scp.get("summary")},
+        "identity": report.get("identity", {}).get("account_id"),
+    }
+
+
+def scp_depth_runs(mpython, latencies, reps, proxies, imds_port, home):
+    rows = []
+    for depth in SCP_DEPTHS:
+        management = str(int(SCP_MANAGEMENT) + depth)
+        seeded = subprocess.run(
+            [str(mpython), str(Path(__file__).resolve()), "--seed-org", proxies["moto"].url(), str(depth), management],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+        )
+        if seeded.returncode != 0:
+            raise RuntimeError(f"seeding depth {depth} failed:\n{seeded.stderr}")
+        org = json.loads(seeded.stdout)
+        for latency in latencies:
+            runs = [scp_depth_run(org, latency, proxies, imds_port, home) for _ in range(reps + 1)][1:]
+            runs.sort(key=lambda r: r["wall_s"])
+            median = runs[len(runs) // 2]
+            log(
+                f"depth {depth} @ {latency} ms: wall {median['wall_s']*1000:.0f} ms, floor "
+                f"{median['bound_s']*1000:.0f} ms, scp {median['scp']['status']}, {median['calls']} calls"
+            )
+            rows.append(median)
+    return rows
+
+
+def scp_markdown(rows, doctor):
+    out = [
+        f"`{doctor}`",
+        "",
+        "| OU depth | latency | wall | floor | ratio | ≤ 1.3× | Organizations calls (sent at, ms after start) | AWS calls | checks (pass/warn/fail/skip/error) | scp |",
+        "|---:|---:|---:|---:|---:|---|---|---:|---|---|",
+    ]
+    for r in rows:
+        s = r["statuses"]
+        checks = "/".join(str(s.get(k, 0)) for k in ("pass", "warn", "fail", "skip", "error"))
+        sent = "; ".join(
+            f"{ORG_SHORT[op]} " + " ".join(str(t) for t in r["org_calls"][op])
+            for op in ORG_SHORT
+            if op in r["org_calls"]
+        )
+        ratio = r["wall_s"] / r["bound_s"]
+        out.append(
+            f"| {r['depth']} | {r['latency_ms']} ms | {r['wall_s']:.2f} s | {r['bound_s']:.2f} s | "
+            f"{ratio:.2f}× | {yes(ratio <= TARGETS['ratio'])} | {sent} | {r['calls']} | {checks} | {r['scp']['status']} |"
+        )
+    deepest = max(rows, key=lambda r: (r["depth"], r["latency_ms"]))
+    out.append("")
+    out.append(
+        f"Floor chain at depth {deepest['depth']}: " + " → ".join(deepest["chain"])
+        + ". (GCI GetCallerIdentity, DO DescribeOrganization, LP ListParents, LPFT ListPoliciesForTarget, DP DescribePolicy.)"
+    )
+    return "\n".join(out)
 
 
 def rate_limit_of(scenario):
@@ -1193,6 +1476,11 @@ def markdown(res):
             next(r["chain"] for r in res["sweeps"] if r["regions"] == max(SWEEP_SIZES))
         ))
         out.append("")
+    if res.get("scp_depth"):
+        out.append("### SCP walk by OU depth")
+        out.append("")
+        out.append(scp_markdown(res["scp_depth"], DOCTOR.name))
+        out.append("")
     out.append("### The same calls, one after another, with the AWS CLI")
     out.append("")
     out.append(
@@ -1290,16 +1578,28 @@ def write_benchmarks(text):
 
 
 def main():
+    global DOCTOR, TESTBED
+    if sys.argv[1:2] == ["--seed-org"]:  # run by scp_depth_runs with moto's python (boto3)
+        endpoint, depth, management = sys.argv[2:5]
+        print(json.dumps(seed_org(endpoint, int(depth), management)))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--write", action="store_true", help="replace the results in BENCHMARKS.md")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as built")
     parser.add_argument(
         "--parts",
-        default="runs,cli,sweep,startup,nocreds",
-        help="comma-separated subset of runs,cli,sweep,startup,nocreds (a partial run prints raw JSON)",
+        default="runs,cli,sweep,startup,nocreds,scpdepth",
+        help="comma-separated subset of runs,cli,sweep,startup,nocreds,scpdepth (a partial run prints "
+        "raw JSON; scpdepth alone prints its Markdown table)",
     )
+    parser.add_argument("--doctor", type=Path, help="the bedrock-doctor binary (default: target/release; implies --no-build)")
+    parser.add_argument("--testbed", type=Path, help="the testbed binary (default: target/release; implies --no-build)")
     opts = parser.parse_args()
+    if opts.doctor or opts.testbed:
+        opts.no_build = True
+        DOCTOR = (opts.doctor or DOCTOR).resolve()
+        TESTBED = (opts.testbed or TESTBED).resolve()
     parts = set(opts.parts.split(","))
     reps = 1 if opts.quick else 3
     WORK.mkdir(parents=True, exist_ok=True)
@@ -1307,8 +1607,8 @@ def main():
     if not opts.no_build:
         build()
     ensure_gnu_time()
-    hyperfine = ensure_hyperfine()
-    aws = venv("awscli-venv", ["awscli"]).parent / "aws"
+    hyperfine = ensure_hyperfine() if "startup" in parts else None
+    aws = venv("awscli-venv", ["awscli"]).parent / "aws" if "cli" in parts else None
     mpython = moto_python()
 
     home = Path(tempfile.mkdtemp(dir=WORK, prefix="home-"))
@@ -1374,6 +1674,9 @@ def main():
                 median["direct_wall_s"] = statistics.median(r["direct_wall_s"] for r in runs)
                 res["sweeps"].append(median)
 
+        if "scpdepth" in parts:
+            res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, reps, proxies, imds_refused, home)
+
         if "startup" in parts:
             log("start-up")
             res["startup"] = startup(hyperfine, 10 if opts.quick else 50, home)
@@ -1397,7 +1700,12 @@ def main():
     res["binary_bytes"] = DOCTOR.stat().st_size
     res["profile"] = release_profile()
     (WORK / "results.json").write_text(json.dumps(res, indent=2, default=str))
-    if parts != {"runs", "cli", "sweep", "startup", "nocreds"}:
+    if parts == {"scpdepth"}:
+        text = scp_markdown(res["scp_depth"], DOCTOR)
+        (WORK / "results-scpdepth.md").write_text(text + "\n")
+        print(text)
+        return
+    if parts != {"runs", "cli", "sweep", "startup", "nocreds", "scpdepth"}:
         print(json.dumps(res, indent=2, default=str))
         return
     text = markdown(res)
