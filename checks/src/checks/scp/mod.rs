@@ -54,7 +54,10 @@ impl Verify for Scp {
     };
 
     async fn verify(&self, facts: &Facts) -> Report {
-        let identity = match facts.caller_identity().await {
+        // DescribeOrganization needs only the credentials: asked alongside GetCallerIdentity, the
+        // climb to the root is not one round trip later.
+        let (identity, _) = tokio::join!(facts.caller_identity(), facts.membership());
+        let identity = match identity {
             Ok(identity) => identity,
             Err(FactError::Call(e)) => {
                 return Report::skip(format!("needs `identity` to pass first ({})", e.diagnosis))
