@@ -43,11 +43,14 @@ pub(super) async fn report(facts: &Facts, account_id: &str) -> Report {
         )
         .evidence([membership_evidence]);
     }
-    let principal = match facts.principal().await {
+    // The caller's principal (iam:GetRole for an assumed role) and the climb to the root need
+    // nothing of each other: read alongside, the role lookup is not a round trip before the climb.
+    let (principal, path) = tokio::join!(facts.principal(), facts.scp_path(account_id));
+    let principal = match principal {
         Ok(p) => p,
         Err(err) => return err.to_report(),
     };
-    let path = match facts.scp_path(account_id).await {
+    let path = match path {
         Ok(path) => path,
         Err(FactError::Call(e)) => {
             return Report::skip(format!(
