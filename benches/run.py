@@ -472,6 +472,19 @@ REST_ROUTES = [
 ]
 
 
+def read_run(calls, out):
+    """Puts a run's recorded calls in the order they were sent and names each, and reads its JSON
+    report: (report, how many checks ended in each status)."""
+    calls.sort(key=lambda c: c["t_request"])
+    for c in calls:
+        describe(c)
+    report = json.loads(out)
+    statuses = {}
+    for check in report["checks"]:
+        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    return report, statuses
+
+
 def describe(record):
     """Adds service, region, operation, param (model or profile id) and kind (of invoke body)."""
     auth = record["headers"].get("authorization", "")
@@ -775,13 +788,7 @@ def doctor_run(name, scenario, args, latency_ms, proxies, imds_port, home):
     stub_seen = sum(1 for c in calls if c["proxy"] == "stub")
     if stub.requests is not None and stub.requests != stub_seen:
         log(f"warning: the stub counted {stub.requests} requests, the proxy {stub_seen}")
-    calls.sort(key=lambda c: c["t_request"])
-    for c in calls:
-        describe(c)
-    report = json.loads(out)
-    statuses = {}
-    for check in report["checks"]:
-        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    report, statuses = read_run(calls, out)
     bound, chain = critical_path(calls, latency_ms / 1000, "--model" in args)
     # The schedule the doctor actually followed: when each call was sent and answered, in ms
     # after the process was started.
@@ -835,13 +842,7 @@ def sweep_run(n, latency_ms, proxies, imds_port, home):
         if stub_proxy:
             stub_proxy.close()
         stub.close()
-    calls.sort(key=lambda c: c["t_request"])
-    for c in calls:
-        describe(c)
-    report = json.loads(out)
-    statuses = {}
-    for check in report["checks"]:
-        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    report, statuses = read_run(calls, out)
     bound, chain = critical_path(calls, latency_ms / 1000, False, tuple(regions))
     # The same run again without the recording proxy in front of the stub: one Python thread
     # relaying a hundred requests released together delays them, which is the test bed's time,
@@ -1051,13 +1052,7 @@ def scp_depth_run(org, latency_ms, proxies, imds_port, home):
         if stub_proxy:
             stub_proxy.close()
         stub.close()
-    calls.sort(key=lambda c: c["t_request"])
-    for c in calls:
-        describe(c)
-    report = json.loads(out)
-    statuses = {}
-    for check in report["checks"]:
-        statuses[check["status"]] = statuses.get(check["status"], 0) + 1
+    report, statuses = read_run(calls, out)
     scp = next((c for c in report["checks"] if c["id"] == "scp"), {})
     bound, chain = critical_path(calls, latency_ms / 1000, False, org=org)
     t0 = spawned[0]
