@@ -31,6 +31,18 @@ fn bed_with_files(profile: Option<&str>, config: &str, credentials: &str) -> Bed
     bed
 }
 
+/// Writes the config of a profile that names files of the bed's HOME, and selects it.
+fn use_profile(bed: &mut Bed, profile: &str, config: &str) {
+    write_file(&bed.home, "config", config);
+    bed.set("AWS_PROFILE", profile);
+}
+
+/// The run fails (exit 1) on the `credentials` check, with this diagnosis.
+fn assert_credentials_fail(run: &support::Run, report: &serde_json::Value, diagnosis: &str) {
+    run.assert_code(1);
+    assert_check(report, "credentials", "fail", Some(diagnosis));
+}
+
 /// Writes `~/.aws/sso/cache/<name>.json`, as `aws sso login` does.
 fn write_sso_cache(bed: &Bed, name: &str, json: &serde_json::Value) {
     let dir = bed.home.path().join(".aws/sso/cache");
@@ -240,20 +252,13 @@ fn credential_process_exiting_1_shows_status_and_stderr() {
         "vault-creds.sh",
         "echo 'vault is sealed: run vault-login first' >&2\nexit 1",
     );
-    write_file(
-        &bed.home,
-        "config",
+    use_profile(
+        &mut bed,
+        "tools",
         &format!("[profile tools]\ncredential_process = {script} --account dev\n"),
     );
-    bed.set("AWS_PROFILE", "tools");
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("credential-process-failed"),
-    );
+    assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
     assert!(
         said.contains("profile `tools`")
@@ -281,20 +286,13 @@ fn credential_process_printing_invalid_json_keeps_its_stdout_out_of_the_report()
             "printf '{{\"Version\": 1, \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\", \"SecretAccessKey\": \"{secret}\"'"
         ),
     );
-    write_file(
-        &bed.home,
-        "config",
+    use_profile(
+        &mut bed,
+        "tools",
         &format!("[profile tools]\ncredential_process = {script}\n"),
     );
-    bed.set("AWS_PROFILE", "tools");
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("credential-process-failed"),
-    );
+    assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
     assert!(said.contains("not the credentials JSON"), "{said}");
     assert_never_printed(&run, &[&secret, SECRET_SENTINEL_SUFFIX]);
@@ -316,20 +314,13 @@ fn credential_process_printing_a_secret_on_stderr_is_scrubbed() {
              echo 'error: MFA device not registered' >&2\nexit 2"
         ),
     );
-    write_file(
-        &bed.home,
-        "config",
+    use_profile(
+        &mut bed,
+        "tools",
         &format!("[profile tools]\ncredential_process = {script}\n"),
     );
-    bed.set("AWS_PROFILE", "tools");
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("credential-process-failed"),
-    );
+    assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
     assert!(
         said.contains("exited with status 2")
@@ -404,8 +395,7 @@ fn role_profile_whose_assume_role_is_denied_names_the_role_and_the_caller() {
     bed.set("AWS_PROFILE", "ops")
         .set("AWS_ENDPOINT_URL_STS", stub);
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("assume-role-denied"));
+    assert_credentials_fail(&run, &report, "assume-role-denied");
     let said = summary(&report, "credentials");
     assert!(
         said.contains(role_arn) && said.contains("arn:aws:iam::123456789012:user/compiler-bedrock"),
@@ -467,13 +457,7 @@ fn role_profile_with_a_missing_source_profile_says_which() {
         "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n",
     );
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("source-profile-missing"),
-    );
+    assert_credentials_fail(&run, &report, "source-profile-missing");
     let said = summary(&report, "credentials");
     assert!(
         said.contains("`source_profile = bsae`") && said.contains("does not exist"),
@@ -502,13 +486,7 @@ fn web_identity_token_file_that_does_not_exist() {
             "arn:aws:iam::123456789012:role/bedrock-doctor-ops",
         );
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("web-identity-token-invalid"),
-    );
+    assert_credentials_fail(&run, &report, "web-identity-token-invalid");
     let said = summary(&report, "credentials");
     assert!(
         said.contains(&missing.display().to_string())
@@ -524,24 +502,17 @@ fn web_identity_token_that_expired_is_read_offline_and_never_printed() {
     let mut bed = bed_with_files(None, "", "");
     let token = format!("{EXPIRED_JWT}.c2lnbmF0dXJl{SECRET_SENTINEL_SUFFIX}");
     let file = write_file(&bed.home, "web-identity-token", &token);
-    write_file(
-        &bed.home,
-        "config",
+    use_profile(
+        &mut bed,
+        "ml",
         &format!(
             "[profile ml]\nrole_arn = arn:aws:iam::123456789012:role/bedrock-doctor-ops\n\
              web_identity_token_file = {}\n",
             file.display()
         ),
     );
-    bed.set("AWS_PROFILE", "ml");
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(
-        &report,
-        "credentials",
-        "fail",
-        Some("web-identity-token-invalid"),
-    );
+    assert_credentials_fail(&run, &report, "web-identity-token-invalid");
     let said = summary(&report, "credentials");
     assert!(
         said.contains("expired")
