@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{assert_check, check, Bed};
+use support::{assert_check, assert_invoke_retried_after, check, evidence, Bed};
 
 /// On demand in the stub, so invoked with its base id.
 const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
@@ -13,13 +13,6 @@ const SONNET_4_5: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 fn summary<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["summary"].as_str().unwrap_or_default()
-}
-
-fn evidence<'a>(report: &'a Value, id: &str) -> &'a [Value] {
-    check(report, id)["evidence"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
 }
 
 #[test]
@@ -224,22 +217,7 @@ fn on_demand_refusal_of_the_base_id_fails_invoke() {
 
 #[test]
 fn one_throttled_call_is_retried_and_shown() {
-    let bed = Bed::new("throttled_once");
-    let (run, report) = bed.report(&[]);
-    run.assert_code(0);
-    assert_check(&report, "invoke", "pass", None);
-    let entries = evidence(&report, "invoke");
-    let is_invoke = |e: &Value| e["operation"] == "InvokeModel";
-    let throttled = entries.iter().position(|e| {
-        is_invoke(e) && e["http_status"] == 429 && e["error_code"] == "ThrottlingException"
-    });
-    let succeeded = entries
-        .iter()
-        .rposition(|e| is_invoke(e) && e["http_status"] == 200);
-    assert!(
-        matches!((throttled, succeeded), (Some(t), Some(s)) if t < s),
-        "expected a throttled InvokeModel before a successful one\n{report:#}"
-    );
+    assert_invoke_retried_after("throttled_once", 429, "ThrottlingException");
 }
 
 #[test]

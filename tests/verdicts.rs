@@ -4,13 +4,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{assert_check, check, Bed};
-
-fn evidence<'a>(report: &'a Value, id: &str) -> &'a Vec<Value> {
-    check(report, id)["evidence"]
-        .as_array()
-        .unwrap_or_else(|| panic!("`{id}` has no evidence\n{report:#}"))
-}
+use support::{assert_check, assert_invoke_retried_after, check, evidence, Bed};
 
 fn text<'a>(report: &'a Value, id: &str, field: &str) -> &'a str {
     check(report, id)[field].as_str().unwrap_or_default()
@@ -157,22 +151,7 @@ fn a_used_up_service_quota_is_quota_exceeded() {
 
 #[test]
 fn one_internal_error_is_retried_and_both_attempts_are_shown() {
-    let bed = Bed::new("internal_error_once");
-    let (run, report) = bed.report(&[]);
-    run.assert_code(0);
-    assert_check(&report, "invoke", "pass", None);
-    let entries = evidence(&report, "invoke");
-    let is_invoke = |e: &Value| e["operation"] == "InvokeModel";
-    let failed = entries.iter().position(|e| {
-        is_invoke(e) && e["http_status"] == 500 && e["error_code"] == "InternalServerException"
-    });
-    let succeeded = entries
-        .iter()
-        .rposition(|e| is_invoke(e) && e["http_status"] == 200);
-    assert!(
-        matches!((failed, succeeded), (Some(f), Some(s)) if f < s),
-        "expected the failed InvokeModel before the successful one\n{report:#}"
-    );
+    assert_invoke_retried_after("internal_error_once", 500, "InternalServerException");
 }
 
 #[test]

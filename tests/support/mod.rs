@@ -263,6 +263,35 @@ pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no check `{id}` in {report:#}"))
 }
 
+/// A check's evidence (empty when it has none).
+pub fn evidence<'a>(report: &'a serde_json::Value, id: &str) -> &'a [serde_json::Value] {
+    check(report, id)["evidence"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Runs a scenario whose first `InvokeModel` fails once with `status` and `code`: the doctor
+/// retries it, `invoke` passes, and its evidence shows the failed attempt before the successful one.
+pub fn assert_invoke_retried_after(scenario: &str, status: u16, code: &str) {
+    let bed = Bed::new(scenario);
+    let (run, report) = bed.report(&[]);
+    run.assert_code(0);
+    assert_check(&report, "invoke", "pass", None);
+    let entries = evidence(&report, "invoke");
+    let is_invoke = |e: &serde_json::Value| e["operation"] == "InvokeModel";
+    let failed = entries
+        .iter()
+        .position(|e| is_invoke(e) && e["http_status"] == status && e["error_code"] == code);
+    let succeeded = entries
+        .iter()
+        .rposition(|e| is_invoke(e) && e["http_status"] == 200);
+    assert!(
+        matches!((failed, succeeded), (Some(f), Some(s)) if f < s),
+        "expected a failed InvokeModel ({status} {code}) before a successful one\n{report:#}"
+    );
+}
+
 /// Asserts a check's status and diagnosis, showing the whole report when they differ.
 pub fn assert_check(report: &serde_json::Value, id: &str, status: &str, diagnosis: Option<&str>) {
     let entry = check(report, id);
