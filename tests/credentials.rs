@@ -67,6 +67,14 @@ fn rfc3339_in(hours: i64) -> String {
         .unwrap()
 }
 
+/// Every needle is in `text`, or the assertion names the first missing one and shows the text.
+#[track_caller]
+fn assert_names(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+}
+
 fn summary(report: &serde_json::Value, id: &str) -> String {
     check(report, id)["summary"].as_str().unwrap().to_string()
 }
@@ -136,13 +144,9 @@ fn legacy_sso_profile_with_an_expired_token_says_when_and_how_to_log_in() {
             "accessToken": access_token(), "expiresAt": expired_at}),
     );
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("expired-credentials"));
+    assert_credentials_fail(&run, &report, "expired-credentials");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains(LEGACY_URL) && said.contains("expired 2 h ago") && said.contains(&expired_at),
-        "{said}"
-    );
+    assert_names(&said, &[LEGACY_URL, "expired 2 h ago", &expired_at]);
     assert!(
         fix(&report, "credentials").contains("aws sso login --profile legacy"),
         "{report:#}"
@@ -164,14 +168,15 @@ fn sso_session_profile_with_an_expired_token_names_the_session() {
             "registrationExpiresAt": rfc3339_in(-1), "refreshToken": format!("doctorRefresh{SECRET_SENTINEL_SUFFIX}")}),
     );
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("expired-credentials"));
+    assert_credentials_fail(&run, &report, "expired-credentials");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("session `corp`")
-            && said.contains("expired 30 h ago")
-            && said.contains("aws sso login --sso-session corp"),
-        "{said}"
+    assert_names(
+        &said,
+        &[
+            "session `corp`",
+            "expired 30 h ago",
+            "aws sso login --sso-session corp",
+        ],
     );
     assert!(
         fix(&report, "credentials").contains("aws sso login --profile dev"),
@@ -194,13 +199,9 @@ fn sso_session_token_the_sdk_cannot_refresh_is_expired_too() {
             "registrationExpiresAt": rfc3339_in(24 * 60), "refreshToken": format!("doctorRefresh{SECRET_SENTINEL_SUFFIX}")}),
     );
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("expired-credentials"));
+    assert_credentials_fail(&run, &report, "expired-credentials");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("session `corp`") && said.contains("could not refresh it"),
-        "{said}"
-    );
+    assert_names(&said, &["session `corp`", "could not refresh it"]);
     assert_never_printed(&run, &[SECRET_SENTINEL_SUFFIX]);
 }
 
@@ -208,13 +209,9 @@ fn sso_session_token_the_sdk_cannot_refresh_is_expired_too() {
 fn sso_session_profile_never_logged_in_has_no_cached_token() {
     let bed = bed_with_files(Some("dev"), SSO_SESSION_CONFIG, "");
     let (run, report) = bed.report(&["--only", "credentials"]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("expired-credentials"));
+    assert_credentials_fail(&run, &report, "expired-credentials");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("no cached token") && said.contains("session `corp`"),
-        "{said}"
-    );
+    assert_names(&said, &["no cached token", "session `corp`"]);
     let evidence = check(&report, "credentials")["evidence"][0]["message"]
         .as_str()
         .unwrap()
@@ -233,10 +230,9 @@ fn profile_naming_a_missing_sso_session_is_its_own_diagnosis() {
                   sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
     let bed = bed_with_files(Some("dev"), config, "");
     let (run, report) = bed.report(&[]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("sso-session-missing"));
+    assert_credentials_fail(&run, &report, "sso-session-missing");
     let said = summary(&report, "credentials");
-    assert!(said.contains("[sso-session corp-typo]"), "{said}");
+    assert_names(&said, &["[sso-session corp-typo]"]);
     assert!(
         fix(&report, "credentials").contains("aws sso login --profile dev"),
         "{report:#}"
@@ -260,11 +256,13 @@ fn credential_process_exiting_1_shows_status_and_stderr() {
     let (run, report) = bed.report(&[]);
     assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("profile `tools`")
-            && said.contains("exited with status 1")
-            && said.contains("vault is sealed: run vault-login first"),
-        "{said}"
+    assert_names(
+        &said,
+        &[
+            "profile `tools`",
+            "exited with status 1",
+            "vault is sealed: run vault-login first",
+        ],
     );
     assert!(
         fix(&report, "credentials")
@@ -294,7 +292,7 @@ fn credential_process_printing_invalid_json_keeps_its_stdout_out_of_the_report()
     let (run, report) = bed.report(&["--only", "credentials"]);
     assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
-    assert!(said.contains("not the credentials JSON"), "{said}");
+    assert_names(&said, &["not the credentials JSON"]);
     assert_never_printed(&run, &[&secret, SECRET_SENTINEL_SUFFIX]);
     // The text report too.
     let text = bed.run(&["--only", "credentials"]);
@@ -322,11 +320,13 @@ fn credential_process_printing_a_secret_on_stderr_is_scrubbed() {
     let (run, report) = bed.report(&["--only", "credentials"]);
     assert_credentials_fail(&run, &report, "credential-process-failed");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("exited with status 2")
-            && said.contains("error: MFA device not registered")
-            && said.contains("<redacted>"),
-        "{said}"
+    assert_names(
+        &said,
+        &[
+            "exited with status 2",
+            "error: MFA device not registered",
+            "<redacted>",
+        ],
     );
     assert_never_printed(&run, &[&secret, &token, SECRET_SENTINEL_SUFFIX]);
     let text = bed.run(&["--only", "credentials"]);
@@ -354,11 +354,9 @@ fn role_profile_assumed_through_moto_passes_and_shows_the_role() {
     run.assert_code(0);
     assert_check(&report, "credentials", "pass", None);
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains(&roles().role_arn)
-            && said.contains("(temporary)")
-            && said.contains("source profile `base`"),
-        "{said}"
+    assert_names(
+        &said,
+        &[&roles().role_arn, "(temporary)", "source profile `base`"],
     );
     assert_check(&report, "identity", "pass", None);
     assert!(
@@ -397,9 +395,9 @@ fn role_profile_whose_assume_role_is_denied_names_the_role_and_the_caller() {
     let (run, report) = bed.report(&[]);
     assert_credentials_fail(&run, &report, "assume-role-denied");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains(role_arn) && said.contains("arn:aws:iam::123456789012:user/compiler-bedrock"),
-        "{said}"
+    assert_names(
+        &said,
+        &[role_arn, "arn:aws:iam::123456789012:user/compiler-bedrock"],
     );
     assert!(
         fix(&report, "credentials").contains("aws configure get role_arn --profile ops"),
@@ -433,13 +431,11 @@ fn role_profile_with_mfa_serial_needs_a_code_the_doctor_never_asks_for() {
         &moto.secret_access_key,
     );
     let (run, report) = bed.report(&["--only", "credentials,identity"]);
-    run.assert_code(1);
-    assert_check(&report, "credentials", "fail", Some("mfa-required"));
+    assert_credentials_fail(&run, &report, "mfa-required");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("arn:aws:iam::123456789012:mfa/dev-phone")
-            && said.contains(&roles().role_arn),
-        "{said}"
+    assert_names(
+        &said,
+        &["arn:aws:iam::123456789012:mfa/dev-phone", &roles().role_arn],
     );
     assert!(
         fix(&report, "credentials")
@@ -459,10 +455,7 @@ fn role_profile_with_a_missing_source_profile_says_which() {
     let (run, report) = bed.report(&[]);
     assert_credentials_fail(&run, &report, "source-profile-missing");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("`source_profile = bsae`") && said.contains("does not exist"),
-        "{said}"
-    );
+    assert_names(&said, &["`source_profile = bsae`", "does not exist"]);
     assert!(
         fix(&report, "credentials").contains("[profile ops]"),
         "{report:#}"
@@ -514,12 +507,7 @@ fn web_identity_token_that_expired_is_read_offline_and_never_printed() {
     let (run, report) = bed.report(&["--only", "credentials"]);
     assert_credentials_fail(&run, &report, "web-identity-token-invalid");
     let said = summary(&report, "credentials");
-    assert!(
-        said.contains("expired")
-            && said.contains("2023-11-14T22:13:20Z")
-            && said.contains("profile `ml`"),
-        "{said}"
-    );
+    assert_names(&said, &["expired", "2023-11-14T22:13:20Z", "profile `ml`"]);
     assert!(
         fix(&report, "credentials").contains("web_identity_token_file --profile ml"),
         "{report:#}"
@@ -540,9 +528,6 @@ fn root_credentials_warn_in_identity() {
     assert_check(&report, "credentials", "pass", None);
     assert_check(&report, "identity", "warn", Some("root-credentials"));
     let said = summary(&report, "identity");
-    assert!(
-        said.contains("arn:aws:iam::123456789012:root") && said.contains("(root)"),
-        "{said}"
-    );
+    assert_names(&said, &["arn:aws:iam::123456789012:root", "(root)"]);
     assert!(!fix(&report, "identity").is_empty(), "{report:#}");
 }
