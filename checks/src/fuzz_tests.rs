@@ -6,7 +6,7 @@
 //!
 //! Each target replays the checked-in seeds of `tests/fuzz/seeds/<target>/` (repository root)
 //! first, then `FUZZ_CASES` generated cases (default 64). Run longer with
-//! `FUZZ_CASES=20000 cargo test -p checks --lib fuzz_tests`.
+//! `FUZZ_CASES=20000 cargo test -p bedrock-doctor-checks --lib fuzz_tests`.
 
 use crate::checks::invoke::Invoke;
 use crate::facts::test_support::{facts_with_bedrock_settings, settings};

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use checks::policy::{
+use bedrock_doctor_checks::policy::{
     evaluate_scps, AttachedPolicy, Decision, Level, Policy, Request, ScpDecision,
 };
 use serde_json::{json, Value};
