@@ -19,6 +19,22 @@
 //! second, per service, region and operation. A single-region run never waits on it (its busiest
 //! operation, `InvokeModel`, sends four requests); a sweep waits only where it would otherwise
 //! exceed it.
+//!
+//! Organizations has a lane of its own ([`ORGANIZATIONS_IN_FLIGHT`]). AWS answers a caller that
+//! sends "too many requests in too short a period of time" with `TooManyRequestsException`, an
+//! error of every read the doctor makes (Organizations API reference, for example
+//! https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribePolicy.html), whose
+//! limits it sends to the "Quotas for AWS Organizations" page, section "Throttling limits"
+//! (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html). The SDK
+//! classifies that code as throttling (`aws-runtime`, `retries::classifiers::THROTTLING_ERRORS`)
+//! and retries it after a jittered exponential backoff, but the doctor allows two attempts in all
+//! (`facts/bootstrap.rs`): a read throttled twice leaves the `scp` check unable to read the SCPs.
+//! So the lane does not rely on the retry; it lets out at once what the per-operation bucket lets
+//! out (its burst), and no more: the bucket, at the same rate as every other operation, is what
+//! bounds the requests. The SCP walk reads one `ListParents` and one `ListPoliciesForTarget` per
+//! level, then one `DescribePolicy` per distinct SCP; at five OU levels with one SCP of its own on
+//! each level (the root, five OUs, the account) that is seven policy reads, which then leave
+//! together instead of four, then three a round trip later.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +50,9 @@ pub const PER_SECOND: f64 = 5.0;
 pub const REGIONAL_IN_FLIGHT: usize = 16;
 /// Requests in flight to one global service, all regions together.
 pub const GLOBAL_IN_FLIGHT: usize = 4;
+/// Requests in flight to Organizations, all regions together: as many as one operation's bucket
+/// lets out at once.
+pub const ORGANIZATIONS_IN_FLIGHT: usize = BURST as usize;
 
 /// The bounds of one lane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +76,11 @@ impl Limit {
         burst: BURST,
         per_second: PER_SECOND,
     };
+    pub const ORGANIZATIONS: Limit = Limit {
+        in_flight: ORGANIZATIONS_IN_FLIGHT,
+        burst: BURST,
+        per_second: PER_SECOND,
+    };
 }
 
 /// Services with one endpoint and one quota for all regions (STS's regional endpoints still
@@ -70,6 +94,7 @@ pub fn is_global(service: &str) -> bool {
 pub struct Limiter {
     regional: Limit,
     global: Limit,
+    organizations: Limit,
     lanes: Mutex<HashMap<String, Arc<Semaphore>>>,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
@@ -88,26 +113,36 @@ pub struct Permit {
 
 impl Default for Limiter {
     fn default() -> Self {
-        Limiter::new(Limit::REGIONAL, Limit::GLOBAL)
+        Limiter::new(Limit::REGIONAL, Limit::GLOBAL).with_organizations(Limit::ORGANIZATIONS)
     }
 }
 
 impl Limiter {
+    /// Bounds for the regional and the global services (Organizations' lane among them).
     pub fn new(regional: Limit, global: Limit) -> Limiter {
         Limiter {
             regional,
             global,
+            organizations: global,
             lanes: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Organizations' own bounds (still one lane for all regions).
+    pub fn with_organizations(self, organizations: Limit) -> Limiter {
+        Limiter {
+            organizations,
+            ..self
+        }
+    }
+
     /// The bounds that apply to a service.
     pub fn limit(&self, service: &str) -> Limit {
-        if is_global(service) {
-            self.global
-        } else {
-            self.regional
+        match service {
+            "organizations" => self.organizations,
+            _ if is_global(service) => self.global,
+            _ => self.regional,
         }
     }
 
@@ -228,6 +263,53 @@ mod tests {
             )
             .await;
         assert_eq!(other.elapsed(), Duration::ZERO);
+    }
+
+    /// How many of `count` requests of one operation are in flight at once at their peak.
+    async fn peak_in_flight(
+        limiter: Arc<Limiter>,
+        service: &'static str,
+        operation: &'static str,
+        count: usize,
+    ) -> usize {
+        let now = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..count {
+            let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = limiter.acquire(service, operation, Some("us-east-1")).await;
+                let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(inside, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        peak.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_policy_reads_of_a_five_level_path_leave_together() {
+        // Root, five OUs and the account, one SCP of its own on each: seven DescribePolicy.
+        let limiter = Arc::new(Limiter::default());
+        assert_eq!(
+            peak_in_flight(limiter.clone(), "organizations", "DescribePolicy", 7).await,
+            7
+        );
+        // The bucket still bounds one operation: its burst at once, no more.
+        assert_eq!(
+            peak_in_flight(limiter, "organizations", "ListPoliciesForTarget", 30).await,
+            BURST as usize
+        );
+        // IAM and STS keep the narrower global lane.
+        let limiter = Arc::new(Limiter::default());
+        assert_eq!(
+            peak_in_flight(limiter, "iam", "GetRole", 7).await,
+            GLOBAL_IN_FLIGHT
+        );
     }
 
     #[tokio::test(start_paused = true)]
