@@ -16,9 +16,10 @@
 //! user guide, "Service quotas for Service Quotas"); EC2's non-mutating describes refill at 20 per
 //! second (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The doctor keeps to
 //! the lowest of those for every operation: a bucket of [`BURST`] refilled at [`PER_SECOND`] per
-//! second, per service, region and operation. A single-region run never waits on it (its busiest
-//! operation, `InvokeModel`, sends four requests); a sweep waits only where it would otherwise
-//! exceed it.
+//! second, per service, region and operation, its refill counted from [`ARRIVAL_LAG`] after it was
+//! first drawn on (when AWS may first count the request). A single-region run never waits on it
+//! (its busiest operation, `InvokeModel`, sends four requests); a sweep waits only where it would
+//! otherwise exceed it.
 //!
 //! Organizations has a lane of its own ([`ORGANIZATIONS_IN_FLIGHT`]). AWS answers a caller that
 //! sends "too many requests in too short a period of time" with `TooManyRequestsException`, an
@@ -50,6 +51,13 @@ pub const PER_SECOND: f64 = 5.0;
 pub const REGIONAL_IN_FLIGHT: usize = 16;
 /// Requests in flight to one global service, all regions together.
 pub const GLOBAL_IN_FLIGHT: usize = 4;
+/// How much later than the doctor takes its token AWS may count a request: the SDK serialises and
+/// signs it, the connection pool hands it a connection, and on a busy machine (a sweep sends
+/// hundreds of requests from two cores) the task waits its turn. A server's bucket starts refilling
+/// when the first request of a burst arrives; counting the refill from the moment the token was
+/// taken would let a later request out before the server has its token back, and it would be
+/// throttled. So a bucket drained from full counts its refill from this long after.
+pub const ARRIVAL_LAG: Duration = Duration::from_millis(100);
 /// Requests in flight to Organizations, all regions together: as many as one operation's bucket
 /// lets out at once.
 pub const ORGANIZATIONS_IN_FLIGHT: usize = BURST as usize;
@@ -173,21 +181,28 @@ impl Limiter {
             let wait = {
                 let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
+                let full = f64::from(limit.burst.max(1));
                 let bucket = buckets.entry(bucket_key.clone()).or_insert(Bucket {
-                    tokens: f64::from(limit.burst.max(1)),
+                    tokens: full,
                     updated: now,
                 });
-                let refilled = now.duration_since(bucket.updated).as_secs_f64() * limit.per_second;
-                bucket.tokens = (bucket.tokens + refilled).min(f64::from(limit.burst.max(1)));
-                bucket.updated = now;
+                let refilled =
+                    now.saturating_duration_since(bucket.updated).as_secs_f64() * limit.per_second;
+                bucket.tokens = (bucket.tokens + refilled).min(full);
+                bucket.updated = bucket.updated.max(now);
                 if bucket.tokens >= 1.0 {
                     bucket.tokens -= 1.0;
+                    if bucket.tokens + 1.0 >= full {
+                        // The first token out of a full bucket: AWS's bucket starts refilling
+                        // when this request arrives, which may be up to `ARRIVAL_LAG` after now.
+                        bucket.updated = now + ARRIVAL_LAG;
+                    }
                     None
                 } else {
                     let missing = 1.0 - bucket.tokens;
-                    Some(Duration::from_secs_f64(
-                        missing / limit.per_second.max(f64::MIN_POSITIVE),
-                    ))
+                    let refill =
+                        Duration::from_secs_f64(missing / limit.per_second.max(f64::MIN_POSITIVE));
+                    Some(bucket.updated.saturating_duration_since(now) + refill)
                 }
             };
             match wait {
@@ -249,7 +264,9 @@ mod tests {
                 .await;
             at.push(started.elapsed().as_millis());
         }
-        assert_eq!(at, [0, 0, 0, 500, 1000, 1500]);
+        // The refill is counted from `ARRIVAL_LAG` after the first token left the full bucket.
+        let lag = ARRIVAL_LAG.as_millis();
+        assert_eq!(at, [0, 0, 0, 500 + lag, 1000 + lag, 1500 + lag]);
         // Another operation, or the same one in another region, has a bucket of its own.
         let other = Instant::now();
         limiter
