@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """bedrock-doctor benchmark: wall time against the critical path, the sequential AWS CLI, start-up,
 the no-credentials/no-IMDS case, the `--regions` sweep at 1, 4 and 16 regions behind AWS-like rate
-limits, the SCP walk of a member account at OU depth 0, 1, 3 and 5, and the release binary's size.
+limits, the SCP walk of a member account at OU depth 0, 1, 3 and 5, `--regions all-bedrock` with
+three models against one region with one model (scale), and the release binary's size.
 
     python3 benches/run.py            # full run, prints the results (Markdown) and saves them
-    python3 benches/run.py --write    # same, and replaces the results section of BENCHMARKS.md
+    python3 benches/run.py --write    # same, and replaces the results sections of BENCHMARKS.md
     python3 benches/run.py --quick    # fewer repetitions, for a smoke test
     python3 benches/run.py --parts scpdepth --doctor PATH --testbed PATH   # one part, other builds
+    python3 benches/run.py --parts scale --no-build --write   # one part, into its section
 
 Everything runs on 127.0.0.1: the Bedrock stub (`tests/testbed`, which also answers STS
 GetCallerIdentity) with the scenario's `latency_ms` set, and moto (IAM, Organizations) behind a
@@ -1073,6 +1075,28 @@ def scp_depth_run(org, latency_ms, proxies, imds_port, home):
         "statuses": statuses,
         "scp": {"status": scp.get("status"), "summary": scp.get("summary")},
         "identity": report.get("identity", {}).get("account_id"),
+        "schedule": [
+            (
+                round((c["t_request"] - t0) * 1000),
+                round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
+                label(c),
+                c["status"],
+            )
+            for c in calls
+        ],
+        "exit_ms": round(wall * 1000),
+        # Which policies were described: each distinct id once, never the AWS-managed FullAWSAccess.
+        "described": [json.loads(c["body"] or b"{}").get("PolicyId") for c in calls if c["operation"] == "DescribePolicy"],
+        "attached": sorted(org["attached"]),
+        # When the walk's last Organizations answer arrived: what the SCP analysis waits for.
+        "walk_end_ms": max(
+            (round((c["t_response"] - t0) * 1000) for c in calls if c["operation"] in ORG_SHORT and c["t_response"]),
+            default=None,
+        ),
+        # The call that answered last, and so ended the run (the process exits a few ms after).
+        "last_answer": max(
+            ((c["t_response"], label(c)) for c in calls if c["t_response"]), default=(None, None)
+        )[1],
     }
 
 
@@ -1102,12 +1126,16 @@ def scp_depth_runs(mpython, latencies, reps, proxies, imds_port, home):
     return rows
 
 
-def scp_markdown(rows, doctor):
+def scp_markdown(rows, doctor, res):
+    m = res["machine"]
+    built = "the release build of this checkout" if doctor == TARGET_DIR / "release" / "bedrock-doctor" else f"`{doctor}`"
     out = [
-        f"`{doctor}`",
+        f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}, with {built}; "
+        f"`python3 benches/run.py --parts scpdepth` (medians of {res['reps']} runs after a warm-up). "
+        f"Load average (1/5/15 min) at the start: {m['load']}, at the end: {res['load_end']}.",
         "",
-        "| OU depth | latency | wall | floor | ratio | ≤ 1.3× | Organizations calls (sent at, ms after start) | AWS calls | checks (pass/warn/fail/skip/error) | scp |",
-        "|---:|---:|---:|---:|---:|---|---|---:|---|---|",
+        "| OU depth | latency | wall | floor | ratio | ≤ 1.3× | walk ends (ratio) | last answer | Organizations calls (sent at, ms after start) | AWS calls | checks (pass/warn/fail/skip/error) | scp |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---|---:|---|---|",
     ]
     for r in rows:
         s = r["statuses"]
@@ -1118,17 +1146,199 @@ def scp_markdown(rows, doctor):
             if op in r["org_calls"]
         )
         ratio = r["wall_s"] / r["bound_s"]
+        walk = f"{r['walk_end_ms']} ms ({r['walk_end_ms'] / 1000 / r['bound_s']:.2f}×)" if r.get("walk_end_ms") else "-"
         out.append(
             f"| {r['depth']} | {r['latency_ms']} ms | {r['wall_s']:.2f} s | {r['bound_s']:.2f} s | "
-            f"{ratio:.2f}× | {yes(ratio <= TARGETS['ratio'])} | {sent} | {r['calls']} | {checks} | {r['scp']['status']} |"
+            f"{ratio:.2f}× | {yes(ratio <= TARGETS['ratio'])} | {walk} | {r.get('last_answer') or '-'} | {sent} | {r['calls']} | {checks} | {r['scp']['status']} |"
         )
     deepest = max(rows, key=lambda r: (r["depth"], r["latency_ms"]))
+    once = all(
+        len(r["described"]) == len(set(r["described"]))
+        and set(r["described"]) == {p for p in r["attached"] if p != "p-FullAWSAccess"}
+        for r in rows
+    )
+    out.append("")
+    out.append(
+        "`DescribePolicy` in every run: "
+        + ("once per distinct attached SCP, never for `p-FullAWSAccess`" if once else "**not** once per distinct SCP (see results.json)")
+        + " ("
+        + ", ".join(f"depth {r['depth']}: {len(r['described'])}" for r in rows if r["latency_ms"] == rows[0]["latency_ms"])
+        + ")."
+    )
     out.append("")
     out.append(
         f"Floor chain at depth {deepest['depth']}: " + " → ".join(deepest["chain"])
         + ". (GCI GetCallerIdentity, DO DescribeOrganization, LP ListParents, LPFT ListPoliciesForTarget, DP DescribePolicy.)"
     )
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scale: every commercial Bedrock region with three models against one region with one model, on
+# the stub's AWS-like rate limit (the sweep's scenario: a bucket of 10 requests refilled at 5 per
+# second, per account, region and operation; where the figures come from: its TOML and
+# docs/regions.md).
+
+# Three Claude models the stub serves in every region, through the global and geographic profiles.
+SCALE_MODELS = [
+    "anthropic.claude-sonnet-4-6",
+    "anthropic.claude-haiku-4-5-20251001-v1:0",
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+]
+SCALE_LATENCY_MS = 100
+SCALE_REPS = 5
+SCALE_TARGET = 1.5
+SCALE_CONFIGS = [
+    ("one region, one model", ["--model", SCALE_MODELS[0]]),
+    ("all-bedrock, three models", ["--regions", "all-bedrock", "--model", ",".join(SCALE_MODELS)]),
+]
+
+
+def scale_run(args, latency_ms, proxies, imds_port, home, record):
+    """One run on a fresh rate-limited stub. `record`: through the recording proxy (request counts
+    per service, region and operation) or straight to the stub (the wall time: the proxy is one
+    Python thread, and relaying hundreds of requests released together is its time, not the
+    doctor's)."""
+    stub = Stub(scenario_file(SWEEP_SCENARIO, latency_ms))
+    stub_proxy = None
+    try:
+        proxies["moto"].delay_s = latency_ms / 1000
+        proxies["moto"].take_calls()
+        if record:
+            stub_proxy = Proxy("stub", stub.port)
+            front = stub_proxy
+        else:
+
+            class front:
+                port = stub.port
+
+        env = bed_env(home, front, proxies, imds_port)
+        wall, rss, code, out = timed([DOCTOR, "--format", "json", "--quiet"] + args, env, timeout=300)
+        calls = (stub_proxy.take_calls() if stub_proxy else []) + proxies["moto"].take_calls()
+    finally:
+        if stub_proxy:
+            stub_proxy.close()
+        stub.close()
+    report, statuses = read_run(calls, out)
+    run = {
+        "args": args,
+        "latency_ms": latency_ms,
+        "wall_s": wall,
+        "rss_mb": rss,
+        "exit": code,
+        "statuses": statuses,
+        "checks": len(report["checks"]),
+        "regions": len(report["target"].get("regions") or []) or 1,
+        "models": len(report["target"].get("model_ids") or []) or 1,
+        "stub_requests": stub.requests,
+        "throttled": stub.throttled or 0,
+        "errors": [
+            f"{c['id']} {c.get('region') or ''} {c.get('subject') or ''}: {c.get('diagnosis') or c.get('summary')}"
+            for c in report["checks"]
+            if c["status"] == "error"
+        ],
+    }
+    if record:
+        per_service, per_bucket = {}, {}
+        for c in calls:
+            per_service[c["service"]] = per_service.get(c["service"], 0) + 1
+            if c["proxy"] == "stub":
+                key = (c["region"], c["operation"])
+                per_bucket[key] = per_bucket.get(key, 0) + 1
+        busiest = max(per_bucket.items(), key=lambda kv: kv[1]) if per_bucket else (("-", "-"), 0)
+        run.update(
+            calls=len(calls),
+            per_service=per_service,
+            status_429=sum(1 for c in calls if c["status"] == 429),
+            busiest={"region": busiest[0][0], "operation": busiest[0][1], "requests": busiest[1]},
+        )
+    return run
+
+
+def scale_runs(reps, proxies, imds_port, home):
+    """Each configuration: one recorded run (the requests), then a warm-up and `reps` direct runs
+    (the wall time, peak memory and the stub's throttled count, every run)."""
+    rows = []
+    for name, args in SCALE_CONFIGS:
+        recorded = scale_run(args, SCALE_LATENCY_MS, proxies, imds_port, home, record=True)
+        runs = [scale_run(args, SCALE_LATENCY_MS, proxies, imds_port, home, record=False) for _ in range(reps + 1)][1:]
+        walls = sorted(r["wall_s"] for r in runs)
+        row = {
+            "name": name,
+            "args": args,
+            "latency_ms": SCALE_LATENCY_MS,
+            "wall_s": statistics.median(walls),
+            "walls_s": walls,
+            "rss_mb": max(r["rss_mb"] or 0 for r in runs),
+            "throttled_all_runs": [r["throttled"] for r in runs] + [recorded["throttled"]],
+            "stub_requests": statistics.median(r["stub_requests"] or 0 for r in runs),
+            "errors": sorted({e for r in runs for e in r["errors"]}),
+            "recorded": recorded,
+            "regions": recorded["regions"],
+            "models": recorded["models"],
+            "checks": recorded["checks"],
+            "statuses": runs[len(runs) // 2]["statuses"],
+            "exit": runs[len(runs) // 2]["exit"],
+        }
+        log(
+            f"scale {name}: wall {row['wall_s']*1000:.0f} ms (runs {[round(w*1000) for w in walls]}), "
+            f"{recorded['calls']} calls, throttled {row['throttled_all_runs']}, RSS {row['rss_mb']:.1f} MB"
+        )
+        rows.append(row)
+    return rows
+
+
+def scale_markdown(rows, res):
+    m = res["machine"]
+    one, wide = rows[0], rows[-1]
+    ratio = wide["wall_s"] / one["wall_s"]
+    throttled = sum(sum(r["throttled_all_runs"]) for r in rows)
+    runs = sum(len(r["throttled_all_runs"]) for r in rows)
+    out = [
+        f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}; "
+        f"`python3 benches/run.py --parts scale` at {SCALE_LATENCY_MS} ms on every call; wall: median of "
+        f"{len(one['walls_s'])} runs straight to the stub after a warm-up; requests: one more run through the "
+        f"recording proxy. Load average (1/5/15 min) at the start: {m['load']}, at the end: {res['load_end']}.",
+        "",
+        "| run | regions × models | wall (median) | walls | AWS requests | by service | throttled (every run) | busiest bucket | peak RSS | checks (pass/warn/fail/skip/error) |",
+        "|---|---:|---:|---|---:|---|---:|---|---:|---|",
+    ]
+    for r in rows:
+        s = r["statuses"]
+        checks = "/".join(str(s.get(k, 0)) for k in ("pass", "warn", "fail", "skip", "error"))
+        rec = r["recorded"]
+        services = ", ".join(f"{k} {v}" for k, v in sorted(rec["per_service"].items(), key=lambda kv: -kv[1]))
+        b = rec["busiest"]
+        out.append(
+            f"| {r['name']} | {r['regions']} × {r['models']} | {r['wall_s']*1000:.0f} ms | "
+            f"{' '.join(str(round(w*1000)) for w in r['walls_s'])} | {rec['calls']} | {services} | "
+            f"{sum(r['throttled_all_runs'])} in {len(r['throttled_all_runs'])} runs | "
+            f"{b['requests']} × {b['operation']} in {b['region']} | {r['rss_mb']:.1f} MB | {checks} |"
+        )
+    out.append("")
+    out.append(
+        f"Wall of all-bedrock with three models against one region with one model: **{ratio:.2f}×** "
+        f"(target ≤ {SCALE_TARGET}×: {yes(ratio <= SCALE_TARGET)}); throttled requests: {throttled} in {runs} runs "
+        f"(target 0: {yes(throttled == 0)}); peak RSS {wide['rss_mb']:.1f} MB."
+    )
+    errors = [e for r in rows for e in r["errors"]]
+    if errors:
+        out.append("")
+        out.append("Checks ending in `error`: " + "; ".join(errors) + ".")
+    return "\n".join(out)
+
+
+def write_part(name, text):
+    """Replaces one part's section of BENCHMARKS.md, between `<!-- bench:NAME:start -->` and
+    `<!-- bench:NAME:end -->`."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    doc = BENCHMARKS_MD.read_text()
+    if start not in doc or end not in doc:
+        sys.exit(f"{BENCHMARKS_MD} has no {start} … {end} section")
+    before, rest = doc.split(start, 1)
+    _, after = rest.split(end, 1)
+    BENCHMARKS_MD.write_text(f"{before}{start}\n{text}\n{end}{after}")
+    log(f"{name} written to {BENCHMARKS_MD}")
 
 
 def rate_limit_of(scenario):
@@ -1584,9 +1794,10 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as built")
     parser.add_argument(
         "--parts",
-        default="runs,cli,sweep,startup,nocreds,scpdepth",
-        help="comma-separated subset of runs,cli,sweep,startup,nocreds,scpdepth (a partial run prints "
-        "raw JSON; scpdepth alone prints its Markdown table)",
+        default="runs,cli,sweep,startup,nocreds,scpdepth,scale",
+        help="comma-separated subset of runs,cli,sweep,startup,nocreds,scpdepth,scale (a partial run "
+        "prints raw JSON; scpdepth and scale alone print their Markdown tables, and --write puts them "
+        "in their sections)",
     )
     parser.add_argument("--doctor", type=Path, help="the bedrock-doctor binary (default: target/release; implies --no-build)")
     parser.add_argument("--testbed", type=Path, help="the testbed binary (default: target/release; implies --no-build)")
@@ -1672,6 +1883,9 @@ def main():
         if "scpdepth" in parts:
             res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, reps, proxies, imds_refused, home)
 
+        if "scale" in parts:
+            res["scale"] = scale_runs(1 if opts.quick else SCALE_REPS, proxies, imds_refused, home)
+
         if "startup" in parts:
             log("start-up")
             res["startup"] = startup(hyperfine, 10 if opts.quick else 50, home)
@@ -1695,12 +1909,20 @@ def main():
     res["binary_bytes"] = DOCTOR.stat().st_size
     res["profile"] = release_profile()
     (WORK / "results.json").write_text(json.dumps(res, indent=2, default=str))
-    if parts == {"scpdepth"}:
-        text = scp_markdown(res["scp_depth"], DOCTOR)
-        (WORK / "results-scpdepth.md").write_text(text + "\n")
-        print(text)
+    # Parts with a section of their own in BENCHMARKS.md.
+    sections = {}
+    if "scpdepth" in parts:
+        sections["scpdepth"] = scp_markdown(res["scp_depth"], DOCTOR, res)
+    if "scale" in parts:
+        sections["scale"] = scale_markdown(res["scale"], res)
+    for name, text in sections.items():
+        (WORK / f"results-{name}.md").write_text(text + "\n")
+        if opts.write:
+            write_part(name, text)
+    if parts <= set(sections):
+        print("\n\n".join(sections.values()))
         return
-    if parts != {"runs", "cli", "sweep", "startup", "nocreds", "scpdepth"}:
+    if parts != {"runs", "cli", "sweep", "startup", "nocreds", "scpdepth", "scale"}:
         print(json.dumps(res, indent=2, default=str))
         return
     text = markdown(res)

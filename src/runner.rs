@@ -47,6 +47,14 @@ pub async fn run(
             .and_then(|i| sweep.get(i).cloned().or_else(|| settings.region.clone()))
     };
 
+    // The first AWS error a run judges parses the diagnosis catalogue and compiles its patterns
+    // (tens of milliseconds of CPU, BENCHMARKS.md). Left to that moment, it runs on a runtime
+    // thread just as answers arrive together, and every other thread that judges an error waits
+    // on it, holding back the answers behind them. Built on a blocking thread now, it is ready
+    // before the first answer arrives.
+    tokio::task::spawn_blocking(|| {
+        catalogue();
+    });
     // Loading the configuration may consult instance metadata for the region: it is bounded by
     // the same deadline as the checks. The other regions of a sweep are built from the first.
     let home = match tokio::time::timeout_at(stop_at, Facts::load(settings.clone())).await {

@@ -16,9 +16,26 @@
 //! user guide, "Service quotas for Service Quotas"); EC2's non-mutating describes refill at 20 per
 //! second (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The doctor keeps to
 //! the lowest of those for every operation: a bucket of [`BURST`] refilled at [`PER_SECOND`] per
-//! second, per service, region and operation. A single-region run never waits on it (its busiest
-//! operation, `InvokeModel`, sends four requests); a sweep waits only where it would otherwise
-//! exceed it.
+//! second, per service, region and operation, its refill counted from [`ARRIVAL_LAG`] after it was
+//! first drawn on (when AWS may first count the request). A single-region run never waits on it
+//! (its busiest operation, `InvokeModel`, sends four requests); a sweep waits only where it would
+//! otherwise exceed it.
+//!
+//! Organizations has a lane of its own ([`ORGANIZATIONS_IN_FLIGHT`]). AWS answers a caller that
+//! sends "too many requests in too short a period of time" with `TooManyRequestsException`, an
+//! error of every read the doctor makes (Organizations API reference, for example
+//! https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribePolicy.html), whose
+//! limits it sends to the "Quotas for AWS Organizations" page, section "Throttling limits"
+//! (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html). The SDK
+//! classifies that code as throttling (`aws-runtime`, `retries::classifiers::THROTTLING_ERRORS`)
+//! and retries it after a jittered exponential backoff, but the doctor allows two attempts in all
+//! (`facts/bootstrap.rs`): a read throttled twice leaves the `scp` check unable to read the SCPs.
+//! So the lane does not rely on the retry; it lets out at once what the per-operation bucket lets
+//! out (its burst), and no more: the bucket, at the same rate as every other operation, is what
+//! bounds the requests. The SCP walk reads one `ListParents` and one `ListPoliciesForTarget` per
+//! level, then one `DescribePolicy` per distinct SCP; at five OU levels with one SCP of its own on
+//! each level (the root, five OUs, the account) that is seven policy reads, which then leave
+//! together instead of four, then three a round trip later.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +51,16 @@ pub const PER_SECOND: f64 = 5.0;
 pub const REGIONAL_IN_FLIGHT: usize = 16;
 /// Requests in flight to one global service, all regions together.
 pub const GLOBAL_IN_FLIGHT: usize = 4;
+/// How much later than the doctor takes its token AWS may count a request: the SDK serialises and
+/// signs it, the connection pool hands it a connection, and on a busy machine (a sweep sends
+/// hundreds of requests from two cores) the task waits its turn. A server's bucket starts refilling
+/// when the first request of a burst arrives; counting the refill from the moment the token was
+/// taken would let a later request out before the server has its token back, and it would be
+/// throttled. So a bucket drained from full counts its refill from this long after.
+pub const ARRIVAL_LAG: Duration = Duration::from_millis(100);
+/// Requests in flight to Organizations, all regions together: as many as one operation's bucket
+/// lets out at once.
+pub const ORGANIZATIONS_IN_FLIGHT: usize = BURST as usize;
 
 /// The bounds of one lane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +84,11 @@ impl Limit {
         burst: BURST,
         per_second: PER_SECOND,
     };
+    pub const ORGANIZATIONS: Limit = Limit {
+        in_flight: ORGANIZATIONS_IN_FLIGHT,
+        burst: BURST,
+        per_second: PER_SECOND,
+    };
 }
 
 /// Services with one endpoint and one quota for all regions (STS's regional endpoints still
@@ -70,6 +102,7 @@ pub fn is_global(service: &str) -> bool {
 pub struct Limiter {
     regional: Limit,
     global: Limit,
+    organizations: Limit,
     lanes: Mutex<HashMap<String, Arc<Semaphore>>>,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
@@ -88,26 +121,36 @@ pub struct Permit {
 
 impl Default for Limiter {
     fn default() -> Self {
-        Limiter::new(Limit::REGIONAL, Limit::GLOBAL)
+        Limiter::new(Limit::REGIONAL, Limit::GLOBAL).with_organizations(Limit::ORGANIZATIONS)
     }
 }
 
 impl Limiter {
+    /// Bounds for the regional and the global services (Organizations' lane among them).
     pub fn new(regional: Limit, global: Limit) -> Limiter {
         Limiter {
             regional,
             global,
+            organizations: global,
             lanes: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Organizations' own bounds (still one lane for all regions).
+    pub fn with_organizations(self, organizations: Limit) -> Limiter {
+        Limiter {
+            organizations,
+            ..self
+        }
+    }
+
     /// The bounds that apply to a service.
     pub fn limit(&self, service: &str) -> Limit {
-        if is_global(service) {
-            self.global
-        } else {
-            self.regional
+        match service {
+            "organizations" => self.organizations,
+            _ if is_global(service) => self.global,
+            _ => self.regional,
         }
     }
 
@@ -138,21 +181,28 @@ impl Limiter {
             let wait = {
                 let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
+                let full = f64::from(limit.burst.max(1));
                 let bucket = buckets.entry(bucket_key.clone()).or_insert(Bucket {
-                    tokens: f64::from(limit.burst.max(1)),
+                    tokens: full,
                     updated: now,
                 });
-                let refilled = now.duration_since(bucket.updated).as_secs_f64() * limit.per_second;
-                bucket.tokens = (bucket.tokens + refilled).min(f64::from(limit.burst.max(1)));
-                bucket.updated = now;
+                let refilled =
+                    now.saturating_duration_since(bucket.updated).as_secs_f64() * limit.per_second;
+                bucket.tokens = (bucket.tokens + refilled).min(full);
+                bucket.updated = bucket.updated.max(now);
                 if bucket.tokens >= 1.0 {
                     bucket.tokens -= 1.0;
+                    if bucket.tokens + 1.0 >= full {
+                        // The first token out of a full bucket: AWS's bucket starts refilling
+                        // when this request arrives, which may be up to `ARRIVAL_LAG` after now.
+                        bucket.updated = now + ARRIVAL_LAG;
+                    }
                     None
                 } else {
                     let missing = 1.0 - bucket.tokens;
-                    Some(Duration::from_secs_f64(
-                        missing / limit.per_second.max(f64::MIN_POSITIVE),
-                    ))
+                    let refill =
+                        Duration::from_secs_f64(missing / limit.per_second.max(f64::MIN_POSITIVE));
+                    Some(bucket.updated.saturating_duration_since(now) + refill)
                 }
             };
             match wait {
@@ -214,7 +264,9 @@ mod tests {
                 .await;
             at.push(started.elapsed().as_millis());
         }
-        assert_eq!(at, [0, 0, 0, 500, 1000, 1500]);
+        // The refill is counted from `ARRIVAL_LAG` after the first token left the full bucket.
+        let lag = ARRIVAL_LAG.as_millis();
+        assert_eq!(at, [0, 0, 0, 500 + lag, 1000 + lag, 1500 + lag]);
         // Another operation, or the same one in another region, has a bucket of its own.
         let other = Instant::now();
         limiter
@@ -228,6 +280,53 @@ mod tests {
             )
             .await;
         assert_eq!(other.elapsed(), Duration::ZERO);
+    }
+
+    /// How many of `count` requests of one operation are in flight at once at their peak.
+    async fn peak_in_flight(
+        limiter: Arc<Limiter>,
+        service: &'static str,
+        operation: &'static str,
+        count: usize,
+    ) -> usize {
+        let now = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..count {
+            let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = limiter.acquire(service, operation, Some("us-east-1")).await;
+                let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(inside, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        peak.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_policy_reads_of_a_five_level_path_leave_together() {
+        // Root, five OUs and the account, one SCP of its own on each: seven DescribePolicy.
+        let limiter = Arc::new(Limiter::default());
+        assert_eq!(
+            peak_in_flight(limiter.clone(), "organizations", "DescribePolicy", 7).await,
+            7
+        );
+        // The bucket still bounds one operation: its burst at once, no more.
+        assert_eq!(
+            peak_in_flight(limiter, "organizations", "ListPoliciesForTarget", 30).await,
+            BURST as usize
+        );
+        // IAM and STS keep the narrower global lane.
+        let limiter = Arc::new(Limiter::default());
+        assert_eq!(
+            peak_in_flight(limiter, "iam", "GetRole", 7).await,
+            GLOBAL_IN_FLIGHT
+        );
     }
 
     #[tokio::test(start_paused = true)]
