@@ -29,15 +29,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-    /// Diagnose an AWS error message pasted from a log, offline.
+    /// Diagnose an AWS error message pasted from a log, or the failed calls among CloudTrail
+    /// events, offline.
     Explain {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
         /// Print which parts of the input led to the diagnosis.
         #[arg(short, long, action = ArgAction::Count)]
         verbose: u8,
-        /// The message, or `-` to read it from standard input.
-        message: String,
+        /// Read the input from this file: a message, one CloudTrail event, a CloudTrail log file
+        /// (`{"Records": [...]}`) or `aws cloudtrail lookup-events` output.
+        #[arg(long, value_name = "PATH", conflicts_with = "message")]
+        file: Option<PathBuf>,
+        /// Mask account ids, ARNs and principal names in the output.
+        #[arg(long)]
+        redact: bool,
+        /// The message, or `-` to read it (or CloudTrail events) from standard input.
+        #[arg(required_unless_present = "file")]
+        message: Option<String>,
     },
     /// Render a saved JSON report.
     Show {

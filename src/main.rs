@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod cloudtrail;
 mod explain;
 #[cfg(test)]
 mod fuzz;
@@ -57,8 +58,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Explain {
             format,
             verbose,
+            file,
+            redact,
             message,
-        }) => explain(format, verbose, &message),
+        }) => explain(format, verbose, redact, file.as_deref(), message.as_deref()),
         Some(Command::Show {
             report,
             format,
@@ -294,26 +297,79 @@ fn list(format: ListFormat) -> i32 {
     0
 }
 
-fn explain(format: ListFormat, verbose: u8, message: &str) -> Result<i32> {
-    let text = if message == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
-        String::from_utf8(bytes).context("standard input is not UTF-8 text")?
-    } else {
-        message.to_string()
+/// Reads at most `limit` bytes from `reader`, refusing more: `what` names the input in the error.
+fn read_bounded(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {what}"))?;
+    if bytes.len() as u64 > limit {
+        bail!(
+            "{what} is over {} MiB: explain reads at most that much (split the file, or filter the events first)",
+            limit / (1024 * 1024)
+        );
+    }
+    Ok(bytes)
+}
+
+fn explain(
+    format: ListFormat,
+    verbose: u8,
+    redact: bool,
+    file: Option<&std::path::Path>,
+    message: Option<&str>,
+) -> Result<i32> {
+    let limit = cloudtrail::MAX_INPUT_BYTES;
+    let (bytes, what) = match (file, message) {
+        (Some(path), _) if path != std::path::Path::new("-") => {
+            let what = path.display().to_string();
+            let file = std::fs::File::open(path).with_context(|| format!("reading {what}"))?;
+            (read_bounded(file, limit, &what)?, what)
+        }
+        (Some(_), _) | (None, Some("-")) | (None, None) => (
+            read_bounded(std::io::stdin().lock(), limit, "standard input")?,
+            "standard input".to_string(),
+        ),
+        (None, Some(message)) => (message.as_bytes().to_vec(), String::new()),
     };
+    if let Some(digest) = cloudtrail::read(&bytes) {
+        let options = cloudtrail::Options { verbose, redact };
+        let out = match format {
+            ListFormat::Json => cloudtrail::render_json(digest, options)?,
+            ListFormat::Table => cloudtrail::render_text(digest, options),
+        };
+        print(&out);
+        return Ok(0);
+    }
+    let text = String::from_utf8(bytes).with_context(|| {
+        if what.is_empty() {
+            "the message is not UTF-8 text".to_string()
+        } else {
+            format!("{what} is not UTF-8 text")
+        }
+    })?;
     if text.trim().is_empty() {
         bail!("nothing to explain: the message is empty");
     }
     let explanation = explain::explain(&text);
     let out = match format {
+        ListFormat::Json if redact => {
+            let mut value = serde_json::to_value(&explanation)?;
+            redact::redact_json(&mut value);
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
         ListFormat::Json => serde_json::to_string_pretty(&explanation)? + "\n",
         // The pasted text is quoted back: every control character in it made visible.
         ListFormat::Table => {
-            render::untrusted::visible_uncapped(&explain::render_text(&explanation, verbose))
-                .into_owned()
+            let text =
+                render::untrusted::visible_uncapped(&explain::render_text(&explanation, verbose))
+                    .into_owned();
+            if redact {
+                redact::redact(&text)
+            } else {
+                text
+            }
         }
     };
     print(&out);

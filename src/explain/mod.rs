@@ -87,11 +87,29 @@ fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn explain(input: &str) -> Explanation {
+    explain_with(input, &Known::default())
+}
+
+/// What a structured record (a CloudTrail event) states outright, beside its message text: these
+/// fill what the text does not name, and the error code and operation are taken as stated.
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    pub error_code: Option<String>,
+    pub operation: Option<String>,
+    pub region: Option<String>,
+    pub model_id: Option<String>,
+}
+
+/// [`explain`], with the fields a structured record states. When no rule recognises the text,
+/// the error code and operation alone still name a diagnosis where they are unambiguous (see
+/// [`structured_fallback`]).
+pub fn explain_with(input: &str, known: &Known) -> Explanation {
     // Read once in the normalised form the rules are written against: escapes undone, quotes
     // folded, whitespace runs made one space (see `checks::catalogue::normalise`).
     let text = normalise(&bounded(input));
     let text = text.as_str();
     let mut found = extract(text);
+    fill_known(&mut found, known);
     let mut vars = BTreeMap::new();
     for (name, value) in [
         ("action", &found.action),
@@ -117,6 +135,9 @@ pub fn explain(input: &str) -> Explanation {
             if code.is_some() {
                 found.error_code = code;
             }
+            if known.error_code.is_some() {
+                found.error_code.clone_from(&known.error_code);
+            }
             found.rule_example = Some(rule.example.clone());
             found.rule_seen_in = Some(rule.seen_in.clone());
             let mut fix = render_fix(diagnosis.fix.trim(), &vars);
@@ -131,6 +152,9 @@ pub fn explain(input: &str) -> Explanation {
             }
         }
         None => {
+            if let Some(explanation) = structured_fallback(known, &mut found, &mut vars) {
+                return explanation;
+            }
             let unknown = catalogue()
                 .get(dx::UNKNOWN)
                 .expect("catalogue has `unknown`");
@@ -144,4 +168,85 @@ pub fn explain(input: &str) -> Explanation {
             }
         }
     }
+}
+
+fn fill_known(found: &mut Found, known: &Known) {
+    if known.error_code.is_some() {
+        found.error_code.clone_from(&known.error_code);
+    }
+    if known.operation.is_some() {
+        found.operation.clone_from(&known.operation);
+    }
+    if found.region.is_none() {
+        found.region.clone_from(&known.region);
+    }
+    if found.model_id.is_none() {
+        found.model_id.clone_from(&known.model_id);
+    }
+}
+
+/// The IAM action a Bedrock Runtime operation is authorised by: Converse by `bedrock:InvokeModel`,
+/// ConverseStream by `bedrock:InvokeModelWithResponseStream`
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html).
+fn action_of(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "InvokeModel" | "Converse" => "bedrock:InvokeModel",
+        "InvokeModelWithResponseStream" | "ConverseStream" => {
+            "bedrock:InvokeModelWithResponseStream"
+        }
+        _ => return None,
+    })
+}
+
+/// A system-defined cross-Region inference profile id: a geography or `global` before the model id
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
+fn is_profile_id(model: &str) -> bool {
+    model.split_once('.').is_some_and(|(prefix, rest)| {
+        rest.contains('.')
+            && matches!(
+                prefix,
+                "us" | "us-gov" | "eu" | "apac" | "ap" | "jp" | "au" | "ca" | "global"
+            )
+    })
+}
+
+/// A record with an access-denied code on a Bedrock Runtime operation and no message a rule
+/// recognises (CloudTrail may record none): the caller's permissions refused the action, which
+/// is `iam-action-denied`, its action and resource filled in from the record.
+fn structured_fallback(
+    known: &Known,
+    found: &mut Found,
+    vars: &mut BTreeMap<&'static str, String>,
+) -> Option<Explanation> {
+    let code = known.error_code.as_deref()?;
+    if !matches!(code, "AccessDeniedException" | "AccessDenied") {
+        return None;
+    }
+    let action = action_of(known.operation.as_deref()?)?;
+    let diagnosis = catalogue().get(dx::IAM_ACTION_DENIED)?;
+    if found.action.is_none() {
+        found.action = Some(action.to_string());
+    }
+    vars.entry("action").or_insert_with(|| action.to_string());
+    if let (Some(region), Some(model)) = (&known.region, &known.model_id) {
+        let resource = if model.starts_with("arn:") {
+            model.clone()
+        } else if is_profile_id(model) {
+            format!("arn:aws:bedrock:{region}:*:inference-profile/{model}")
+        } else {
+            format!("arn:aws:bedrock:{region}::foundation-model/{model}")
+        };
+        vars.entry("resource").or_insert(resource);
+    }
+    found.note = Some(format!(
+        "no rule recognises the message; diagnosed from the record's error code ({code}) and operation"
+    ));
+    Some(Explanation {
+        diagnosis: diagnosis.code.clone(),
+        category: diagnosis.category.as_str().into(),
+        cause: diagnosis.cause.trim().into(),
+        fix: render_fix(diagnosis.fix.trim(), vars),
+        matched: true,
+        found: std::mem::take(found),
+    })
 }
