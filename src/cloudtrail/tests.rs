@@ -69,29 +69,48 @@ fn groups_failures_with_counts_and_first_and_last_seen() {
     assert_eq!(denied["first_seen"], "2026-01-15T01:10:00Z");
     assert_eq!(denied["last_seen"], "2026-01-15T03:30:00Z");
     assert_eq!(denied["principal"]["type"], "AssumedRole");
-    assert_eq!(denied["principal"]["arn"], "arn:aws:iam::123456789012:role/app-role");
+    assert_eq!(
+        denied["principal"]["arn"],
+        "arn:aws:iam::123456789012:role/app-role"
+    );
     assert_eq!(denied["explanation"]["diagnosis"], "iam-action-denied");
 
     let throttled = group(&doc, "ThrottlingException", "ConverseStream");
     assert_eq!(throttled["count"], 4);
     assert_eq!(throttled["principal"]["type"], "IdentityCenterRole");
     assert_eq!(throttled["principal"]["name"], "alice@example.com");
-    assert_eq!(throttled["inference_regions"], json!(["us-east-1", "us-west-2"]));
+    assert_eq!(
+        throttled["inference_regions"],
+        json!(["us-east-1", "us-west-2"])
+    );
     assert_eq!(throttled["explanation"]["diagnosis"], "throttled");
 
-    let scp = group(&doc, "AccessDeniedException", "InvokeModelWithResponseStream");
+    let scp = group(
+        &doc,
+        "AccessDeniedException",
+        "InvokeModelWithResponseStream",
+    );
     assert_eq!(scp["count"], 2);
-    assert_eq!(scp["model_id"], "us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    assert_eq!(
+        scp["model_id"],
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    );
     assert_eq!(scp["explanation"]["diagnosis"], "scp-explicit-deny");
     assert_eq!(scp["explanation"]["found"]["region"], "us-east-2");
 
     let wrong_id = group(&doc, "ValidationException", "InvokeModel");
-    assert_eq!((&wrong_id["count"], &wrong_id["principal"]["name"]), (&json!(2), &json!("Alice")));
+    assert_eq!(
+        (&wrong_id["count"], &wrong_id["principal"]["name"]),
+        (&json!(2), &json!("Alice"))
+    );
     assert_eq!(wrong_id["explanation"]["diagnosis"], "model-id-invalid");
 
     let root = group(&doc, "ValidationException", "Converse");
     assert_eq!(root["principal"]["type"], "Root");
-    assert_eq!(root["explanation"]["diagnosis"], "inference-profile-required");
+    assert_eq!(
+        root["explanation"]["diagnosis"],
+        "inference-profile-required"
+    );
 
     // lookup-events output holds the same events, each as a JSON string, and says more follow.
     let lookup = document(LOOKUP, Options::default());
@@ -104,14 +123,21 @@ fn groups_failures_with_counts_and_first_and_last_seen() {
 fn each_identity_center_user_is_a_principal_of_their_own() {
     let mut night: Value = serde_json::from_str(NIGHT).unwrap();
     for record in night["Records"].as_array_mut().unwrap() {
-        if record["eventName"] == "ConverseStream" && record["eventTime"] == "2026-01-15T04:00:04Z" {
-            let arn = record["userIdentity"]["arn"].as_str().unwrap().replace("alice@", "bob@");
+        if record["eventName"] == "ConverseStream" && record["eventTime"] == "2026-01-15T04:00:04Z"
+        {
+            let arn = record["userIdentity"]["arn"]
+                .as_str()
+                .unwrap()
+                .replace("alice@", "bob@");
             record["userIdentity"]["arn"] = json!(arn);
         }
     }
     let doc = document(&night.to_string(), Options::default());
     assert_eq!(doc["groups"].as_array().unwrap().len(), 6);
-    assert_eq!(group(&doc, "ThrottlingException", "ConverseStream")["count"], 3);
+    assert_eq!(
+        group(&doc, "ThrottlingException", "ConverseStream")["count"],
+        3
+    );
 }
 
 #[test]
@@ -120,12 +146,17 @@ fn a_message_less_event_is_diagnosed_from_its_code_and_operation() {
     let g = &doc["groups"][0];
     assert_eq!(g["error_message"], Value::Null);
     let e = &g["explanation"];
-    assert_eq!((&e["diagnosis"], &e["matched"]), (&json!("iam-action-denied"), &json!(true)));
+    assert_eq!(
+        (&e["diagnosis"], &e["matched"]),
+        (&json!("iam-action-denied"), &json!(true))
+    );
     assert_eq!(e["found"]["action"], "bedrock:InvokeModel");
     assert_eq!(e["found"]["region"], "eu-west-1");
     let fix = e["fix"].as_str().unwrap();
     assert!(
-        fix.contains("arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+        fix.contains(
+            "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+        ),
         "{fix}"
     );
     // Another code keeps its own rule: throttling needs no message either.
@@ -163,7 +194,10 @@ fn access_key_ids_are_always_masked_and_redact_masks_accounts_and_names() {
         for secret in ["123456789012", "Alice", "alice@example.com", "app-role"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
-        assert!(text.contains("anthropic.claude-3-haiku-20240307-v1:0"), "{text}");
+        assert!(
+            text.contains("anthropic.claude-3-haiku-20240307-v1:0"),
+            "{text}"
+        );
     }
 }
 
@@ -175,7 +209,13 @@ fn hostile_events_are_counted_and_shown_escaped() {
         (3, 3),
         "three events, three items that are not"
     );
-    let text = render_text(digest, Options { verbose: 1, redact: false });
+    let text = render_text(
+        digest,
+        Options {
+            verbose: 1,
+            redact: false,
+        },
+    );
     assert!(!has_hazard(&text), "{text}");
     assert!(text.contains("\\x1b[2J"), "{text}");
     let json = render_json(read(HOSTILE.as_bytes()).unwrap(), Options::default()).unwrap();
@@ -221,10 +261,23 @@ fn hostile_json() -> impl Strategy<Value = Value> {
 
 fn check(bytes: &[u8]) {
     let Some(digest) = read(bytes) else { return };
-    let text = render_text(digest, Options { verbose: 1, redact: false });
+    let text = render_text(
+        digest,
+        Options {
+            verbose: 1,
+            redact: false,
+        },
+    );
     assert!(!has_hazard(&text), "raw control character in {text:?}");
     let digest = read(bytes).unwrap();
-    let json = render_json(digest, Options { verbose: 0, redact: true }).unwrap();
+    let json = render_json(
+        digest,
+        Options {
+            verbose: 0,
+            redact: true,
+        },
+    )
+    .unwrap();
     serde_json::from_str::<Value>(&json).expect("the document is JSON");
 }
 
@@ -236,9 +289,32 @@ fn arbitrary_json_never_panics_and_reaches_no_terminal_raw() {
     }
     runner()
         .run(&hostile_json(), |value| {
-            // Each value alone, as a log file's records, and as lookup-events output.
-            let lookup = json!({"Events": [{"CloudTrailEvent": value.to_string()}], "NextToken": "t"});
-            for doc in [value.clone(), json!({"Records": [value.clone()]}), lookup] {
+            // An event with arbitrary fields: the value's own, or the value in its identity and
+            // message.
+            let mut event = json!({
+                "eventSource": "bedrock.amazonaws.com",
+                "eventName": "InvokeModel",
+                "errorCode": "AccessDeniedException",
+            });
+            match &value {
+                Value::Object(fields) => {
+                    for (k, v) in fields {
+                        if k != "eventSource" && k != "eventName" {
+                            event[k] = v.clone();
+                        }
+                    }
+                }
+                other => {
+                    event["userIdentity"] = other.clone();
+                    event["errorMessage"] = other.clone();
+                    event["requestParameters"] = json!({"modelId": other});
+                }
+            }
+            // Each alone, as a log file's records, and as lookup-events output.
+            let lookup =
+                json!({"Events": [{"CloudTrailEvent": event.to_string()}], "NextToken": "t"});
+            let records = json!({"Records": [value.clone(), event.clone(), event.clone()]});
+            for doc in [value.clone(), event.clone(), records, lookup] {
                 check(doc.to_string().as_bytes());
             }
             Ok(())
