@@ -130,6 +130,7 @@ fn the_terminal_shows_counts_times_principals_and_where_requests_ran() {
         "principal: IAM user Alice (arn:aws:iam::123456789012:user/Alice)",
         "principal: root user (arn:aws:iam::123456789012:root)",
         "scp-explicit-deny [scp]",
+        "region: us-east-1 (the error names us-east-2)",
     ] {
         assert!(out.contains(expected), "missing {expected:?}\n{run}");
     }

@@ -195,6 +195,17 @@ pub fn render_text(digest: Digest, options: Options) -> String {
                 let ran: Vec<_> = g.inference_regions.iter().map(|r| visible(r)).collect();
                 out.push_str(&format!(" (ran in {})", ran.join(", ")));
             }
+            // A cross-Region request refused in its destination names that Region in the
+            // message, and CloudTrail records no inferenceRegion for it.
+            if let Some(named) = d
+                .explanation
+                .found
+                .region
+                .as_ref()
+                .filter(|r| *r != region && !g.inference_regions.contains(*r))
+            {
+                out.push_str(&format!(" (the error names {})", visible(named)));
+            }
             out.push('\n');
         }
         if let Some(message) = &g.error_message {

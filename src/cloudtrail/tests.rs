@@ -166,6 +166,42 @@ fn a_message_less_event_is_diagnosed_from_its_code_and_operation() {
 }
 
 #[test]
+fn identity_center_users_and_services_are_principals_too() {
+    use super::event::Event;
+    let event = |identity: Value| {
+        Event::from_value(&json!({
+            "eventSource": "bedrock.amazonaws.com",
+            "eventName": "InvokeModel",
+            "userIdentity": identity,
+        }))
+        .unwrap()
+        .principal
+    };
+    // Shaped after the userIdentity page's example of a request made on behalf of an IAM
+    // Identity Center user (`onBehalfOf.userId`, `onBehalfOf.identityStoreArn`).
+    let user = event(json!({
+        "type": "IdentityCenterUser",
+        "accountId": "123456789012",
+        "onBehalfOf": {
+            "userId": "544894e8-80c1-707f-60e3-3ba6510dfac1",
+            "identityStoreArn": "arn:aws:identitystore::123456789012:identitystore/d-9067642ac7"
+        },
+        "credentialId": "EXAMPLEVHULjJdTUdPJfofVa1sufHDoj7aYcOYcxFVllWR_Whr1fEXAMPLE"
+    }));
+    assert_eq!(user.kind, "IdentityCenterUser");
+    assert_eq!(
+        user.name.as_deref(),
+        Some("544894e8-80c1-707f-60e3-3ba6510dfac1")
+    );
+    let service = event(json!({"type": "AWSService", "invokedBy": "bedrock.amazonaws.com"}));
+    assert_eq!(
+        (service.kind.as_str(), service.name.as_deref()),
+        ("AWSService", Some("bedrock.amazonaws.com"))
+    );
+    assert_ne!(user.key, service.key);
+}
+
+#[test]
 fn ids_and_numbers_are_made_alike_and_regions_kept() {
     let a = normalise_message("Request 1b2c3d4e-1111-2222-3333-444455556666 of arn:aws:sts::123456789012:assumed-role/r/i-0abc1: 40 per minute in us-east-2");
     let b = normalise_message("Request 9f8e7d6c-1111-2222-3333-444455556666 of arn:aws:sts::210987654321:assumed-role/r/i-0def2: 70 per minute in us-east-2");
