@@ -49,9 +49,9 @@ const RULES: &[Rule] = &[
     },
     Rule {
         layer: "explain",
-        files: &["src/explain"],
+        files: &["src/explain", "src/cloudtrail"],
         forbidden: &["aws_*", "tokio", "checks::facts"],
-        why: "explain is offline: no AWS SDK, no runtime, no facts",
+        why: "explain and the CloudTrail event reader are offline: no AWS SDK, no runtime, no facts",
     },
     Rule {
         layer: "library",
