@@ -1721,8 +1721,9 @@ def markdown(res):
     out.append("")
     out.append("### Release binary")
     out.append("")
-    out.append(f"`target/release/bedrock-doctor`: {res['binary_bytes']/1024/1024:.2f} MiB ({res['binary_bytes']} bytes); "
-               f"`[profile.release]`: {res['profile']}.")
+    out.append(f"`target/release/bedrock-doctor`, the binary measured above: {res['binary_bytes']/1024/1024:.2f} MiB "
+               f"({res['binary_bytes']} bytes); `[profile.release]`: {res['profile']}. The shipped binary is "
+               f"built with `[profile.dist]`: its size and both profiles' build times are under \"Release profile\".")
     out.append("")
     out.append("### Targets")
     out.append("")
@@ -1771,6 +1772,162 @@ def markdown(res):
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# Build: the two profiles, cold
+
+# (profile, what builds with it). `release` is what a newcomer builds first; `dist` is what
+# cargo-dist builds for the published archives.
+BUILD_PROFILES = [
+    ("release", "`cargo run --release`, `cargo install --path .`"),
+    ("dist", "the published binaries (cargo-dist)"),
+]
+BUILD_TARGETS = {"release_build_s": 240.0, "dist_bytes": 12_000_000}
+# The crates of an HTTP/TLS stack: the binary should link one version of each, and one crypto
+# provider.
+STACK_CRATES = ["hyper", "h2", "http", "rustls", "hyper-rustls", "tokio-rustls"]
+CRYPTO_CRATES = ["ring", "aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys"]
+
+
+def profile_settings(name):
+    """The settings of `[profile.NAME]` in Cargo.toml, comments left out, then its package
+    overrides, packages with the same settings together."""
+    text = (ROOT / "Cargo.toml").read_text()
+
+    def settings(header):
+        m = re.search(rf"(?ms)^\[{re.escape(header)}\]\n(.*?)(?=^\[|\Z)", text)
+        lines = [l.strip() for l in (m.group(1) if m else "").splitlines()]
+        return ", ".join(l for l in lines if l and not l.startswith("#"))
+
+    out = [settings(f"profile.{name}")]
+    overrides = {}
+    for package in re.findall(rf"(?m)^\[profile\.{re.escape(name)}\.package\.([^\]]+)\]", text):
+        overrides.setdefault(settings(f"profile.{name}.package.{package}"), []).append(package.strip('"'))
+    out += [f"{', '.join(f'`{p}`' for p in packages)}: {s}" for s, packages in overrides.items()]
+    return "; ".join(out)
+
+
+def cold_build(profile):
+    """Builds bedrock-doctor with `profile` into an empty target directory under /tmp, which is
+    deleted afterwards: the wall time of the build (the registry already downloaded) and the size
+    of the binary."""
+    target = Path(tempfile.mkdtemp(prefix=f"cold-{profile}-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("CARGO_TARGET_DIR", "RUSTFLAGS")}
+    env["CARGO_TARGET_DIR"] = str(target)
+    try:
+        load = os.getloadavg()[0]
+        t = time.monotonic()
+        run_checked(
+            ["cargo", "build", "--locked", "--profile", profile, "-p", "bedrock-doctor"],
+            timeout=7200,
+            cwd=ROOT,
+            env=env,
+        )
+        wall = time.monotonic() - t
+        binary = target / profile / "bedrock-doctor"
+        return {
+            "profile": profile,
+            "wall_s": wall,
+            "bytes": binary.stat().st_size,
+            "settings": profile_settings(profile),
+            "load_start": load,
+            "load_end": os.getloadavg()[0],
+        }
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def http_stack():
+    """Which versions of the HTTP/TLS crates the binary's normal dependencies hold, and the crates
+    that appear in more than one version (`cargo tree -e normal -d`)."""
+    def tree(*args):
+        return subprocess.run(
+            ["cargo", "tree", "--locked", "-e", "normal", "-p", "bedrock-doctor", *args],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+        ).stdout
+    versions = {}
+    for line in tree("--prefix", "none").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].startswith("v"):
+            versions.setdefault(parts[0], set()).add(parts[1])
+    duplicated = sorted({
+        line.split()[0] for line in tree("-d", "--depth", "0", "--prefix", "none").splitlines() if line.strip()
+    })
+    return {
+        "stack": {c: sorted(versions.get(c, ())) for c in STACK_CRATES},
+        "crypto": {c: sorted(versions[c]) for c in CRYPTO_CRATES if c in versions},
+        "duplicated": duplicated,
+        "crates": sum(len(v) for v in versions.values()),
+    }
+
+
+def build_part():
+    run_checked(["cargo", "fetch", "--locked"], timeout=1800, cwd=ROOT)
+    return {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "builds": [cold_build(profile) for profile, _ in BUILD_PROFILES],
+        "stack": http_stack(),
+    }
+
+
+def _minutes(seconds):
+    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+
+
+def build_markdown(res):
+    m = res["machine"]
+    out = [
+        f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}; `python3 benches/run.py "
+        f"--parts build`: each profile built once, cold (an empty `CARGO_TARGET_DIR` under /tmp, the "
+        f"registry already downloaded). A build's time depends on what else the machine runs: the "
+        f"1-minute load average at the start and end of each build is given.",
+        "",
+        "| profile | built by | settings | cold build | load (start/end) | binary |",
+        "|---|---|---|---:|---|---:|",
+    ]
+    used_by = dict(BUILD_PROFILES)
+    for b in res["builds"]:
+        out.append(
+            f"| `{b['profile']}` | {used_by[b['profile']]} | {b['settings']} | {_minutes(b['wall_s'])} | "
+            f"{b['load_start']:.1f}/{b['load_end']:.1f} | {b['bytes']/1e6:.2f} MB ({b['bytes']} bytes) |"
+        )
+    st = res["stack"]
+    stack = ", ".join(f"{c} {'/'.join(v) or 'none'}" for c, v in st["stack"].items())
+    crypto = ", ".join(f"{c} {'/'.join(v)}" for c, v in st["crypto"].items()) or "none"
+    out += [
+        "",
+        f"The binary's normal dependencies (`cargo tree -e normal -p bedrock-doctor`, {st['crates']} crates): "
+        f"{stack}; crypto: {crypto}. In more than one version (`cargo tree -e normal -d`): "
+        f"{', '.join(st['duplicated']) or 'none'}.",
+        "",
+    ]
+    builds = {b["profile"]: b for b in res["builds"]}
+    one_stack = all(len(v) == 1 for v in st["stack"].values()) and len(
+        [c for c in st["crypto"] if c in ("ring", "aws-lc-rs", "openssl")]
+    ) == 1
+    out += ["| target | measured | |", "|---|---:|---|"]
+    if "release" in builds:
+        r = builds["release"]["wall_s"]
+        out.append(f"| `cargo run --release` builds in ≤ 4 min, cold | {_minutes(r)} | {yes(r <= BUILD_TARGETS['release_build_s'])} |")
+    if "dist" in builds:
+        d = builds["dist"]["bytes"]
+        out.append(f"| shipped (`dist`) binary ≤ 12 MB | {d/1e6:.2f} MB | {yes(d <= BUILD_TARGETS['dist_bytes'])} |")
+    out.append(f"| one hyper, h2, http, rustls and one crypto provider | {'yes' if one_stack else 'no'} | {yes(one_stack)} |")
+    return "\n".join(out)
+
+
+def write_section(name, text):
+    """Replaces what lies between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    doc = BENCHMARKS_MD.read_text()
+    if start not in doc or end not in doc:
+        sys.exit(f"{BENCHMARKS_MD} has no {start} … {end} section")
+    before, rest = doc.split(start, 1)
+    _, after = rest.split(end, 1)
+    BENCHMARKS_MD.write_text(f"{before}{start}\n{text}\n{end}{after}")
+    log(f"{name} written to {BENCHMARKS_MD}")
+
+
 def write_benchmarks(text):
     start, end = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
     doc = BENCHMARKS_MD.read_text()
@@ -1794,10 +1951,10 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as built")
     parser.add_argument(
         "--parts",
-        default="runs,cli,sweep,startup,nocreds,scpdepth,scale",
-        help="comma-separated subset of runs,cli,sweep,startup,nocreds,scpdepth,scale (a partial run "
-        "prints raw JSON; scpdepth and scale alone print their Markdown tables, and --write puts them "
-        "in their sections)",
+        default="build,runs,cli,sweep,startup,nocreds,scpdepth,scale",
+        help="comma-separated subset of build,runs,cli,sweep,startup,nocreds,scpdepth,scale (a partial "
+        "run prints raw JSON; scpdepth and scale alone print their Markdown tables, and --write puts "
+        "them in their sections; build always prints and writes its own)",
     )
     parser.add_argument("--doctor", type=Path, help="the bedrock-doctor binary (default: target/release; implies --no-build)")
     parser.add_argument("--testbed", type=Path, help="the testbed binary (default: target/release; implies --no-build)")
@@ -1809,6 +1966,18 @@ def main():
     parts = set(opts.parts.split(","))
     reps = 1 if opts.quick else 3
     WORK.mkdir(parents=True, exist_ok=True)
+
+    if "build" in parts:  # first, so that no benchmark runs beside the builds
+        parts.discard("build")
+        built = build_part()
+        (WORK / "results-build.json").write_text(json.dumps(built, indent=2))
+        text = build_markdown(built)
+        (WORK / "results-build.md").write_text(text + "\n")
+        print(text)
+        if opts.write:
+            write_section("build", text)
+        if not parts:
+            return
 
     if not opts.no_build:
         build()

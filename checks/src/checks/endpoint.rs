@@ -224,7 +224,8 @@ async fn tls_handshake(stream: TcpStream, host: &str) -> Result<(), String> {
     for cert in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(cert);
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // The crypto provider of the shared HTTPS client (`facts/bootstrap.rs`), so one is linked.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -4,9 +4,11 @@
 use super::Facts;
 use super::{api_key, models, RegionSource, Settings, Shared};
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::region::Region;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::OnceCell;
@@ -21,8 +23,9 @@ const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
 /// same, and a second full wait would put a run without credentials or region at over 2 seconds.
 const IMDS_RECHECK_TIMEOUT: Duration = Duration::from_millis(250);
 
-fn imds_client(timeout: Duration) -> aws_config::imds::Client {
+fn imds_client(timeout: Duration, providers: &ProviderConfig) -> aws_config::imds::Client {
     aws_config::imds::Client::builder()
+        .configure(providers)
         .max_attempts(1)
         .connect_timeout(Duration::from_millis(500).min(timeout))
         .read_timeout(timeout)
@@ -77,18 +80,23 @@ impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
     }
 }
 
-/// One HTTP client for every service client of every region. Left unset, each service client
+/// One HTTP client for every service client of every region and every credential provider (IMDS,
+/// SSO, STS web identity and AssumeRole, the container endpoint). Left unset, each service client
 /// (five per run, two more per region of a sweep, one per destination probe) builds its own: its
-/// own TLS trust store, parsed from the system's certificates, and its own connection pool. Built
-/// as the SDK builds its default (aws-smithy-runtime `default_https_client`): rustls with aws-lc,
-/// and the proxy settings of the environment (`HTTPS_PROXY`, `NO_PROXY`…).
-fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// own TLS trust store, parsed from the system's certificates, and its own connection pool. The
+/// SDK crates are built without their default client (`default-https-client`, workspace
+/// Cargo.toml), so a client or provider left without this one fails its first request ("no HTTP
+/// client") instead of quietly bringing a second TLS stack. Built as the SDK builds its default
+/// (aws-smithy-runtime `default_https_client`): hyper 1 and rustls, with the proxy settings of the
+/// environment (`HTTPS_PROXY`, `NO_PROXY`…); its crypto provider is ring, the one the `endpoint`
+/// check uses too (BENCHMARKS.md, "Release profile").
+fn shared_http_client() -> SharedHttpClient {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
     use aws_smithy_http_client::{Builder, ConnectorBuilder};
     Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector =
-            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::Ring));
         connector.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             connector.set_sleep_impl(components.sleep_impl());
@@ -105,6 +113,10 @@ impl Facts {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_string());
 
+        let http = shared_http_client();
+        // What the credential providers and IMDS lookups are built with: the shared client.
+        let providers = ProviderConfig::without_region().with_http_client(http.clone());
+
         // A sweep loads its first region; the others are built from it (`for_region`).
         let wanted = settings
             .regions
@@ -120,7 +132,7 @@ impl Facts {
             )
             .or_else(
                 aws_config::imds::region::ImdsRegionProvider::builder()
-                    .imds_client(imds_client(IMDS_TIMEOUT))
+                    .imds_client(imds_client(IMDS_TIMEOUT, &providers))
                     .build(),
             );
         let region_started = Instant::now();
@@ -131,12 +143,16 @@ impl Facts {
 
         let credentials =
             aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                .configure(providers.clone())
                 .profile_name(&profile_name)
-                .imds_client(imds_client(if imds_silent {
-                    IMDS_RECHECK_TIMEOUT
-                } else {
-                    IMDS_TIMEOUT
-                }))
+                .imds_client(imds_client(
+                    if imds_silent {
+                        IMDS_RECHECK_TIMEOUT
+                    } else {
+                        IMDS_TIMEOUT
+                    },
+                    &providers,
+                ))
                 .region(region.clone())
                 .build()
                 .await;
@@ -151,20 +167,19 @@ impl Facts {
             .connect_timeout(Duration::from_millis(3100))
             .operation_timeout(settings.call_timeout)
             .build();
-        // Built here for the same reason as the credentials chain: left to the loader, the SSO token
-        // chain resolves the region again, through instance metadata with the SDK's defaults.
-        let token = aws_config::default_provider::token::DefaultTokenChain::builder()
-            .profile_name(&profile_name)
-            .region(region.clone())
-            .build()
-            .await;
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .profile_name(&profile_name)
-            .http_client(shared_http_client())
-            .credentials_provider(ResolveOnce::new(credentials))
-            .token_provider(token)
-            .retry_config(retry)
-            .timeout_config(timeouts);
+        // Every setting is given: left to the loader, each is read from the environment, and
+        // aws-config panics on an invalid AWS_MAX_ATTEMPTS or AWS_RETRY_MODE.
+        let configured = || {
+            aws_config::defaults(BehaviorVersion::latest())
+                .profile_name(&profile_name)
+                .http_client(http.clone())
+                .retry_config(retry.clone())
+                .timeout_config(timeouts.clone())
+        };
+        let mut loader = configured().credentials_provider(ResolveOnce::new(credentials));
+        if let Some(token) = sso_token_chain(configured(), region.clone()).await {
+            loader = loader.token_provider(token);
+        }
         // Always set, even to None: left unset, the loader would run its own default region chain,
         // with the SDK's slow instance-metadata defaults.
         loader = loader.region(region);
@@ -225,6 +240,44 @@ impl Facts {
             shared: std::sync::Arc::clone(&home.shared),
             home: Some(std::sync::Arc::clone(home)),
         }
+    }
+}
+
+/// The SDK's SSO token chain (a profile's `sso_session`), built by a loader of its own: so that it
+/// gets the shared HTTP client (the chain builder's `configure` is private to aws-config), and is
+/// given a region, so that it does not look one up again through instance metadata with the SDK's
+/// slow defaults. The chain does not use that region: the IAM Identity Center token is refreshed in
+/// the session's `sso_region` (aws-config `profile/token.rs`).
+async fn sso_token_chain(
+    loader: aws_config::ConfigLoader,
+    region: Option<Region>,
+) -> Option<SsoTokenChain> {
+    loader
+        .no_credentials()
+        .region(region.unwrap_or_else(|| Region::from_static("us-east-1")))
+        .load()
+        .await
+        .token_provider()
+        .map(SsoTokenChain)
+}
+
+/// The token chain, with a `Debug` that shows nothing of it: built by a loader, the chain holds that
+/// loader's configuration, the parsed config and credentials files with their secrets included,
+/// and the SDK traces every client's identity resolvers with `{:?}` (`RUST_LOG=trace`).
+struct SsoTokenChain(aws_credential_types::provider::token::SharedTokenProvider);
+
+impl std::fmt::Debug for SsoTokenChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SsoTokenChain")
+    }
+}
+
+impl aws_credential_types::provider::token::ProvideToken for SsoTokenChain {
+    fn provide_token<'a>(&'a self) -> aws_credential_types::provider::future::ProvideToken<'a>
+    where
+        Self: 'a,
+    {
+        self.0.provide_token()
     }
 }
 

@@ -29,7 +29,14 @@ const VALID: Setup = Setup {
 
 async fn sdk_config(stub: &Stub, s: Setup) -> aws_config::SdkConfig {
     let creds = Credentials::new(s.key, s.secret, s.token.map(String::from), None, "testbed");
+    // The SDK crates are built without their default HTTP client (the workspace Cargo.toml).
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
         .region(Region::new(s.region))
         .credentials_provider(creds)
         .endpoint_url(stub.url());
