@@ -53,6 +53,7 @@ pub(super) fn answer(
                 claimed.region.as_deref(),
                 "sts",
                 &action,
+                None,
             ) =>
         {
             throttled = true;
