@@ -35,7 +35,7 @@ pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
     is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, STREAM_FAULT_NAMES,
+    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, IAM_DECISIONS, STREAM_FAULT_NAMES,
 };
 pub use server::STUB_ACCOUNT;
 
@@ -214,6 +214,17 @@ pub mod introspect {
         (
             reply.status,
             serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The stub's IAM answer (status and XML body) to an AWS query-protocol request body
+    /// (`Action=SimulatePrincipalPolicy&...`), as if signed with an accepted key.
+    pub fn iam_reply(body: &str, scenario: &crate::Scenario) -> (u16, String) {
+        let state = crate::server::State::new(scenario.clone());
+        let reply = crate::server::iam_unsigned(&state, body.as_bytes());
+        (
+            reply.status,
+            String::from_utf8_lossy(&reply.body).into_owned(),
         )
     }
 
