@@ -66,6 +66,9 @@ pub struct Call {
     pub throttled: bool,
     /// The path parameter as received, decoded (a `modelId`, a `modelIdentifier`, a profile id).
     pub param: Option<String>,
+    /// When the stub had read the request and decided its answer, in milliseconds since it
+    /// started serving (its answer follows `latency_ms` later).
+    pub at_ms: f64,
 }
 
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the

@@ -65,6 +65,7 @@ impl Call {
             status,
             throttled: false,
             param: None,
+            at_ms: 0.0,
         }
     }
 }

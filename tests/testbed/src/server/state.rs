@@ -19,6 +19,8 @@ pub struct State {
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
     /// Requests answered with a throttling error because a bucket was empty.
     pub throttled: AtomicU64,
+    /// When the stub started serving: the origin of [`Call::at_ms`].
+    started: Instant,
 }
 
 impl State {
@@ -30,6 +32,7 @@ impl State {
             used: Mutex::new(used),
             buckets: Mutex::new(HashMap::new()),
             throttled: AtomicU64::new(0),
+            started: Instant::now(),
         }
     }
 
@@ -89,7 +92,8 @@ impl State {
     }
 
     /// Keeps `call` for the tests that ask which calls the stub saw.
-    pub(super) fn record(&self, call: Call) {
+    pub(super) fn record(&self, mut call: Call) {
+        call.at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
         self.calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
