@@ -355,7 +355,9 @@ class Proxy:
     def _serve(self, ready):
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0)
+            # A backlog as deep as the stub's (testbed LISTEN_BACKLOG): a dropped connection
+            # attempt is sent again only a second later.
+            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=1024)
         )
         self.port = self.server.sockets[0].getsockname()[1]
         ready.set()
@@ -400,7 +402,7 @@ class Proxy:
         upstreams = {}  # port -> (writer, task)
         closed = asyncio.Event()
 
-        async def downstream(up_reader, pending, delay):
+        async def downstream(port, up_reader, pending, delay):
             try:
                 while True:
                     chunk = await up_reader.read(65536)
@@ -419,14 +421,24 @@ class Proxy:
             except (ConnectionError, OSError):
                 pass
             finally:
-                closed.set()
-                writer.close()
+                if pending or len(upstreams) <= 1:
+                    # An answer is missing (or this was the only upstream): the client sees the
+                    # connection close, as it would have without the proxy.
+                    closed.set()
+                    writer.close()
+                else:
+                    # An upstream that closes between answers does not take the client's connection,
+                    # and with it a request in flight to the other upstream, down: the next request
+                    # for it opens a new one.
+                    up = upstreams.pop(port, None)
+                    if up:
+                        up[0].close()
 
         async def upstream(port, delay):
             if port not in upstreams:
                 up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
                 pending = []  # requests still waiting for their answer's first byte
-                task = asyncio.ensure_future(downstream(up_reader, pending, delay))
+                task = asyncio.ensure_future(downstream(port, up_reader, pending, delay))
                 upstreams[port] = (up_writer, task, pending)
             return upstreams[port]
 
@@ -482,14 +494,13 @@ class Proxy:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
             pass
         finally:
-            for up_writer, task, _ in upstreams.values():
+            for up_writer, task, _ in list(upstreams.values()):
                 up_writer.close()
                 try:
                     await asyncio.wait_for(task, 30)
                 except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
                     task.cancel()
-            if not upstreams:
-                writer.close()
+            writer.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,14 @@ pub use scenario::{
 };
 pub use server::STUB_ACCOUNT;
 
+/// Connections the stub's listening socket queues before it accepts them. A `--regions
+/// all-bedrock` run opens hundreds at once while the stub's one thread is busy answering; past the
+/// queue (Rust's default is 128) the kernel drops the connection attempt, and the client's TCP
+/// sends it again only after its initial retransmission timeout, one second (RFC 6298, 2.1): a
+/// delay of the test bed's own, which AWS's endpoints do not add. The kernel caps it at
+/// `net.core.somaxconn` (4096 by default since Linux 5.4).
+pub const LISTEN_BACKLOG: u32 = 1024;
+
 /// Throwaway credentials every scenario accepts unless it says otherwise (AWS's documented example key).
 pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -88,25 +96,38 @@ impl Stub {
 
     /// Binds 127.0.0.1:`port` (0 picks a free one); for the `testbed` binary.
     pub fn start_on_port(scenario: Scenario, port: u16) -> std::io::Result<Stub> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        // As `std::net::TcpListener::bind` does on Unix: a port freed moments ago binds again.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+        let addr = socket.local_addr()?;
         let state = Arc::new(server::State::new(scenario));
         let (shutdown, rx) = tokio::sync::watch::channel(false);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let served = state.clone();
+        let (ready, listening) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("testbed-{}", addr.port()))
             .spawn(move || {
                 runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => server::serve(listener, served, rx).await,
-                        Err(e) => eprintln!("testbed: cannot serve on {addr}: {e}"),
+                    // The listener belongs to this thread's runtime, so it is made here.
+                    match socket.listen(LISTEN_BACKLOG) {
+                        Ok(listener) => {
+                            let _ = ready.send(Ok(()));
+                            server::serve(listener, served, rx).await
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
                     }
                 });
             })?;
+        listening
+            .recv()
+            .map_err(|_| std::io::Error::other("the stub's thread ended before listening"))??;
         Ok(Stub {
             addr,
             state,
