@@ -961,6 +961,9 @@ def sweep_run(n, latency_ms, proxies, imds_port, home):
 # to the AWS-managed FullAWSAccess, all of them allowing what a healthy run does.
 
 SCP_DEPTHS = [0, 1, 3, 5]
+# More repetitions than the full runs: at depth 0 and 100 ms the floor is 400 ms, so the process's
+# own start (20 to 80 ms before its first request on a loaded machine) moves the ratio by up to 0.2.
+SCP_REPS = 5
 # Each depth is its own Organization, managed by its own moto account.
 SCP_MANAGEMENT = "210000000000"
 # One guardrail per OU level, on Bedrock actions the doctor's requests are not: each OU's SCP is
@@ -1173,6 +1176,7 @@ def scp_depth_runs(mpython, latencies, reps, proxies, imds_port, home):
             runs = [scp_depth_run(org, latency, proxies, imds_port, home) for _ in range(reps + 1)][1:]
             runs.sort(key=lambda r: r["wall_s"])
             median = runs[len(runs) // 2]
+            median["walls_s"] = [r["wall_s"] for r in runs]
             log(
                 f"depth {depth} @ {latency} ms: wall {median['wall_s']*1000:.0f} ms, floor "
                 f"{median['bound_s']*1000:.0f} ms, scp {median['scp']['status']}, {median['calls']} calls"
@@ -1186,7 +1190,7 @@ def scp_markdown(rows, doctor, res):
     built = "the release build of this checkout" if doctor == TARGET_DIR / "release" / "bedrock-doctor" else f"`{doctor}`"
     out = [
         f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}, with {built}; "
-        f"`python3 benches/run.py --parts scpdepth` (medians of {res['reps']} runs after a warm-up). "
+        f"`python3 benches/run.py --parts scpdepth` (medians of {len(rows[0]['walls_s'])} runs after a warm-up). "
         f"Load average (1/5/15 min) at the start: {m['load']}, at the end: {res['load_end']}.",
         "",
         "| OU depth | latency | wall | floor | ratio | ≤ 1.3× | walk ends (ratio) | last answer | Organizations calls (sent at, ms after start) | AWS calls | checks (pass/warn/fail/skip/error) | scp |",
@@ -1983,7 +1987,8 @@ def main():
                 res["sweeps"].append(median)
 
         if "scpdepth" in parts:
-            res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, reps, proxies, imds_refused, home)
+            scp_reps = 1 if opts.quick else SCP_REPS
+            res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, scp_reps, proxies, imds_refused, home)
 
         if "scale" in parts:
             res["scale"] = scale_runs(1 if opts.quick else SCALE_REPS, proxies, imds_refused, home)
