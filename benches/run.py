@@ -285,10 +285,15 @@ def scenario_file(name, latency_ms):
 class Stub:
     """The testbed binary serving one scenario; `requests` is its own count, read at shutdown."""
 
-    def __init__(self, scenario_path):
+    def __init__(self, scenario_path, keep_calls=False):
         self.port = free_port()
+        # `keep_calls`: the stub writes every request it saw (operation, region, model, status,
+        # and `at_ms`, when it decided the answer) as it stops; read into `calls`.
+        self.calls_path = Path(tempfile.mktemp(dir=WORK, suffix=".calls.json")) if keep_calls else None
+        extra = ["--calls", str(self.calls_path)] if self.calls_path else []
+        self.started = time.monotonic()
         self.proc = start(
-            [str(TESTBED), "--scenario", str(scenario_path), "--port", str(self.port)],
+            [str(TESTBED), "--scenario", str(scenario_path), "--port", str(self.port)] + extra,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -296,6 +301,7 @@ class Stub:
         wait_listening(self.port, self.proc, 30)
         self.requests = None
         self.throttled = None
+        self.calls = None
 
     def close(self):
         # Ctrl-C is the binary's way out; it then prints how many requests it served, and how
@@ -308,6 +314,9 @@ class Stub:
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
+        if self.calls_path and self.calls_path.exists():
+            self.calls = json.loads(self.calls_path.read_text())
+            self.calls_path.unlink()
 
 
 class BlackHole:
@@ -335,6 +344,8 @@ class Proxy:
         self.delay_s = 0.0
         # Headers added to the requests of one service (SigV4 scope): {service: {header: value}}.
         self.inject = {}
+        # Query-protocol actions sent to another port instead: {Action: port}.
+        self.divert = {}
         self.calls = []
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
@@ -347,7 +358,9 @@ class Proxy:
     def _serve(self, ready):
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0)
+            # A backlog as deep as the stub's (testbed LISTEN_BACKLOG): a dropped connection
+            # attempt is sent again only a second later.
+            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=1024)
         )
         self.port = self.server.sockets[0].getsockname()[1]
         ready.set()
@@ -375,15 +388,24 @@ class Proxy:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
 
-    async def _connection(self, reader, writer):
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        except OSError:
-            writer.close()
-            return
-        pending = []  # requests of this connection still waiting for their response's first byte
+    def _upstream_for(self, headers, body):
+        """The port a request goes to, and whether this proxy adds its latency: a query-protocol
+        request whose `Action` is in `divert` goes to that port (the stub, which adds its own),
+        every other one upstream."""
+        if self.divert and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            action = urllib.parse.parse_qs(body.decode("latin-1")).get("Action", [None])[0]
+            if action in self.divert:
+                return self.divert[action], False
+        return self.upstream_port, True
 
-        async def downstream():
+    async def _connection(self, reader, writer):
+        # One upstream connection per port this client's requests go to, opened when first needed.
+        # The SDKs' HTTP/1.1 clients send a request only once the previous answer has arrived, so
+        # answers from two upstreams never interleave on the client's connection.
+        upstreams = {}  # port -> (writer, task)
+        closed = asyncio.Event()
+
+        async def downstream(port, up_reader, pending, delay):
             try:
                 while True:
                     chunk = await up_reader.read(65536)
@@ -391,7 +413,7 @@ class Proxy:
                         break
                     if pending:
                         record = pending.pop(0)
-                        if self.delay_s:
+                        if delay and self.delay_s:
                             await asyncio.sleep(self.delay_s)
                         record["t_response"] = time.monotonic()
                         head = chunk.split(b"\r\n", 1)[0].split()
@@ -402,11 +424,29 @@ class Proxy:
             except (ConnectionError, OSError):
                 pass
             finally:
-                writer.close()
+                if pending or len(upstreams) <= 1:
+                    # An answer is missing (or this was the only upstream): the client sees the
+                    # connection close, as it would have without the proxy.
+                    closed.set()
+                    writer.close()
+                else:
+                    # An upstream that closes between answers does not take the client's connection,
+                    # and with it a request in flight to the other upstream, down: the next request
+                    # for it opens a new one.
+                    up = upstreams.pop(port, None)
+                    if up:
+                        up[0].close()
 
-        task = asyncio.ensure_future(downstream())
+        async def upstream(port, delay):
+            if port not in upstreams:
+                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+                pending = []  # requests still waiting for their answer's first byte
+                task = asyncio.ensure_future(downstream(port, up_reader, pending, delay))
+                upstreams[port] = (up_writer, task, pending)
+            return upstreams[port]
+
         try:
-            while True:
+            while not closed.is_set():
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target = lines[0].split(" ")[:2]
@@ -430,6 +470,11 @@ class Proxy:
                     length = int(headers.get("content-length", "0") or 0)
                     body = await reader.readexactly(length) if length else b""
                     raw = body
+                port, delay = self._upstream_for(headers, body)
+                try:
+                    up_writer, _, pending = await upstream(port, delay)
+                except OSError:
+                    break
                 record = {
                     "proxy": self.name,
                     "method": method,
@@ -452,11 +497,13 @@ class Proxy:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
             pass
         finally:
-            up_writer.close()
-            try:
-                await asyncio.wait_for(task, 30)
-            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
-                task.cancel()
+            for up_writer, task, _ in list(upstreams.values()):
+                up_writer.close()
+                try:
+                    await asyncio.wait_for(task, 30)
+                except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                    task.cancel()
+            writer.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,8 +801,9 @@ def bed_env(home, stub, proxy, imds_port):
     return env
 
 
-def timed(cmd, env, timeout=120, stdin=None, spawned=None):
-    """Runs under /usr/bin/time -v: (wall seconds, peak RSS in MB, exit code, stdout)."""
+def timed(cmd, env, timeout=120, stdin=None, spawned=None, cpu=None):
+    """Runs under /usr/bin/time -v: (wall seconds, peak RSS in MB, exit code, stdout). `cpu`, a
+    list, gets the process's CPU seconds (user + system) appended."""
     with tempfile.NamedTemporaryFile("r", suffix=".time", dir=WORK) as tf:
         started = time.perf_counter()
         if spawned is not None:
@@ -769,7 +817,12 @@ def timed(cmd, env, timeout=120, stdin=None, spawned=None):
             text=True,
         )
         wall = time.perf_counter() - started
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", tf.read())
+        usage = tf.read()
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", usage)
+        if cpu is not None:
+            cpu.append(
+                sum(float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", usage))
+            )
     rss = int(m.group(1)) / 1024 if m else None
     return wall, rss, proc.returncode, proc.stdout
 
@@ -911,6 +964,9 @@ def sweep_run(n, latency_ms, proxies, imds_port, home):
 # to the AWS-managed FullAWSAccess, all of them allowing what a healthy run does.
 
 SCP_DEPTHS = [0, 1, 3, 5]
+# More repetitions than the full runs: at depth 0 and 100 ms the floor is 400 ms, so the process's
+# own start (20 to 80 ms before its first request on a loaded machine) moves the ratio by up to 0.2.
+SCP_REPS = 5
 # Each depth is its own Organization, managed by its own moto account.
 SCP_MANAGEMENT = "210000000000"
 # One guardrail per OU level, on Bedrock actions the doctor's requests are not: each OU's SCP is
@@ -1041,6 +1097,7 @@ def scp_depth_run(org, latency_ms, proxies, imds_port, home):
         stub_proxy = Proxy("stub", stub.port)
         moto.delay_s = latency_ms / 1000
         moto.inject = {"organizations": {"x-moto-account-id": org["management"]}}
+        moto.divert = {"SimulatePrincipalPolicy": stub.port}
         moto.take_calls()
         env = bed_env(home, stub_proxy, proxies, imds_port)
         env.update(
@@ -1054,6 +1111,7 @@ def scp_depth_run(org, latency_ms, proxies, imds_port, home):
         calls = stub_proxy.take_calls() + moto.take_calls()
     finally:
         moto.inject = {}
+        moto.divert = {}
         if stub_proxy:
             stub_proxy.close()
         stub.close()
@@ -1121,6 +1179,7 @@ def scp_depth_runs(mpython, latencies, reps, proxies, imds_port, home):
             runs = [scp_depth_run(org, latency, proxies, imds_port, home) for _ in range(reps + 1)][1:]
             runs.sort(key=lambda r: r["wall_s"])
             median = runs[len(runs) // 2]
+            median["walls_s"] = [r["wall_s"] for r in runs]
             log(
                 f"depth {depth} @ {latency} ms: wall {median['wall_s']*1000:.0f} ms, floor "
                 f"{median['bound_s']*1000:.0f} ms, scp {median['scp']['status']}, {median['calls']} calls"
@@ -1134,7 +1193,7 @@ def scp_markdown(rows, doctor, res):
     built = f"the `{BENCH_PROFILE}` build of this checkout" if doctor == DOCTOR else f"`{doctor}`"
     out = [
         f"Measured {res['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}, with {built}; "
-        f"`python3 benches/run.py --parts scpdepth` (medians of {res['reps']} runs after a warm-up). "
+        f"`python3 benches/run.py --parts scpdepth` (medians of {len(rows[0]['walls_s'])} runs after a warm-up). "
         f"Load average (1/5/15 min) at the start: {m['load']}, at the end: {res['load_end']}.",
         "",
         "| OU depth | latency | wall | floor | ratio | ≤ 1.3× | walk ends (ratio) | last answer | Organizations calls (sent at, ms after start) | AWS calls | checks (pass/warn/fail/skip/error) | scp |",
@@ -1202,10 +1261,14 @@ def scale_run(args, latency_ms, proxies, imds_port, home, record):
     per service, region and operation) or straight to the stub (the wall time: the proxy is one
     Python thread, and relaying hundreds of requests released together is its time, not the
     doctor's)."""
-    stub = Stub(scenario_file(SWEEP_SCENARIO, latency_ms))
+    stub = Stub(scenario_file(SWEEP_SCENARIO, latency_ms), keep_calls=not record)
     stub_proxy = None
+    spawned, cpu = [], []
     try:
         proxies["moto"].delay_s = latency_ms / 1000
+        # IAM's SimulatePrincipalPolicy is the stub's (moto answers it with a 500, which the SDK
+        # retries after a jittered backoff: a test-bed artefact at the end of every run).
+        proxies["moto"].divert = {"SimulatePrincipalPolicy": stub.port}
         proxies["moto"].take_calls()
         if record:
             stub_proxy = Proxy("stub", stub.port)
@@ -1216,9 +1279,12 @@ def scale_run(args, latency_ms, proxies, imds_port, home, record):
                 port = stub.port
 
         env = bed_env(home, front, proxies, imds_port)
-        wall, rss, code, out = timed([DOCTOR, "--format", "json", "--quiet"] + args, env, timeout=300)
+        wall, rss, code, out = timed(
+            [DOCTOR, "--format", "json", "--quiet"] + args, env, timeout=300, spawned=spawned, cpu=cpu
+        )
         calls = (stub_proxy.take_calls() if stub_proxy else []) + proxies["moto"].take_calls()
     finally:
+        proxies["moto"].divert = {}
         if stub_proxy:
             stub_proxy.close()
         stub.close()
@@ -1235,21 +1301,36 @@ def scale_run(args, latency_ms, proxies, imds_port, home, record):
         "models": len(report["target"].get("model_ids") or []) or 1,
         "stub_requests": stub.requests,
         "throttled": stub.throttled or 0,
+        "cpu_s": cpu[0] if cpu else None,
+        "report_ms": report.get("duration_ms"),
         "errors": [
             f"{c['id']} {c.get('region') or ''} {c.get('subject') or ''}: {c.get('diagnosis') or c.get('summary')}"
             for c in report["checks"]
             if c["status"] == "error"
         ],
     }
+    if stub.calls:
+        # The timeline as the stub saw it (straight, no proxy): when it had the first and the last
+        # request in hand, in ms after the doctor was spawned (the stub's clock starts as it is
+        # spawned, a few ms before it listens).
+        at = sorted(c["at_ms"] + (stub.started - spawned[0]) * 1000 for c in stub.calls)
+        run.update(first_request_ms=at[0], last_request_ms=at[-1])
     if record:
         per_service, per_bucket = {}, {}
         for c in calls:
             per_service[c["service"]] = per_service.get(c["service"], 0) + 1
             if c["proxy"] == "stub":
-                key = (c["region"], c["operation"])
+                # The stub's buckets: per operation, Bedrock Runtime's per model.
+                # (Bedrock Runtime signs as `bedrock`; its paths start `/model/`.)
+                runtime = c["target"].startswith("/model/") and c["param"]
+                key = (c["region"], f"model {c['param']}" if runtime else c["operation"])
                 per_bucket[key] = per_bucket.get(key, 0) + 1
         busiest = max(per_bucket.items(), key=lambda kv: kv[1]) if per_bucket else (("-", "-"), 0)
+        regions = tuple(report["target"].get("regions") or [HOME_REGION])
+        floor, chain = critical_path(calls, latency_ms / 1000, True, regions=regions)
         run.update(
+            floor_s=floor,
+            floor_chain=chain,
             calls=len(calls),
             per_service=per_service,
             status_429=sum(1 for c in calls if c["status"] == 429),
@@ -1282,6 +1363,13 @@ def scale_runs(reps, proxies, imds_port, home):
             "checks": recorded["checks"],
             "statuses": runs[len(runs) // 2]["statuses"],
             "exit": runs[len(runs) // 2]["exit"],
+            # Medians of the direct runs: the doctor's CPU seconds, its report's own duration, and
+            # when the stub had the first and the last request in hand.
+            "timeline": {
+                k: statistics.median(r[k] for r in runs if r.get(k) is not None)
+                for k in ("cpu_s", "report_ms", "first_request_ms", "last_request_ms")
+                if any(r.get(k) is not None for r in runs)
+            },
         }
         log(
             f"scale {name}: wall {row['wall_s']*1000:.0f} ms (runs {[round(w*1000) for w in walls]}), "
@@ -1324,6 +1412,24 @@ def scale_markdown(rows, res):
         f"(target ≤ {SCALE_TARGET}×: {yes(ratio <= SCALE_TARGET)}); throttled requests: {throttled} in {runs} runs "
         f"(target 0: {yes(throttled == 0)}); peak RSS {wide['rss_mb']:.1f} MB."
     )
+    out.append("")
+    out.append(
+        "Timeline (medians of the direct runs; the stub's own record of when it had each request in hand, "
+        "in ms after the doctor was spawned; the floor: the run's dependent round trips at "
+        f"{SCALE_LATENCY_MS} ms each, from the recorded run's requests, rules as for the other parts):"
+    )
+    out.append("")
+    out.append("| run | floor | first request | last request | report's duration | wall | doctor CPU (user + system) |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        t = r.get("timeline", {})
+        ms = lambda k: f"{t[k]:.0f} ms" if k in t else "-"
+        out.append(
+            f"| {r['name']} | {r['recorded'].get('floor_s', 0)*1000:.0f} ms | {ms('first_request_ms')} | "
+            f"{ms('last_request_ms')} | {ms('report_ms')} | {r['wall_s']*1000:.0f} ms | "
+            + (f"{t['cpu_s']:.2f} s" if "cpu_s" in t else "-")
+            + " |"
+        )
     errors = [e for r in rows for e in r["errors"]]
     if errors:
         out.append("")
@@ -2046,7 +2152,8 @@ def main():
                 res["sweeps"].append(median)
 
         if "scpdepth" in parts:
-            res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, reps, proxies, imds_refused, home)
+            scp_reps = 1 if opts.quick else SCP_REPS
+            res["scp_depth"] = scp_depth_runs(mpython, LATENCIES_MS, scp_reps, proxies, imds_refused, home)
 
         if "scale" in parts:
             res["scale"] = scale_runs(1 if opts.quick else SCALE_REPS, proxies, imds_refused, home)

@@ -46,6 +46,55 @@ fn healthy_account_passes_every_model_check_with_request_ids() {
     );
 }
 
+/// The stub's IAM plays `SimulatePrincipalPolicy` (moto answers it with a 500): its answer goes
+/// through the SDK's IAM client and the check's verdict, allowed and denied.
+#[test]
+fn iam_permissions_reads_the_simulators_decisions_from_the_stub() {
+    let mut bed = Bed::new("healthy");
+    let url = bed.stub.url();
+    bed.set("AWS_ENDPOINT_URL_IAM", url);
+    let (run, report) = bed.report(&[]);
+    run.assert_code(0);
+    assert_check(&report, "iam-permissions", "pass", None);
+    assert!(
+        summary(&report, "iam-permissions").contains("simulator allows all"),
+        "{report:#}"
+    );
+    let simulated: Vec<_> = bed
+        .stub
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == "SimulatePrincipalPolicy")
+        .collect();
+    assert!(
+        !simulated.is_empty()
+            && simulated
+                .iter()
+                .all(|c| c.service == "iam" && c.status == 200),
+        "{simulated:#?}"
+    );
+
+    let mut scenario = testbed::Scenario::load("healthy");
+    scenario
+        .iam_decisions
+        .insert("bedrock:InvokeModel".into(), "explicitDeny".into());
+    let mut bed = Bed::from_scenario(scenario);
+    let url = bed.stub.url();
+    bed.set("AWS_ENDPOINT_URL_IAM", url);
+    let (run, report) = bed.report(&[]);
+    run.assert_code(1);
+    assert_check(
+        &report,
+        "iam-permissions",
+        "fail",
+        Some("iam-action-denied"),
+    );
+    assert!(
+        summary(&report, "iam-permissions").contains("bedrock:InvokeModel"),
+        "{report:#}"
+    );
+}
+
 #[test]
 fn model_missing_in_the_region_names_a_region_that_offers_it() {
     let bed = Bed::new("model_not_in_region");

@@ -88,6 +88,9 @@ pub struct CallSite<'a> {
     pub service: &'a str,
     pub operation: &'a str,
     pub region: Option<&'a str>,
+    /// The `modelId` a Bedrock Runtime call names (a model id, profile id or ARN): its quotas are
+    /// the model's (see `limits`).
+    pub model: Option<&'a str>,
 }
 
 impl<'a> CallSite<'a> {
@@ -96,6 +99,15 @@ impl<'a> CallSite<'a> {
             service,
             operation,
             region,
+            model: None,
+        }
+    }
+
+    /// The same call, naming the model it invokes.
+    pub fn for_model(self, model: &'a str) -> CallSite<'a> {
+        CallSite {
+            model: Some(model),
+            ..self
         }
     }
 }

@@ -18,8 +18,16 @@
 //! the lowest of those for every operation: a bucket of [`BURST`] refilled at [`PER_SECOND`] per
 //! second, per service, region and operation, its refill counted from [`ARRIVAL_LAG`] after it was
 //! first drawn on (when AWS may first count the request). A single-region run never waits on it
-//! (its busiest operation, `InvokeModel`, sends four requests); a sweep waits only where it would
-//! otherwise exceed it.
+//! (no bucket of it takes more than a few requests); a sweep waits only where it would otherwise
+//! exceed it.
+//!
+//! Bedrock Runtime is counted per model instead: its quotas are "per model, per Region", and "a
+//! model's quotas on this endpoint are shared across every inference API you call it with,
+//! including InvokeModel, Converse" (Bedrock user guide, "Quotas for the bedrock-runtime endpoint",
+//! https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html). So a runtime call's
+//! bucket is its region's and its `modelId`'s (a model id, or an inference profile's id, whose
+//! cross-Region quota is separate from the model's on-demand one), whatever the operation: three
+//! models checked in one region are three buckets, not one `InvokeModel` bucket for all three.
 //!
 //! Organizations has a lane of its own ([`ORGANIZATIONS_IN_FLIGHT`]). AWS answers a caller that
 //! sends "too many requests in too short a period of time" with `TooManyRequestsException`, an
@@ -154,12 +162,19 @@ impl Limiter {
         }
     }
 
-    /// Waits for a place in the service's lane, then for a token of the operation's bucket.
+    /// Waits for a place in the service's lane, then for a token of the operation's bucket (for
+    /// Bedrock Runtime, of the `model`'s bucket: see [`bucket_key`]).
     ///
     /// The place is taken first: a token taken while waiting for a place would be spent later
     /// than granted, and several such late requests arriving together can exceed the very bucket
     /// the tokens came from.
-    pub async fn acquire(&self, service: &str, operation: &str, region: Option<&str>) -> Permit {
+    pub async fn acquire(
+        &self,
+        service: &str,
+        operation: &str,
+        region: Option<&str>,
+        model: Option<&str>,
+    ) -> Permit {
         let limit = self.limit(service);
         let lane_key = if is_global(service) {
             service.to_string()
@@ -176,7 +191,7 @@ impl Limiter {
         // The semaphore is never closed; were it, the request would go out unbounded rather than
         // not at all.
         let in_flight = lane.acquire_owned().await.ok();
-        let bucket_key = format!("{lane_key} {operation}");
+        let bucket_key = bucket_key(&lane_key, service, operation, model);
         loop {
             let wait = {
                 let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -216,6 +231,16 @@ impl Limiter {
     }
 }
 
+/// The bucket a request draws on, within its lane: the operation's, except for a Bedrock Runtime
+/// call naming a model, whose bucket is the model's whatever the operation (the runtime's quotas
+/// are per model and shared by every inference API).
+fn bucket_key(lane_key: &str, service: &str, operation: &str, model: Option<&str>) -> String {
+    match model {
+        Some(model) if service == "bedrock-runtime" => format!("{lane_key} model {model}"),
+        _ => format!("{lane_key} {operation}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +265,9 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 // Different operations: only the lane bounds them, not a bucket.
                 let op = format!("Op{n}");
-                let _permit = limiter.acquire("bedrock", &op, Some("us-east-1")).await;
+                let _permit = limiter
+                    .acquire("bedrock", &op, Some("us-east-1"), None)
+                    .await;
                 let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(inside, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -260,7 +287,7 @@ mod tests {
         let mut at = Vec::new();
         for _ in 0..6 {
             let _permit = limiter
-                .acquire("bedrock-runtime", "InvokeModel", Some("us-east-1"))
+                .acquire("bedrock-runtime", "InvokeModel", Some("us-east-1"), None)
                 .await;
             at.push(started.elapsed().as_millis());
         }
@@ -270,16 +297,77 @@ mod tests {
         // Another operation, or the same one in another region, has a bucket of its own.
         let other = Instant::now();
         limiter
-            .acquire("bedrock-runtime", "InvokeModel", Some("eu-west-1"))
+            .acquire("bedrock-runtime", "InvokeModel", Some("eu-west-1"), None)
             .await;
         limiter
             .acquire(
                 "bedrock-runtime",
                 "InvokeModelWithResponseStream",
                 Some("us-east-1"),
+                None,
             )
             .await;
         assert_eq!(other.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn runtime_calls_share_their_models_bucket_whatever_the_operation() {
+        let limiter = Limiter::new(limit(100, 2, 1.0), limit(100, 2, 1.0));
+        let waited = |service: &'static str, operation: &'static str, model| {
+            let limiter = &limiter;
+            async move {
+                let started = Instant::now();
+                let _permit = limiter
+                    .acquire(service, operation, Some("us-east-1"), model)
+                    .await;
+                started.elapsed()
+            }
+        };
+        let sonnet = Some("us.anthropic.claude-sonnet-4-6");
+        let haiku = Some("anthropic.claude-haiku-4-5-20251001-v1:0");
+        // One model: InvokeModel and the stream draw on one bucket of two.
+        assert_eq!(
+            waited("bedrock-runtime", "InvokeModel", sonnet).await,
+            Duration::ZERO
+        );
+        assert_eq!(
+            waited("bedrock-runtime", "InvokeModelWithResponseStream", sonnet).await,
+            Duration::ZERO
+        );
+        assert!(waited("bedrock-runtime", "InvokeModel", sonnet).await > Duration::ZERO);
+        // Another model has a bucket of its own, as many times as the burst allows.
+        for _ in 0..2 {
+            assert_eq!(
+                waited("bedrock-runtime", "InvokeModel", haiku).await,
+                Duration::ZERO
+            );
+        }
+        // Elsewhere the model names nothing: control-plane calls keep one bucket per operation.
+        for _ in 0..2 {
+            assert_eq!(
+                waited("bedrock", "GetFoundationModel", haiku).await,
+                Duration::ZERO
+            );
+        }
+        assert!(waited("bedrock", "GetFoundationModel", sonnet).await > Duration::ZERO);
+        assert_eq!(
+            bucket_key(
+                "bedrock-runtime us-east-1",
+                "bedrock-runtime",
+                "Converse",
+                sonnet
+            ),
+            "bedrock-runtime us-east-1 model us.anthropic.claude-sonnet-4-6"
+        );
+        assert_eq!(
+            bucket_key(
+                "bedrock-runtime us-east-1",
+                "bedrock-runtime",
+                "Converse",
+                None
+            ),
+            "bedrock-runtime us-east-1 Converse"
+        );
     }
 
     /// How many of `count` requests of one operation are in flight at once at their peak.
@@ -295,7 +383,9 @@ mod tests {
         for _ in 0..count {
             let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
             tasks.push(tokio::spawn(async move {
-                let _permit = limiter.acquire(service, operation, Some("us-east-1")).await;
+                let _permit = limiter
+                    .acquire(service, operation, Some("us-east-1"), None)
+                    .await;
                 let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(inside, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -333,24 +423,24 @@ mod tests {
     async fn global_services_share_one_lane_across_regions() {
         let limiter = Limiter::new(limit(1, 100, 100.0), limit(1, 100, 100.0));
         let held = limiter
-            .acquire("iam", "SimulatePrincipalPolicy", Some("us-east-1"))
+            .acquire("iam", "SimulatePrincipalPolicy", Some("us-east-1"), None)
             .await;
         let blocked = tokio::time::timeout(
             Duration::from_secs(5),
-            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1")),
+            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1"), None),
         )
         .await;
         assert!(blocked.is_err(), "IAM is one lane whatever the region");
         let regional = tokio::time::timeout(
             Duration::from_secs(5),
-            limiter.acquire("bedrock", "ListFoundationModels", Some("eu-west-1")),
+            limiter.acquire("bedrock", "ListFoundationModels", Some("eu-west-1"), None),
         )
         .await;
         assert!(regional.is_ok(), "Bedrock in eu-west-1 is not IAM's lane");
         drop(held);
         let freed = tokio::time::timeout(
             Duration::from_secs(5),
-            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1")),
+            limiter.acquire("iam", "SimulatePrincipalPolicy", Some("eu-west-1"), None),
         )
         .await;
         assert!(freed.is_ok(), "a dropped permit frees its place");

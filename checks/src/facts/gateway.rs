@@ -43,7 +43,7 @@ impl Facts {
         let permit = self
             .shared
             .limiter
-            .acquire(site.service, site.operation, site.region)
+            .acquire(site.service, site.operation, site.region, site.model)
             .await;
         let started = Instant::now();
         let result = send(recorder.clone()).await;

@@ -322,7 +322,8 @@ impl Facts {
             .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
         let client = aws_sdk_bedrockruntime::Client::from_conf(config);
-        let site = CallSite::new("bedrock-runtime", "InvokeModel", Some(region));
+        let site =
+            CallSite::new("bedrock-runtime", "InvokeModel", Some(region)).for_model(model_id);
         let request = client
             .invoke_model()
             .model_id(model_id)

@@ -200,7 +200,7 @@ impl Facts {
         }
         let body = Blob::new(body.as_bytes().to_vec());
         let (_, observed) = self
-            .call_retrying("InvokeModel", &mut evidence, |rec| {
+            .call_retrying("InvokeModel", invoked_id, &mut evidence, |rec| {
                 let request = self
                     .runtime
                     .invoke_model()
@@ -271,11 +271,16 @@ impl Facts {
         };
         let mut evidence = Vec::new();
         let (started, observed) = self
-            .call_retrying("InvokeModelWithResponseStream", &mut evidence, |rec| {
-                let request = self.runtime.invoke_model_with_response_stream();
-                let request = request.model_id(&invoked_id).body(Blob::new(MINIMAL_BODY));
-                attempt_once(request.content_type(JSON).accept(JSON).customize(), rec).send()
-            })
+            .call_retrying(
+                "InvokeModelWithResponseStream",
+                &invoked_id,
+                &mut evidence,
+                |rec| {
+                    let request = self.runtime.invoke_model_with_response_stream();
+                    let request = request.model_id(&invoked_id).body(Blob::new(MINIMAL_BODY));
+                    attempt_once(request.content_type(JSON).accept(JSON).customize(), rec).send()
+                },
+            )
             .await;
         let mut record = observed.evidence.clone();
         let result = match observed.result {
@@ -418,6 +423,7 @@ impl Facts {
     async fn call_retrying<T, E, F, Fut>(
         &self,
         operation: &'static str,
+        model_id: &str,
         evidence: &mut Vec<Evidence>,
         mut send: F,
     ) -> (Instant, Observed<T>)
@@ -429,7 +435,8 @@ impl Facts {
     {
         let mut tries = 1;
         loop {
-            let site = CallSite::new("bedrock-runtime", operation, self.region());
+            let site =
+                CallSite::new("bedrock-runtime", operation, self.region()).for_model(model_id);
             let started = Instant::now();
             let observed = self.call(site, &mut send).await;
             let again = matches!(&observed.result, Err(e) if is_transient(e));

@@ -35,9 +35,17 @@ pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
     is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, STREAM_FAULT_NAMES,
+    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, IAM_DECISIONS, STREAM_FAULT_NAMES,
 };
 pub use server::STUB_ACCOUNT;
+
+/// Connections the stub's listening socket queues before it accepts them. A `--regions
+/// all-bedrock` run opens hundreds at once while the stub's one thread is busy answering; past the
+/// queue (Rust's default is 128) the kernel drops the connection attempt, and the client's TCP
+/// sends it again only after its initial retransmission timeout, one second (RFC 6298, 2.1): a
+/// delay of the test bed's own, which AWS's endpoints do not add. The kernel caps it at
+/// `net.core.somaxconn` (4096 by default since Linux 5.4).
+pub const LISTEN_BACKLOG: u32 = 1024;
 
 /// Throwaway credentials every scenario accepts unless it says otherwise (AWS's documented example key).
 pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -66,6 +74,9 @@ pub struct Call {
     pub throttled: bool,
     /// The path parameter as received, decoded (a `modelId`, a `modelIdentifier`, a profile id).
     pub param: Option<String>,
+    /// When the stub had read the request and decided its answer, in milliseconds since it
+    /// started serving (its answer follows `latency_ms` later).
+    pub at_ms: f64,
 }
 
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the
@@ -85,25 +96,38 @@ impl Stub {
 
     /// Binds 127.0.0.1:`port` (0 picks a free one); for the `testbed` binary.
     pub fn start_on_port(scenario: Scenario, port: u16) -> std::io::Result<Stub> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        // As `std::net::TcpListener::bind` does on Unix: a port freed moments ago binds again.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+        let addr = socket.local_addr()?;
         let state = Arc::new(server::State::new(scenario));
         let (shutdown, rx) = tokio::sync::watch::channel(false);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let served = state.clone();
+        let (ready, listening) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("testbed-{}", addr.port()))
             .spawn(move || {
                 runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => server::serve(listener, served, rx).await,
-                        Err(e) => eprintln!("testbed: cannot serve on {addr}: {e}"),
+                    // The listener belongs to this thread's runtime, so it is made here.
+                    match socket.listen(LISTEN_BACKLOG) {
+                        Ok(listener) => {
+                            let _ = ready.send(Ok(()));
+                            server::serve(listener, served, rx).await
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
                     }
                 });
             })?;
+        listening
+            .recv()
+            .map_err(|_| std::io::Error::other("the stub's thread ended before listening"))??;
         Ok(Stub {
             addr,
             state,
@@ -214,6 +238,17 @@ pub mod introspect {
         (
             reply.status,
             serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The stub's IAM answer (status and XML body) to an AWS query-protocol request body
+    /// (`Action=SimulatePrincipalPolicy&...`), as if signed with an accepted key.
+    pub fn iam_reply(body: &str, scenario: &crate::Scenario) -> (u16, String) {
+        let state = crate::server::State::new(scenario.clone());
+        let reply = crate::server::iam_unsigned(&state, body.as_bytes());
+        (
+            reply.status,
+            String::from_utf8_lossy(&reply.body).into_owned(),
         )
     }
 

@@ -1,13 +1,14 @@
-//! `testbed --scenario NAME_OR_PATH [--port P]`: serves the Bedrock stub until Ctrl-C, for
-//! manual runs and benchmarks.
+//! `testbed --scenario NAME_OR_PATH [--port P] [--calls PATH]`: serves the Bedrock stub until
+//! Ctrl-C, for manual runs and benchmarks; `--calls` writes every request it saw to PATH (JSON) as
+//! it stops.
 
 use testbed::{Scenario, Stub, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
 
-const USAGE: &str = "usage: testbed --scenario NAME_OR_PATH [--port P]";
+const USAGE: &str = "usage: testbed --scenario NAME_OR_PATH [--port P] [--calls PATH]";
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut scenario, mut port) = (None, 0u16);
+    let (mut scenario, mut port, mut calls_out) = (None, 0u16, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--scenario" => scenario = args.next(),
@@ -16,6 +17,12 @@ fn main() {
                     .next()
                     .and_then(|p| p.parse().ok())
                     .unwrap_or_else(|| exit_usage("--port needs a number"))
+            }
+            "--calls" => {
+                calls_out = Some(
+                    args.next()
+                        .unwrap_or_else(|| exit_usage("--calls needs a path")),
+                )
             }
             "-h" | "--help" => {
                 println!(
@@ -48,6 +55,12 @@ fn main() {
         println!("export AWS_ACCESS_KEY_ID={TEST_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={TEST_SECRET_ACCESS_KEY} AWS_REGION=us-east-1 NO_PROXY=127.0.0.1");
         eprintln!("testbed: serving scenario {name:?}; Ctrl-C to stop");
         let _ = tokio::signal::ctrl_c().await;
+        if let Some(path) = &calls_out {
+            let json = serde_json::to_string(&stub.calls()).unwrap_or_default();
+            if let Err(e) = std::fs::write(path, json) {
+                eprintln!("testbed: cannot write {path}: {e}");
+            }
+        }
         eprintln!(
             "testbed: {} requests served, {} throttled",
             stub.calls().len(),

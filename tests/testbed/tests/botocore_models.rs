@@ -600,3 +600,291 @@ fn service_quotas_errors_are_modeled_for_their_operations() {
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+// ---- IAM (AWS query protocol, XML) ----
+
+/// One XML element of a stub answer: its name, child elements and text.
+#[derive(Debug)]
+struct Element {
+    name: String,
+    children: Vec<Element>,
+    text: String,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+}
+
+/// Parses the XML the stub writes (elements, attributes on the root only, text, no comments).
+fn parse_xml(text: &str) -> Element {
+    let mut stack = vec![Element {
+        name: String::new(),
+        children: Vec::new(),
+        text: String::new(),
+    }];
+    let mut rest = text.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    while let Some(open) = rest.find('<') {
+        let text_before = &rest[..open];
+        stack.last_mut().unwrap().text.push_str(text_before);
+        let close = rest[open..].find('>').expect("a tag ends") + open;
+        let tag = &rest[open + 1..close];
+        rest = &rest[close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let done = stack.pop().unwrap();
+            assert_eq!(done.name, name, "mismatched tag in {text}");
+            stack.last_mut().unwrap().children.push(done);
+        } else {
+            let self_closing = tag.ends_with('/');
+            let name = tag
+                .trim_end_matches('/')
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string();
+            let element = Element {
+                name,
+                children: Vec::new(),
+                text: String::new(),
+            };
+            if self_closing {
+                stack.last_mut().unwrap().children.push(element);
+            } else {
+                stack.push(element);
+            }
+        }
+    }
+    assert_eq!(stack.len(), 1, "unclosed elements in {text}");
+    stack.pop().unwrap().children.pop().expect("a root element")
+}
+
+/// Validates an XML element against a shape of a query-protocol model.
+fn validate_xml(
+    model: &Value,
+    shape_name: &str,
+    el: &Element,
+    path: &str,
+    errors: &mut Vec<String>,
+) {
+    let shape = &model["shapes"][shape_name];
+    match shape["type"].as_str().unwrap() {
+        "structure" => {
+            let members = shape["members"].as_object().unwrap();
+            for required in shape["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap();
+                if el.child(name).is_none() {
+                    errors.push(format!("{path}: `{name}` missing"));
+                }
+            }
+            for child in &el.children {
+                match members.get(&child.name) {
+                    Some(m) => validate_xml(
+                        model,
+                        m["shape"].as_str().unwrap(),
+                        child,
+                        &format!("{path}/{}", child.name),
+                        errors,
+                    ),
+                    None => errors.push(format!("{path}: `{}` is not in the model", child.name)),
+                }
+            }
+        }
+        "list" => {
+            let member = &shape["member"];
+            let name = member["locationName"].as_str().unwrap_or("member");
+            for (i, child) in el.children.iter().enumerate() {
+                if child.name != name {
+                    errors.push(format!("{path}[{i}]: `{}` where `{name}` is", child.name));
+                }
+                validate_xml(
+                    model,
+                    member["shape"].as_str().unwrap(),
+                    child,
+                    &format!("{path}[{i}]"),
+                    errors,
+                );
+            }
+        }
+        "string" => {
+            if let Some(allowed) = shape["enum"].as_array() {
+                if !allowed.iter().any(|a| a == el.text.as_str()) {
+                    errors.push(format!("{path}: `{}` is not one of {allowed:?}", el.text));
+                }
+            }
+        }
+        "boolean" => {
+            if !matches!(el.text.as_str(), "true" | "false") {
+                errors.push(format!("{path}: `{}` expected boolean", el.text));
+            }
+        }
+        "integer" | "long" => {
+            if el.text.parse::<i64>().is_err() {
+                errors.push(format!("{path}: `{}` expected integer", el.text));
+            }
+        }
+        other => errors.push(format!("{path}: shape type {other} not handled")),
+    }
+}
+
+/// A SimulatePrincipalPolicy request body as the SDKs serialise it (query protocol, flattened
+/// lists `Name.member.N`).
+fn simulate_body(actions: &[&str], extra: &str) -> String {
+    let mut body = "Action=SimulatePrincipalPolicy&Version=2010-05-08\
+        &PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Fcompiler-bedrock\
+        &ResourceArns.member.1=%2A"
+        .to_string();
+    for (i, action) in actions.iter().enumerate() {
+        body.push_str(&format!(
+            "&ActionNames.member.{}={}",
+            i + 1,
+            action.replace(':', "%3A")
+        ));
+    }
+    body.push_str(extra);
+    body
+}
+
+/// The result members of a valid SimulatePrincipalPolicy answer, after checking it against the
+/// model: (action, decision) pairs, and the marker of a truncated page.
+fn simulated(model: &Value, status: u16, xml: &str) -> (Vec<(String, String)>, Option<String>) {
+    assert_eq!(status, 200, "{xml}");
+    let op = &model["operations"]["SimulatePrincipalPolicy"];
+    let root = parse_xml(xml);
+    assert_eq!(root.name, "SimulatePrincipalPolicyResponse");
+    let wrapper = op["output"]["resultWrapper"].as_str().unwrap();
+    let result = root
+        .child(wrapper)
+        .unwrap_or_else(|| panic!("no {wrapper} in {xml}"));
+    assert!(
+        root.child("ResponseMetadata")
+            .and_then(|m| m.child("RequestId"))
+            .is_some(),
+        "{xml}"
+    );
+    let mut errors = Vec::new();
+    validate_xml(
+        model,
+        op["output"]["shape"].as_str().unwrap(),
+        result,
+        wrapper,
+        &mut errors,
+    );
+    assert!(errors.is_empty(), "{}\n{xml}", errors.join("\n"));
+    let pairs = result
+        .child("EvaluationResults")
+        .map(|list| {
+            list.children
+                .iter()
+                .map(|m| {
+                    (
+                        m.child("EvalActionName").unwrap().text.clone(),
+                        m.child("EvalDecision").unwrap().text.clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let truncated = result.child("IsTruncated").map(|t| t.text.as_str());
+    let marker = result.child("Marker").map(|m| m.text.clone());
+    assert_eq!(truncated == Some("true"), marker.is_some(), "{xml}");
+    (pairs, marker)
+}
+
+#[test]
+fn iam_simulate_principal_policy_matches_the_model() {
+    let model = load_model("iam/2010-05-08/service-2.json.gz");
+    let meta = &model["metadata"];
+    assert_eq!(meta["protocol"], "query");
+    // The stub tells IAM from STS by the SigV4 scope's service, the model's signing name.
+    assert_eq!(meta["endpointPrefix"], "iam");
+    assert!(meta.get("signingName").is_none_or(|n| n == "iam"));
+    let http = &model["operations"]["SimulatePrincipalPolicy"]["http"];
+    assert_eq!(
+        (http["method"].as_str(), http["requestUri"].as_str()),
+        (Some("POST"), Some("/"))
+    );
+    let actions = [
+        "bedrock:InvokeModel",
+        "bedrock:ListFoundationModels",
+        "aws-marketplace:Subscribe",
+    ];
+
+    // Default: every action allowed, one page.
+    let healthy = Scenario::default();
+    let (status, xml) = testbed::introspect::iam_reply(&simulate_body(&actions, ""), &healthy);
+    assert!(
+        xml.contains(meta["xmlNamespace"].as_str().unwrap()),
+        "{xml}"
+    );
+    let (pairs, marker) = simulated(&model, status, &xml);
+    assert_eq!(pairs.len(), 3);
+    assert!(pairs.iter().all(|(_, d)| d == "allowed"), "{pairs:?}");
+    assert_eq!(marker, None);
+
+    // A scenario's decisions, and pages of MaxItems followed by Marker.
+    let denying =
+        Scenario::from_toml("[iam_decisions]\n\"bedrock:InvokeModel\" = \"explicitDeny\"").unwrap();
+    let mut seen = Vec::new();
+    let mut extra = "&MaxItems=2".to_string();
+    loop {
+        let (status, xml) =
+            testbed::introspect::iam_reply(&simulate_body(&actions, &extra), &denying);
+        let (pairs, marker) = simulated(&model, status, &xml);
+        seen.extend(pairs);
+        let Some(marker) = marker else { break };
+        extra = format!("&MaxItems=2&Marker={marker}");
+    }
+    let expected: Vec<(String, String)> = [
+        ("bedrock:InvokeModel", "explicitDeny"),
+        ("bedrock:ListFoundationModels", "allowed"),
+        ("aws-marketplace:Subscribe", "allowed"),
+    ]
+    .iter()
+    .map(|(a, d)| (a.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(seen, expected);
+
+    // The validator itself catches drift.
+    let mut errors = Vec::new();
+    let drifted = parse_xml("<member><EvalDecision>maybe</EvalDecision><Bogus/></member>");
+    validate_xml(&model, "EvaluationResult", &drifted, "member", &mut errors);
+    let joined = errors.join("\n");
+    for needle in [
+        "`EvalActionName` missing",
+        "`maybe` is not one of",
+        "`Bogus` is not in the model",
+    ] {
+        assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
+    }
+
+    // A request without actions gets an error the operation models, in IAM's error body.
+    let (status, xml) = testbed::introspect::iam_reply(
+        "Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A1%3Auser%2Fx",
+        &healthy,
+    );
+    let error = parse_xml(&xml);
+    assert_eq!(error.name, "ErrorResponse", "{xml}");
+    let code = error
+        .child("Error")
+        .and_then(|e| e.child("Code"))
+        .unwrap()
+        .text
+        .clone();
+    let modeled: Vec<(String, u64)> = model["operations"]["SimulatePrincipalPolicy"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let shape = &model["shapes"][e["shape"].as_str().unwrap()]["error"];
+            (
+                shape["code"].as_str().unwrap().to_string(),
+                shape["httpStatusCode"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        modeled.contains(&(code.clone(), u64::from(status))),
+        "{code} {status} not in {modeled:?}"
+    );
+}

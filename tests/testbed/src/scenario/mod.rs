@@ -47,7 +47,13 @@ pub struct Scenario {
     /// perform: sts:AssumeRole on resource: ROLE". moto refuses too, but in an error body STS
     /// never sends (`<ErrorResponse><Errors><Error>`), which SDKs cannot read.
     pub deny_assume_role: bool,
+    /// What the stub's IAM `SimulatePrincipalPolicy` decides for an action (`[iam_decisions]`,
+    /// e.g. `"bedrock:InvokeModel" = "explicitDeny"`); an action not listed is `allowed`.
+    pub iam_decisions: std::collections::BTreeMap<String, String>,
 }
+
+/// The values of IAM's `PolicyEvaluationDecisionType` (botocore's IAM model).
+pub const IAM_DECISIONS: &[&str] = &["allowed", "explicitDeny", "implicitDeny"];
 
 /// One Bedrock quota as the account has it in Service Quotas (`[[quota]]`).
 #[derive(Clone, Debug, Deserialize)]
@@ -286,6 +292,7 @@ impl Default for Scenario {
             disabled_regions: Vec::new(),
             caller_arn: None,
             deny_assume_role: false,
+            iam_decisions: Default::default(),
         }
     }
 }

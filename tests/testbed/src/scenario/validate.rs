@@ -52,6 +52,14 @@ impl Scenario {
                 ));
             }
         }
+        for (action, decision) in &self.iam_decisions {
+            if !super::IAM_DECISIONS.contains(&decision.as_str()) {
+                return Err(format!(
+                    "[iam_decisions] {action}: a decision is one of {:?}",
+                    super::IAM_DECISIONS
+                ));
+            }
+        }
         if let Some(limit) = &self.rate_limit {
             if !(limit.requests_per_second.is_finite() && limit.requests_per_second > 0.0) {
                 return Err("[rate_limit] requests_per_second must be a positive number".into());

@@ -69,6 +69,7 @@ pub(super) fn answer(
                 region,
                 routed.service,
                 operation,
+                routed.param.as_deref(),
             ) =>
         {
             throttled = true;

@@ -1,10 +1,11 @@
 //! Turns one HTTP request into one answer: route, authenticate, apply scenario overrides, then
 //! the default handler; records every call for the tests. Each service the stub plays has its
 //! own module: `bedrock` (control plane and runtime, restJson1), `service_quotas` (JSON 1.1),
-//! `sts` (awsQuery); `auth` says how a request authenticated, `state` holds what a run remembers.
+//! `sts` and `iam` (awsQuery); `auth` says how a request authenticated, `state` holds what a run remembers.
 
 mod auth;
 mod bedrock;
+mod iam;
 mod service_quotas;
 mod state;
 mod sts;
@@ -64,6 +65,7 @@ impl Call {
             status,
             throttled: false,
             param: None,
+            at_ms: 0.0,
         }
     }
 }
@@ -184,12 +186,42 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         return service_quotas::answer(state, request, &signed, operation, scheme);
     }
     if let Some(action) = sts::action(request, raw_path) {
+        if iam::signed_for_iam(request) {
+            // IAM is global: no region of the account can be disabled for it.
+            let (claimed, auth) =
+                sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "iam");
+            return iam::answer(state, action, &request.body, claimed, auth, scheme);
+        }
         let (claimed, auth) =
             sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
         let auth = auth::region_enabled(state, &claimed, auth);
         return sts::answer(state, action, &request.body, claimed, auth, scheme);
     }
     bedrock::answer(state, request, &signed, scheme)
+}
+
+/// The IAM answer to a query-protocol body as if it were signed with an accepted key, for the
+/// drift test.
+pub(crate) fn iam_unsigned(state: &State, body: &[u8]) -> Reply {
+    let action = std::str::from_utf8(body)
+        .map(parse_query)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "Action")
+        .map_or_else(String::new, |(_, v)| v);
+    match iam::answer(
+        state,
+        action,
+        body,
+        sigv4::Claimed::default(),
+        Ok(()),
+        ("sigv4", true),
+    )
+    .0
+    {
+        Outcome::Respond(reply) => reply,
+        _ => unreachable!("IAM always answers"),
+    }
 }
 
 /// How a protocol writes an error an override asks for.

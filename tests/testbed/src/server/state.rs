@@ -19,6 +19,8 @@ pub struct State {
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
     /// Requests answered with a throttling error because a bucket was empty.
     pub throttled: AtomicU64,
+    /// When the stub started serving: the origin of [`Call::at_ms`].
+    started: Instant,
 }
 
 impl State {
@@ -30,24 +32,35 @@ impl State {
             used: Mutex::new(used),
             buckets: Mutex::new(HashMap::new()),
             throttled: AtomicU64::new(0),
+            started: Instant::now(),
         }
     }
 
     /// Takes a token from the request's bucket; `false` when it is empty (the request is
     /// throttled, and counted). Always `true` without a `[rate_limit]`.
+    ///
+    /// Per operation, a Bedrock Runtime request naming a model (`model`, the `modelId` of its
+    /// path) draws on the model's bucket instead, whatever its operation: the runtime's quotas are
+    /// "per model, per Region" and "shared across every inference API you call it with, including
+    /// InvokeModel, Converse" (Bedrock user guide, "Quotas for the bedrock-runtime endpoint",
+    /// https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html).
     pub fn take_token(
         &self,
         account: Option<&str>,
         region: Option<&str>,
         service: &str,
         operation: &str,
+        model: Option<&str>,
     ) -> bool {
         let Some(limit) = &self.scenario.rate_limit else {
             return true;
         };
-        let what = match limit.per {
-            RateScope::Operation => operation,
-            RateScope::Service => service,
+        let what = match (limit.per, model) {
+            (RateScope::Operation, Some(model)) if service == "bedrock-runtime" => {
+                format!("model {model}")
+            }
+            (RateScope::Operation, _) => operation.to_string(),
+            (RateScope::Service, _) => service.to_string(),
         };
         let key = format!(
             "{} {} {service} {what}",
@@ -79,7 +92,8 @@ impl State {
     }
 
     /// Keeps `call` for the tests that ask which calls the stub saw.
-    pub(super) fn record(&self, call: Call) {
+    pub(super) fn record(&self, mut call: Call) {
+        call.at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
         self.calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -194,7 +208,7 @@ mod tests {
     fn an_empty_bucket_throttles_until_it_refills() {
         // Next to no refill: a bucket of two allows two requests, then refuses.
         let state = state_of("[rate_limit]\nrequests_per_second = 0.001\nburst = 2");
-        let take = |region, op| state.take_token(Some("AKID"), Some(region), "bedrock", op);
+        let take = |region, op| state.take_token(Some("AKID"), Some(region), "bedrock", op, None);
         assert!(take("us-east-1", "ListFoundationModels"));
         assert!(take("us-east-1", "ListFoundationModels"));
         assert!(!take("us-east-1", "ListFoundationModels"));
@@ -205,25 +219,67 @@ mod tests {
             Some("OTHER"),
             Some("us-east-1"),
             "bedrock",
-            "ListFoundationModels"
+            "ListFoundationModels",
+            None
         ));
         assert_eq!(state.throttled.load(Ordering::Relaxed), 1);
 
         // A thousand tokens a second: an emptied bucket holds one again within a few ms.
         let fast = state_of("[rate_limit]\nrequests_per_second = 1000\nburst = 1");
-        assert!(fast.take_token(None, None, "bedrock", "X"));
+        assert!(fast.take_token(None, None, "bedrock", "X", None));
         std::thread::sleep(Duration::from_millis(5));
-        assert!(fast.take_token(None, None, "bedrock", "X"), "refilled");
+        assert!(
+            fast.take_token(None, None, "bedrock", "X", None),
+            "refilled"
+        );
 
         let per_service =
             state_of("[rate_limit]\nrequests_per_second = 0.001\nburst = 1\nper = 'service'");
-        assert!(per_service.take_token(None, None, "bedrock", "ListFoundationModels"));
-        assert!(!per_service.take_token(None, None, "bedrock", "GetFoundationModel"));
-        assert!(per_service.take_token(None, None, "bedrock-runtime", "InvokeModel"));
+        assert!(per_service.take_token(None, None, "bedrock", "ListFoundationModels", None));
+        assert!(!per_service.take_token(None, None, "bedrock", "GetFoundationModel", None));
+        assert!(per_service.take_token(None, None, "bedrock-runtime", "InvokeModel", Some("m")));
         assert_eq!(per_service.throttled.load(Ordering::Relaxed), 1);
 
         let unlimited = State::new(Scenario::default());
-        assert!((0..100).all(|_| unlimited.take_token(None, None, "bedrock", "X")));
+        assert!((0..100).all(|_| unlimited.take_token(None, None, "bedrock", "X", None)));
+    }
+
+    #[test]
+    fn runtime_requests_draw_on_their_models_bucket() {
+        let state = state_of("[rate_limit]\nrequests_per_second = 0.001\nburst = 2");
+        let take = |op, model| {
+            state.take_token(
+                Some("AKID"),
+                Some("us-east-1"),
+                "bedrock-runtime",
+                op,
+                Some(model),
+            )
+        };
+        let sonnet = "us.anthropic.claude-sonnet-4-6";
+        let haiku = "anthropic.claude-haiku-4-5-20251001-v1:0";
+        // One model's bucket, whatever the operation: two requests, then throttled.
+        assert!(take("InvokeModel", sonnet));
+        assert!(take("InvokeModelWithResponseStream", sonnet));
+        assert!(!take("Converse", sonnet));
+        // Two models do not share a bucket.
+        assert!(take("InvokeModel", haiku));
+        assert!(take("InvokeModel", haiku));
+        assert!(!take("InvokeModel", haiku));
+        assert_eq!(state.throttled.load(Ordering::Relaxed), 2);
+        // The control plane keeps one bucket per operation, whatever model its path names.
+        let control = |model| {
+            state.take_token(
+                Some("AKID"),
+                Some("us-east-1"),
+                "bedrock",
+                "GetFoundationModel",
+                Some(model),
+            )
+        };
+        assert!(control(sonnet));
+        assert!(control(haiku));
+        assert!(!control("anthropic.claude-3-haiku-20240307-v1:0"));
     }
 
     #[test]

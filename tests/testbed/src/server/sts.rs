@@ -35,12 +35,7 @@ pub(super) fn answer(
     let mut throttled = false;
     let reply = match (action.as_str(), auth) {
         (_, Err(e)) => {
-            let code = match e.code {
-                "UnrecognizedClientException" => "InvalidClientTokenId",
-                "InvalidSignatureException" => "SignatureDoesNotMatch",
-                "ExpiredTokenException" => "ExpiredToken",
-                other => other,
-            };
+            let code = query_auth_code(e.code);
             sts_xml(403, &format!(
                 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
                 xml_escape(&e.message), crate::request_id()
@@ -53,6 +48,7 @@ pub(super) fn answer(
                 claimed.region.as_deref(),
                 "sts",
                 &action,
+                None,
             ) =>
         {
             throttled = true;
@@ -113,7 +109,18 @@ fn sts_xml(status: u16, body: &str) -> Reply {
     }
 }
 
-fn xml_escape(text: &str) -> String {
+/// The code the query-protocol services (STS, IAM) give a failed authentication that Bedrock
+/// calls `code`.
+pub(super) fn query_auth_code(code: &'static str) -> &'static str {
+    match code {
+        "UnrecognizedClientException" => "InvalidClientTokenId",
+        "InvalidSignatureException" => "SignatureDoesNotMatch",
+        "ExpiredTokenException" => "ExpiredToken",
+        other => other,
+    }
+}
+
+pub(super) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
