@@ -51,7 +51,7 @@ const RULES: &[Rule] = &[
         layer: "explain",
         files: &["src/explain", "src/cloudtrail"],
         forbidden: &["aws_*", "tokio", "checks::facts"],
-        why: "explain and the CloudTrail event reader are offline: no AWS SDK, no runtime, no facts",
+        why: "explain and the CloudTrail reader are offline: no AWS SDK, no runtime, no facts",
     },
     Rule {
         layer: "library",
