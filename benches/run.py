@@ -755,6 +755,19 @@ def org_deps(c, org, latest, finish):
     return [min(listed, key=lambda i: finish[i])] if listed else []
 
 
+def schedule(calls, t0):
+    """Each call as (sent, answered, label, status), times in ms from `t0`."""
+    return [
+        (
+            round((c["t_request"] - t0) * 1000),
+            round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
+            label(c),
+            c["status"],
+        )
+        for c in calls
+    ]
+
+
 def label(c):
     name = c["operation"]
     if c["kind"] == "cache":
@@ -868,15 +881,7 @@ def doctor_run(name, scenario, args, latency_ms, proxies, imds_port, home):
         "statuses": statuses,
         "first_call_ms": (calls[0]["t_request"] - t0) * 1000 if calls else None,
         "after_last_answer_ms": (t0 + wall - max(answered)) * 1000 if answered else None,
-        "schedule": [
-            (
-                round((c["t_request"] - t0) * 1000),
-                round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
-                label(c),
-                c["status"],
-            )
-            for c in calls
-        ],
+        "schedule": schedule(calls, t0),
     }
 
 
@@ -1136,15 +1141,7 @@ def scp_depth_run(org, latency_ms, proxies, imds_port, home):
         "statuses": statuses,
         "scp": {"status": scp.get("status"), "summary": scp.get("summary")},
         "identity": report.get("identity", {}).get("account_id"),
-        "schedule": [
-            (
-                round((c["t_request"] - t0) * 1000),
-                round((c["t_response"] - t0) * 1000) if c["t_response"] else None,
-                label(c),
-                c["status"],
-            )
-            for c in calls
-        ],
+        "schedule": schedule(calls, t0),
         "exit_ms": round(wall * 1000),
         # Which policies were described: each distinct id once, never the AWS-managed FullAWSAccess.
         "described": [json.loads(c["body"] or b"{}").get("PolicyId") for c in calls if c["operation"] == "DescribePolicy"],

@@ -257,27 +257,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn never_more_than_the_bound_in_flight() {
         let limiter = Arc::new(Limiter::new(limit(3, 100, 100.0), Limit::GLOBAL));
-        let now = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for n in 0..20 {
-            let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
-            tasks.push(tokio::spawn(async move {
-                // Different operations: only the lane bounds them, not a bucket.
-                let op = format!("Op{n}");
-                let _permit = limiter
-                    .acquire("bedrock", &op, Some("us-east-1"), None)
-                    .await;
-                let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(inside, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                now.fetch_sub(1, Ordering::SeqCst);
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
-        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        // Different operations: only the lane bounds them, not a bucket.
+        let operations = (0..20).map(|n| format!("Op{n}")).collect();
+        assert_eq!(peak_in_flight_of(limiter, "bedrock", operations).await, 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -377,14 +359,24 @@ mod tests {
         operation: &'static str,
         count: usize,
     ) -> usize {
+        peak_in_flight_of(limiter, service, vec![operation.to_string(); count]).await
+    }
+
+    /// How many requests, one per operation named, are in flight at once at their peak; each
+    /// holds its place for 100 ms.
+    async fn peak_in_flight_of(
+        limiter: Arc<Limiter>,
+        service: &'static str,
+        operations: Vec<String>,
+    ) -> usize {
         let now = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
-        for _ in 0..count {
+        for operation in operations {
             let (limiter, now, peak) = (limiter.clone(), now.clone(), peak.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = limiter
-                    .acquire(service, operation, Some("us-east-1"), None)
+                    .acquire(service, &operation, Some("us-east-1"), None)
                     .await;
                 let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(inside, Ordering::SeqCst);
