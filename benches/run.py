@@ -1783,7 +1783,7 @@ def markdown(res):
     if res.get("scp_depth"):
         out.append("### SCP walk by OU depth")
         out.append("")
-        out.append(scp_markdown(res["scp_depth"], DOCTOR.name))
+        out.append(scp_markdown(res["scp_depth"], DOCTOR, res))
         out.append("")
     out.append("### The same calls, one after another, with the AWS CLI")
     out.append("")
@@ -2015,29 +2015,6 @@ def build_markdown(res):
     return "\n".join(out)
 
 
-def write_section(name, text):
-    """Replaces what lies between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`."""
-    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
-    doc = BENCHMARKS_MD.read_text()
-    if start not in doc or end not in doc:
-        sys.exit(f"{BENCHMARKS_MD} has no {start} … {end} section")
-    before, rest = doc.split(start, 1)
-    _, after = rest.split(end, 1)
-    BENCHMARKS_MD.write_text(f"{before}{start}\n{text}\n{end}{after}")
-    log(f"{name} written to {BENCHMARKS_MD}")
-
-
-def write_benchmarks(text):
-    start, end = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
-    doc = BENCHMARKS_MD.read_text()
-    if start not in doc or end not in doc:
-        sys.exit(f"{BENCHMARKS_MD} has no {start} … {end} section")
-    before, rest = doc.split(start, 1)
-    _, after = rest.split(end, 1)
-    BENCHMARKS_MD.write_text(f"{before}{start}\n{text}\n{end}{after}")
-    log(f"results written to {BENCHMARKS_MD}")
-
-
 def main():
     global DOCTOR, TESTBED
     if sys.argv[1:2] == ["--seed-org"]:  # run by scp_depth_runs with moto's python (boto3)
@@ -2074,7 +2051,7 @@ def main():
         (WORK / "results-build.md").write_text(text + "\n")
         print(text)
         if opts.write:
-            write_section("build", text)
+            write_part("build", text)
         if not parts:
             return
 
@@ -2198,7 +2175,7 @@ def main():
     (WORK / "results.md").write_text(text + "\n")
     print(text)
     if opts.write:
-        write_benchmarks(text)
+        write_part("results", text)
 
 
 def recorded_calls(scenario, args, latency_ms, proxies, imds_port, home):
