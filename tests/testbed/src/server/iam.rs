@@ -28,29 +28,17 @@ pub(super) fn answer(
     auth: Result<(), sigv4::AuthError>,
     scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
-    let mut throttled = false;
-    let reply = match (action.as_str(), auth) {
-        (_, Err(e)) => error(403, sts::query_auth_code(e.code), &e.message),
-        // IAM and STS say it this way (AWS Knowledge Center, "iam-sts-throttling-error").
-        (_, Ok(()))
-            if !state.take_token(
-                claimed.access_key_id.as_deref(),
-                claimed.region.as_deref(),
-                "iam",
-                &action,
-                None,
-            ) =>
-        {
-            throttled = true;
-            error(400, "Throttling", "Rate exceeded")
-        }
-        ("SimulatePrincipalPolicy", Ok(())) => {
+    let refused = sts::refusal(state, "iam", &action, &claimed, auth);
+    let throttled = refused.as_ref().is_some_and(|r| r.throttled);
+    let reply = match (action.as_str(), refused) {
+        (_, Some(r)) => error(r.status, r.code, &r.message),
+        ("SimulatePrincipalPolicy", None) => {
             let params = std::str::from_utf8(body)
                 .map(super::parse_query)
                 .unwrap_or_default();
             simulate(state, &params)
         }
-        (_, Ok(())) => error(
+        (_, None) => error(
             400,
             "InvalidAction",
             &format!("Could not find operation {action} for version 2010-05-08"),

@@ -32,33 +32,15 @@ pub(super) fn answer(
     auth: Result<(), sigv4::AuthError>,
     scheme: (&'static str, bool),
 ) -> (Outcome, u64) {
-    let mut throttled = false;
-    let reply = match (action.as_str(), auth) {
-        (_, Err(e)) => {
-            let code = query_auth_code(e.code);
-            sts_xml(403, &format!(
-                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-                xml_escape(&e.message), crate::request_id()
-            ))
-        }
-        // STS and IAM say it this way (AWS Knowledge Center, "iam-sts-throttling-error").
-        (_, Ok(()))
-            if !state.take_token(
-                claimed.access_key_id.as_deref(),
-                claimed.region.as_deref(),
-                "sts",
-                &action,
-                None,
-            ) =>
-        {
-            throttled = true;
-            sts_xml(400, &format!(
-                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-                crate::request_id()
-            ))
-        }
+    let refused = refusal(state, "sts", &action, &claimed, auth);
+    let throttled = refused.as_ref().is_some_and(|r| r.throttled);
+    let reply = match (action.as_str(), refused) {
+        (_, Some(r)) => sts_xml(r.status, &format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+            r.code, xml_escape(&r.message), crate::request_id()
+        )),
         // As AWS words it (nccgroup/aws-inventory#34, amzn/selling-partner-api-models#891).
-        ("AssumeRole", Ok(())) if state.scenario.deny_assume_role => {
+        ("AssumeRole", None) if state.scenario.deny_assume_role => {
             let role = std::str::from_utf8(body)
                 .ok()
                 .map(super::parse_query)
@@ -72,7 +54,7 @@ pub(super) fn answer(
                 xml_escape(&caller), xml_escape(&role), crate::request_id()
             ))
         }
-        ("GetCallerIdentity", Ok(())) => {
+        ("GetCallerIdentity", None) => {
             // The root user's UserId is the account id itself (STS API reference, GetCallerIdentity).
             let (arn, user_id) = match &state.scenario.caller_arn {
                 Some(arn) if arn.ends_with(":root") => (arn.clone(), STUB_ACCOUNT.to_string()),
@@ -88,7 +70,7 @@ pub(super) fn answer(
                 crate::request_id()
             ))
         }
-        (_, Ok(())) => sts_xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>"),
+        (_, None) => sts_xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>"),
     };
     state.record(Call {
         throttled,
@@ -107,6 +89,44 @@ fn sts_xml(status: u16, body: &str) -> Reply {
         headers: Vec::new(),
         body: body.as_bytes().to_vec(),
     }
+}
+
+/// Why a query-protocol request (STS, IAM) is refused before its action is read: its signature
+/// fails, or its operation's rate-limit bucket is empty.
+pub(super) struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub throttled: bool,
+}
+
+/// The refusal, if any, of a `service` request: a failed signature in the query protocol's codes, or
+/// throttling as STS and IAM word it (AWS Knowledge Center, "iam-sts-throttling-error").
+pub(super) fn refusal(
+    state: &State,
+    service: &str,
+    action: &str,
+    claimed: &sigv4::Claimed,
+    auth: Result<(), sigv4::AuthError>,
+) -> Option<Refusal> {
+    if let Err(e) = auth {
+        return Some(Refusal {
+            status: 403,
+            code: query_auth_code(e.code),
+            message: e.message,
+            throttled: false,
+        });
+    }
+    let key = claimed.access_key_id.as_deref();
+    if state.take_token(key, claimed.region.as_deref(), service, action, None) {
+        return None;
+    }
+    Some(Refusal {
+        status: 400,
+        code: "Throttling",
+        message: "Rate exceeded".to_string(),
+        throttled: true,
+    })
 }
 
 /// The code the query-protocol services (STS, IAM) give a failed authentication that Bedrock
