@@ -8,6 +8,7 @@ mod explain;
 mod fuzz;
 mod logging;
 mod models;
+mod org;
 mod policy;
 mod progress;
 mod redact;

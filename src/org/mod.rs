@@ -1,0 +1,3 @@
+//! `bedrock-doctor org`: every account of an AWS Organization, checked at once.
+
+pub mod report;
