@@ -10,7 +10,7 @@
 #![allow(dead_code)] // Called by `org` and `show`, which are being wired to it.
 
 use super::untrusted::{md_code, md_prose, md_text};
-use super::{coloured, evidence_line, group, new_table, symbol, title_with_model, Group, REGION};
+use super::{coloured, evidence_line, group, new_table, symbol, title_with_model, REGION};
 use crate::org::report::{EntryMethod, OrgAccount, OrgReport, OrgSummary};
 use crate::report::Report;
 use checks::catalogue::catalogue;
@@ -185,22 +185,24 @@ fn header_parts(report: &OrgReport) -> Vec<String> {
     parts
 }
 
-/// A fix as printed once for the whole Organization: the fix of one check and diagnosis, worded
-/// alike in every account and region it applies to.
+/// A fix as printed once for the whole Organization: one diagnosis, worded alike in every check,
+/// account and region it applies to.
 struct OrgFix<'a> {
-    first: &'a crate::report::CheckResult,
-    report: &'a Report,
     code: &'a str,
     text: String,
-    /// Each account it applies to, with the regions there (empty for an account-wide check).
-    places: Vec<(&'a OrgAccount, String)>,
+    /// The checks (and models) it was found by, each as its account's report titles it.
+    checks: Vec<String>,
+    /// Each account it applies to, with the regions there (none for an account-wide check, or
+    /// when the account's run had one region).
+    places: Vec<(&'a OrgAccount, Vec<&'a str>)>,
     /// Whether `text` stands for each region with [`REGION`].
     per_region: bool,
 }
 
 /// The fixes of every entered account, each once: grouped within an account as `check` groups
-/// them (one fix for all the regions it names), then across accounts by check, model, diagnosis
-/// and wording.
+/// them (one fix for all the regions it names), then across checks and accounts by diagnosis and
+/// wording. Several checks often find one cause (the use-case form blocks access, invocation and
+/// the inference profiles alike): its fix is printed once, naming them.
 fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
     let mut out: Vec<OrgFix<'a>> = Vec::new();
     for account in accounts {
@@ -210,38 +212,47 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
         for g in group(report, |c| c.fix.is_some()) {
             let text = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
             let code = g.first.diagnosis.as_deref().unwrap_or("unknown");
-            let place = (*account, places_of(&g, report));
-            match out.iter_mut().find(|f| {
-                f.first.id == g.first.id
-                    && f.first.subject == g.first.subject
-                    && f.code == code
-                    && f.text == text
-            }) {
-                Some(f) => f.places.push(place),
-                None => out.push(OrgFix {
-                    first: g.first,
-                    report,
-                    code,
-                    per_region: text.contains(REGION),
-                    text,
-                    places: vec![place],
-                }),
+            let check = title_with_model(g.first, report);
+            let regions = match report.is_sweep() {
+                true => g.regions.clone(),
+                false => Vec::new(),
+            };
+            let fix = match out
+                .iter_mut()
+                .position(|f| f.code == code && f.text == text)
+            {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(OrgFix {
+                        code,
+                        per_region: text.contains(REGION),
+                        text,
+                        checks: Vec::new(),
+                        places: Vec::new(),
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if !fix.checks.contains(&check) {
+                fix.checks.push(check);
+            }
+            match fix.places.iter_mut().find(|(a, _)| a.id == account.id) {
+                Some((_, known)) => {
+                    for region in regions {
+                        if !known.contains(&region) {
+                            known.push(region);
+                        }
+                    }
+                }
+                None => fix.places.push((*account, regions)),
             }
         }
     }
     out
 }
 
-/// The regions of a group when the account's report swept several, else nothing.
-fn places_of(g: &Group<'_>, report: &Report) -> String {
-    match report.is_sweep() && !g.regions.is_empty() {
-        true => g.region_list(),
-        false => String::new(),
-    }
-}
-
-/// `Team A (111111111111) in us-east-1, eu-west-1 (2 regions)`, at most [`ACCOUNTS_NAMED`] of
-/// them unless `all`.
+/// `Team A (111111111111) in us-east-1, eu-west-1`, at most [`ACCOUNTS_NAMED`] of them unless
+/// `all`.
 fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String) -> Vec<String> {
     let shown = match all {
         true => fix.places.len(),
@@ -251,7 +262,7 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         .iter()
         .map(|(account, regions)| match regions.is_empty() {
             true => name(account),
-            false => format!("{} in {regions}", name(account)),
+            false => format!("{} in {}", name(account), regions.join(", ")),
         })
         .collect();
     if shown < fix.places.len() {
@@ -261,6 +272,14 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         ));
     }
     lines
+}
+
+/// `1 account` / `3 accounts`.
+fn accounts_count(n: usize) -> String {
+    match n {
+        1 => "1 account".into(),
+        n => format!("{n} accounts"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +319,7 @@ pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
 fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> String {
     let ids = columns(accounts);
     let (_, width) = new_table(colour);
+    let width = usize::from(width);
     let fixed = |a: &OrgAccount| {
         [
             account_name(a),
@@ -308,25 +328,34 @@ fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> Strin
             a.report.as_ref().map_or_else(|| "no report".into(), counts),
         ]
     };
-    let widest = |texts: &mut dyn Iterator<Item = String>| {
-        texts.map(|t| t.chars().count()).max().unwrap_or(0)
+    // A column's width as comfy-table draws it: its widest text (long names wrap at 40), plus the
+    // border and padding.
+    let column_width = |texts: &mut dyn Iterator<Item = String>, header: &str| {
+        texts
+            .map(|t| t.chars().count().min(40))
+            .chain([header.chars().count()])
+            .max()
+            .unwrap_or(0)
+            + 3
     };
-    let fixed_width: usize = (0..4)
-        .map(|i| widest(&mut accounts.iter().map(|a| fixed(a)[i].clone())).min(40) + 3)
-        .sum::<usize>()
-        + 1;
+    let fixed_widths: Vec<usize> = ["Account", "Id", "OU", "Results"]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| column_width(&mut accounts.iter().map(|a| fixed(a)[i].clone()), h))
+        .collect();
+    let first_base: usize = fixed_widths.iter().sum::<usize>() + 1;
+    let continued_base: usize = fixed_widths[..2].iter().sum::<usize>() + 1;
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new()];
-    let mut used = fixed_width;
+    let mut used = first_base;
     for id in &ids {
-        let cells = accounts
+        let mut cells = accounts
             .iter()
             .filter_map(|a| a.report.as_ref().and_then(|r| verdict(r, id)))
-            .map(|v| v.text().chars().count());
-        let column = cells.max().unwrap_or(0).max(id.chars().count()) + 3;
-        let current = chunks.last_mut().expect("one chunk");
-        if !current.is_empty() && used + column > usize::from(width) {
+            .map(|v| v.text());
+        let column = column_width(&mut cells, id);
+        if chunks.last().is_some_and(|c| !c.is_empty()) && used + column > width {
             chunks.push(Vec::new());
-            used = fixed_width.min(20 + 16);
+            used = continued_base;
         }
         chunks.last_mut().expect("one chunk").push(id);
         used += column;
@@ -380,12 +409,12 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
             .map(|d| d.title.as_str())
             .unwrap_or_default();
         out.push_str(&format!(
-            "{:>2}. {} [{}]: {title}\n",
+            "{:>2}. [{}] {title}\n    found by: {}\n    in {}:\n",
             n + 1,
-            title_with_model(fix.first, fix.report),
-            fix.code
+            fix.code,
+            fix.checks.join(", "),
+            accounts_count(fix.places.len())
         ));
-        out.push_str(&format!("    {} accounts:\n", fix.places.len()));
         for line in place_lines(fix, all, label) {
             out.push_str(&format!("      {line}\n"));
         }
@@ -582,12 +611,17 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
     out.push_str("### How to fix\n\n");
     let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a)), md_code(&a.id));
     for (n, fix) in fixes.iter().enumerate() {
+        let title = catalogue()
+            .get(fix.code)
+            .map(|d| d.title.as_str())
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{}. **{}** ({}), {} accounts:\n\n",
+            "{}. **{}** ({}), found by {}, in {}:\n\n",
             n + 1,
-            md_text(&title_with_model(fix.first, fix.report)),
+            md_text(title),
             md_code(fix.code),
-            fix.places.len()
+            md_text(&fix.checks.join(", ")),
+            accounts_count(fix.places.len())
         ));
         for line in place_lines(fix, true, name) {
             out.push_str(&format!("   - {line}\n"));
