@@ -642,21 +642,24 @@ fn md_not_entered(out: &mut String, report: &OrgReport) {
     if accounts.is_empty() {
         return;
     }
-    out.push_str(&format!(
-        "### Not entered ({})\n\n| Account | Id | OU | Diagnosis | Summary | Fix |\n|---|---|---|---|---|---|\n",
-        accounts.len()
-    ));
+    out.push_str(&format!("### Not entered ({})\n\n", accounts.len()));
     for account in accounts {
         let entry = &account.entry;
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "- **{}** ({}, {}): {} {}\n",
             md_text(&account_name(account)),
             md_code(&account.id),
             md_text(&ou_path(account)),
             md_code(entry.diagnosis.as_deref().unwrap_or("unknown")),
             md_text(&entry.summary),
-            md_text(entry.fix.as_deref().unwrap_or_default())
         ));
+        if let Some(fix) = &entry.fix {
+            out.push('\n');
+            for line in fix.lines() {
+                out.push_str(&format!("  {}\n", md_prose(line)));
+            }
+            out.push('\n');
+        }
     }
     out.push('\n');
 }
