@@ -7,7 +7,6 @@
 //! sweep, each model of `--model a,b`): it shows the worst status among them (fail, then error,
 //! warn, skip, pass) and that result's diagnosis code; with several results it also counts how
 //! many of them have that status (`✗ 2/4 model-not-in-region`: 2 of 4 failed).
-#![allow(dead_code)] // Called by `org` and `show`, which are being wired to it.
 
 use super::untrusted::{md_code, md_prose, md_text};
 use super::{coloured, evidence_line, group, new_table, symbol, title_with_model, REGION};
