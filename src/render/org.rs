@@ -281,6 +281,58 @@ fn accounts_count(n: usize) -> String {
     }
 }
 
+/// How a grouped entry fix stands for the id of each account it applies to: a shell variable, as
+/// [`REGION`] is for regions.
+const ACCOUNT: &str = "$ACCOUNT_ID";
+
+/// The accounts that could not be entered for one reason: one diagnosis, and one fix once each
+/// account's own id in it is read as [`ACCOUNT`]. A role missing from 300 accounts is one fix.
+struct EntryGroup<'a> {
+    code: &'a str,
+    /// The fix with each account's id as [`ACCOUNT`].
+    general: String,
+    accounts: Vec<&'a OrgAccount>,
+}
+
+impl EntryGroup<'_> {
+    /// The fix as printed: the account's own when it is alone, else the general one.
+    fn fix(&self) -> String {
+        match self.accounts.as_slice() {
+            [one] => one.entry.fix.clone().unwrap_or_default(),
+            _ => self.general.clone(),
+        }
+    }
+
+    fn per_account(&self) -> bool {
+        self.accounts.len() > 1 && self.general.contains(ACCOUNT)
+    }
+}
+
+fn entry_groups(report: &OrgReport) -> Vec<EntryGroup<'_>> {
+    let mut groups: Vec<EntryGroup<'_>> = Vec::new();
+    for account in with_method(report, EntryMethod::NotEntered) {
+        let entry = &account.entry;
+        let code = entry.diagnosis.as_deref().unwrap_or("unknown");
+        let fix = entry.fix.as_deref().unwrap_or_default();
+        let general = match account.id.is_empty() {
+            true => fix.to_string(),
+            false => fix.replace(&account.id, ACCOUNT),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.code == code && g.general == general)
+        {
+            Some(g) => g.accounts.push(account),
+            None => groups.push(EntryGroup {
+                code,
+                general,
+                accounts: vec![account],
+            }),
+        }
+    }
+    groups
+}
+
 // ---------------------------------------------------------------------------------------------
 // Table
 
@@ -428,28 +480,41 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
 
 /// The accounts that could not be entered: why (the code and what happened), and the fix.
 fn push_not_entered(out: &mut String, report: &OrgReport, verbose: u8) {
-    let accounts = with_method(report, EntryMethod::NotEntered);
-    if accounts.is_empty() {
+    let groups = entry_groups(report);
+    if groups.is_empty() {
         return;
     }
-    out.push_str(&format!("\nNot entered ({})\n", accounts.len()));
-    for account in accounts {
-        let entry = &account.entry;
+    let total: usize = groups.iter().map(|g| g.accounts.len()).sum();
+    out.push_str(&format!("\nNot entered ({total})\n"));
+    for g in &groups {
+        let title = catalogue()
+            .get(g.code)
+            .map(|d| format!(" {}", d.title))
+            .unwrap_or_default();
         out.push_str(&format!(
-            " {} {} · {} [{}]: {}\n",
-            symbol(Status::Fail),
-            label(account),
-            ou_path(account),
-            entry.diagnosis.as_deref().unwrap_or("unknown"),
-            entry.summary
+            " [{}]{title}: {}\n",
+            g.code,
+            accounts_count(g.accounts.len())
         ));
-        for line in entry.fix.as_deref().unwrap_or_default().lines() {
-            out.push_str(&format!("     {line}\n"));
-        }
-        if verbose > 0 {
-            for evidence in &entry.evidence {
-                out.push_str(&format!("     evidence: {}\n", evidence_line(evidence)));
+        for account in &g.accounts {
+            out.push_str(&format!(
+                "   {} {} · {}: {}\n",
+                symbol(Status::Fail),
+                label(account),
+                ou_path(account),
+                account.entry.summary
+            ));
+            if verbose > 0 {
+                for evidence in &account.entry.evidence {
+                    out.push_str(&format!("       evidence: {}\n", evidence_line(evidence)));
+                }
             }
+        }
+        for line in g.fix().lines() {
+            out.push_str(&format!("   {line}\n"));
+        }
+        if g.per_account() {
+            out.push_str("   (run it with ACCOUNT_ID set to each account listed)\n");
         }
     }
 }
@@ -637,30 +702,43 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
 }
 
 fn md_not_entered(out: &mut String, report: &OrgReport) {
-    let accounts = with_method(report, EntryMethod::NotEntered);
-    if accounts.is_empty() {
+    let groups = entry_groups(report);
+    if groups.is_empty() {
         return;
     }
-    out.push_str(&format!("### Not entered ({})\n\n", accounts.len()));
-    for account in accounts {
-        let entry = &account.entry;
+    let total: usize = groups.iter().map(|g| g.accounts.len()).sum();
+    out.push_str(&format!("### Not entered ({total})\n\n"));
+    for g in &groups {
+        let title = catalogue()
+            .get(g.code)
+            .map(|d| format!(" **{}**", md_text(&d.title)))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "- **{}** ({}, {}): {} {}\n",
-            md_text(&account_name(account)),
-            md_code(&account.id),
-            md_text(&ou_path(account)),
-            md_code(entry.diagnosis.as_deref().unwrap_or("unknown")),
-            md_text(&entry.summary),
+            "- {}{title}, {}:\n\n",
+            md_code(g.code),
+            accounts_count(g.accounts.len())
         ));
-        if let Some(fix) = &entry.fix {
+        for account in &g.accounts {
+            out.push_str(&format!(
+                "  - {} ({}, {}): {}\n",
+                md_text(&account_name(account)),
+                md_code(&account.id),
+                md_text(&ou_path(account)),
+                md_text(&account.entry.summary),
+            ));
+        }
+        let fix = g.fix();
+        if !fix.is_empty() {
             out.push('\n');
             for line in fix.lines() {
                 out.push_str(&format!("  {}\n", md_prose(line)));
             }
-            out.push('\n');
         }
+        if g.per_account() {
+            out.push_str("\n  (run it with `ACCOUNT_ID` set to each account listed)\n");
+        }
+        out.push('\n');
     }
-    out.push('\n');
 }
 
 /// Every evidence line of what did not pass, and of each entry that failed, folded away.

@@ -109,6 +109,19 @@ pub fn organization() -> OrgReport {
             .into(),
     );
     not_entered.entry.evidence = vec![sts_denied(HOSTILE)];
+    // A second account refused alike: one fix for both, the account id read as $ACCOUNT_ID.
+    let mut refused_alike = not_entered.clone();
+    refused_alike.id = "777777777777".into();
+    refused_alike.name = Some("Legacy B".into());
+    for text in [
+        &mut refused_alike.entry.fix,
+        &mut refused_alike.entry.role_arn,
+    ] {
+        *text = text
+            .as_ref()
+            .map(|t| t.replace("555555555555", "777777777777"));
+    }
+    refused_alike.entry.evidence.clear();
     let mut skipped = account(
         "666666666666",
         "Closed",
@@ -149,6 +162,7 @@ pub fn organization() -> OrgReport {
             Some(hostile_report),
         ),
         skipped,
+        refused_alike,
     ];
     OrgReport {
         schema_version: 1,
@@ -218,7 +232,7 @@ fn org_markdown() {
 fn org_junit() {
     let xml = super::org::junit(&super::untrusted::for_display_org(&organization()));
     assert!(!super::untrusted::has_hazard(&xml), "{xml}");
-    assert_eq!(xml.matches("<testsuite ").count(), 6, "{xml}");
+    assert_eq!(xml.matches("<testsuite ").count(), 7, "{xml}");
     settings().bind(|| insta::assert_snapshot!("org__junit", xml));
 }
 
@@ -227,4 +241,33 @@ fn colour_marks_failing_accounts_only_when_asked() {
     let shown = super::untrusted::for_display_org(&organization());
     assert!(!super::org::table(&shown, 0, false).contains('\x1b'));
     assert!(super::org::table(&shown, 0, true).contains("\x1b["));
+}
+
+#[test]
+fn a_large_organization_keeps_one_line_per_account_within_the_width() {
+    let mut report = organization();
+    let template = report.accounts.clone();
+    report.accounts = (0..150)
+        .map(|n| {
+            let mut a = template[n % template.len()].clone();
+            a.id = format!("{:012}", 100_000_000_000u64 + n as u64);
+            a.name = Some(format!("Workload account number {n}"));
+            a
+        })
+        .collect();
+    report.summary = OrgSummary::of(&report.accounts);
+    let text = super::org::table(&super::untrusted::for_display_org(&report), 0, false);
+    for line in text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line}"
+        );
+    }
+    // Every account is on one line of its table (and of each continuation), never a block.
+    for account in &report.accounts {
+        let lines = text.lines().filter(|l| l.contains(&account.id)).count();
+        assert!(lines <= 6, "{} is on {lines} lines", account.id);
+    }
+    // A fix names the first accounts and counts the rest.
+    assert!(text.contains("more accounts (-v names them all)"), "{text}");
 }
