@@ -19,6 +19,11 @@ use comfy_table::{Cell, Color};
 /// How many accounts a fix names before it says "and N more" (`-v` names them all).
 const ACCOUNTS_NAMED: usize = 8;
 
+/// How many evidence lines a Markdown ticket carries: a thousand accounts' calls would make it
+/// megabytes long, past what an issue tracker takes (GitHub caps an issue body at 65,536
+/// characters).
+const EVIDENCE_LINES: usize = 200;
+
 /// How bad a status is for an account: a definite problem before one the doctor could not judge.
 fn severity(status: Status) -> u8 {
     match status {
@@ -778,7 +783,16 @@ fn md_evidence(out: &mut String, report: &OrgReport) {
         }
     }
     out.push_str("<details><summary>Evidence</summary>\n\n");
-    lines.iter().for_each(|l| out.push_str(l));
+    lines
+        .iter()
+        .take(EVIDENCE_LINES)
+        .for_each(|l| out.push_str(l));
+    if lines.len() > EVIDENCE_LINES {
+        out.push_str(&format!(
+            "\n{} more calls left out: the JSON report (`--format json`, `--output`) holds every one.\n",
+            lines.len() - EVIDENCE_LINES
+        ));
+    }
     out.push_str("\n</details>\n\n");
 }
 
