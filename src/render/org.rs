@@ -257,7 +257,12 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
 
 /// `Team A (111111111111) in us-east-1, eu-west-1`, at most [`ACCOUNTS_NAMED`] of them unless
 /// `all`.
-fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String) -> Vec<String> {
+fn place_lines(
+    fix: &OrgFix<'_>,
+    all: bool,
+    name: impl Fn(&OrgAccount) -> String,
+    region: impl Fn(&str) -> String,
+) -> Vec<String> {
     let shown = match all {
         true => fix.places.len(),
         false => fix.places.len().min(ACCOUNTS_NAMED),
@@ -266,7 +271,10 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         .iter()
         .map(|(account, regions)| match regions.is_empty() {
             true => name(account),
-            false => format!("{} in {}", name(account), regions.join(", ")),
+            false => {
+                let regions: Vec<String> = regions.iter().map(|r| region(r)).collect();
+                format!("{} in {}", name(account), regions.join(", "))
+            }
         })
         .collect();
     if shown < fix.places.len() {
@@ -471,7 +479,7 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
             fix.checks.join(", "),
             accounts_count(fix.places.len())
         ));
-        for line in place_lines(fix, all, label) {
+        for line in place_lines(fix, all, label, str::to_string) {
             out.push_str(&format!("      {line}\n"));
         }
         for line in fix.text.lines() {
@@ -692,7 +700,7 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
             md_text(&fix.checks.join(", ")),
             accounts_count(fix.places.len())
         ));
-        for line in place_lines(fix, true, name) {
+        for line in place_lines(fix, true, name, md_code) {
             out.push_str(&format!("   - {line}\n"));
         }
         out.push('\n');
