@@ -110,12 +110,16 @@ fn columns(accounts: &[&OrgAccount]) -> Vec<String> {
     ids
 }
 
-/// `Team A`, or the id's stand-in when the Organization gave no name; `(management)` for the
-/// account checked with the caller's own credentials.
-fn account_name(account: &OrgAccount) -> String {
+/// `Team A`, or a stand-in when the Organization gave no name; the account checked with the
+/// caller's own credentials says so: `(management)` for the management account (which SCPs do
+/// not restrict), `(caller)` for a delegated administrator's own account.
+fn account_name(account: &OrgAccount, management: Option<&str>) -> String {
     let name = account.name.clone().unwrap_or_else(|| "(no name)".into());
     match account.entry.method {
-        EntryMethod::CallerCredentials => format!("{name} (management)"),
+        EntryMethod::CallerCredentials if management == Some(account.id.as_str()) => {
+            format!("{name} (management)")
+        }
+        EntryMethod::CallerCredentials => format!("{name} (caller)"),
         _ => name,
     }
 }
@@ -134,8 +138,8 @@ pub fn ou_path(account: &OrgAccount) -> String {
 }
 
 /// `Team A (111111111111)`.
-fn label(account: &OrgAccount) -> String {
-    format!("{} ({})", account_name(account), account.id)
+fn label(account: &OrgAccount, management: Option<&str>) -> String {
+    format!("{} ({})", account_name(account, management), account.id)
 }
 
 /// `12 ✓ 2 ✗ 1 -`: the statuses of every result of an account's report.
@@ -354,24 +358,22 @@ fn entry_groups(report: &OrgReport) -> Vec<EntryGroup<'_>> {
 pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
     let mut out = header_parts(report).join(" · ");
     out.push('\n');
+    let mgmt = report.caller.management_account_id.as_deref();
     let (failing, passing) = entered(report);
     if !failing.is_empty() {
         out.push_str(&format!("\nFailing accounts ({})\n", failing.len()));
-        out.push_str(&account_table(&failing, true, colour));
+        out.push_str(&account_table(&failing, mgmt, true, colour));
     }
     if !passing.is_empty() {
         out.push_str(&format!("\nPassing accounts ({})\n", passing.len()));
-        out.push_str(&account_table(&passing, false, colour));
+        out.push_str(&account_table(&passing, mgmt, false, colour));
     }
     let entered: Vec<&OrgAccount> = failing.iter().chain(&passing).copied().collect();
-    push_fixes(&mut out, &entered, verbose > 0);
+    push_fixes(&mut out, &entered, mgmt, verbose > 0);
     push_not_entered(&mut out, report, verbose);
     push_skipped(&mut out, report);
     if verbose > 0 {
-        push_evidence(
-            &mut out,
-            &failing.iter().chain(&passing).copied().collect::<Vec<_>>(),
-        );
+        push_evidence(&mut out, &entered, mgmt);
     }
     out.push_str(&format!("\n{}\n", tally(&report.summary)));
     out
@@ -380,13 +382,18 @@ pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
 /// One row per account: name, id, OU path, every result counted, then a column per check that did
 /// not pass in some account, continued below itself (account and id repeated) when the columns do
 /// not fit the width.
-fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> String {
+fn account_table(
+    accounts: &[&OrgAccount],
+    mgmt: Option<&str>,
+    failing: bool,
+    colour: bool,
+) -> String {
     let ids = columns(accounts);
     let (_, width) = new_table(colour);
     let width = usize::from(width);
     let fixed = |a: &OrgAccount| {
         [
-            account_name(a),
+            account_name(a, mgmt),
             a.id.clone(),
             ou_path(a),
             a.report.as_ref().map_or_else(|| "no report".into(), counts),
@@ -461,7 +468,7 @@ fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> Strin
 }
 
 /// The fixes, each once, with the accounts (and regions) each applies to.
-fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
+fn push_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>, all: bool) {
     let fixes = fixes(accounts);
     if fixes.is_empty() {
         return;
@@ -479,7 +486,7 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
             fix.checks.join(", "),
             accounts_count(fix.places.len())
         ));
-        for line in place_lines(fix, all, label, str::to_string) {
+        for line in place_lines(fix, all, |a| label(a, mgmt), str::to_string) {
             out.push_str(&format!("      {line}\n"));
         }
         for line in fix.text.lines() {
@@ -513,7 +520,7 @@ fn push_not_entered(out: &mut String, report: &OrgReport, verbose: u8) {
             out.push_str(&format!(
                 "   {} {} · {}: {}\n",
                 symbol(Status::Fail),
-                label(account),
+                label(account, report.caller.management_account_id.as_deref()),
                 ou_path(account),
                 account.entry.summary
             ));
@@ -543,7 +550,7 @@ fn push_skipped(out: &mut String, report: &OrgReport) {
         out.push_str(&format!(
             " {} {} · {} · {}: {}\n",
             symbol(Status::Skip),
-            label(account),
+            label(account, report.caller.management_account_id.as_deref()),
             ou_path(account),
             account.status.as_deref().unwrap_or("unknown status"),
             account.entry.summary
@@ -552,7 +559,7 @@ fn push_skipped(out: &mut String, report: &OrgReport) {
 }
 
 /// With `-v`, what was called for each result that did not pass, account by account.
-fn push_evidence(out: &mut String, accounts: &[&OrgAccount]) {
+fn push_evidence(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let mut lines = Vec::new();
     for account in accounts {
         let Some(report) = &account.report else {
@@ -568,7 +575,7 @@ fn push_evidence(out: &mut String, accounts: &[&OrgAccount]) {
             for evidence in &check.evidence {
                 lines.push(format!(
                     "  {} · {}{place}: {}\n",
-                    label(account),
+                    label(account, mgmt),
                     title_with_model(check, report),
                     evidence_line(evidence)
                 ));
@@ -590,6 +597,7 @@ pub fn markdown(report: &OrgReport) -> String {
     let mut out = String::from("## bedrock-doctor organization report\n\n");
     out.push_str(&format!("**{}**\n\n", tally(&report.summary)));
     let caller = &report.caller;
+    let mgmt = caller.management_account_id.as_deref();
     let target = &report.target;
     let list = |items: &[String]| match items.is_empty() {
         true => "none".to_string(),
@@ -618,11 +626,11 @@ pub fn markdown(report: &OrgReport) -> String {
     ] {
         if !accounts.is_empty() {
             out.push_str(&format!("### {title} ({})\n\n", accounts.len()));
-            md_account_table(&mut out, accounts);
+            md_account_table(&mut out, accounts, mgmt);
         }
     }
     let entered: Vec<&OrgAccount> = failing.iter().chain(&passing).copied().collect();
-    md_fixes(&mut out, &entered);
+    md_fixes(&mut out, &entered, mgmt);
     md_not_entered(&mut out, report);
     let skipped = with_method(report, EntryMethod::Skipped);
     if !skipped.is_empty() {
@@ -630,7 +638,10 @@ pub fn markdown(report: &OrgReport) -> String {
         for account in skipped {
             out.push_str(&format!(
                 "- {} {} ({}), {}: {}\n",
-                md_text(&account_name(account)),
+                md_text(&account_name(
+                    account,
+                    report.caller.management_account_id.as_deref()
+                )),
                 md_code(&account.id),
                 md_code(&ou_path(account)),
                 md_code(account.status.as_deref().unwrap_or("unknown status")),
@@ -650,7 +661,7 @@ pub fn markdown(report: &OrgReport) -> String {
     out
 }
 
-fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
+fn md_account_table(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let ids = columns(accounts);
     out.push_str("| Account | Id | OU | Results |");
     for id in &ids {
@@ -663,7 +674,7 @@ fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
         let report = account.report.as_ref();
         out.push_str(&format!(
             "| {} | {} | {} | {} |",
-            md_text(&account_name(account)),
+            md_text(&account_name(account, mgmt)),
             md_code(&account.id),
             md_text(&ou_path(account)),
             md_text(&report.map(counts).unwrap_or_default())
@@ -680,13 +691,13 @@ fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
     out.push('\n');
 }
 
-fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
+fn md_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let fixes = fixes(accounts);
     if fixes.is_empty() {
         return;
     }
     out.push_str("### How to fix\n\n");
-    let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a)), md_code(&a.id));
+    let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a, mgmt)), md_code(&a.id));
     for (n, fix) in fixes.iter().enumerate() {
         let title = catalogue()
             .get(fix.code)
@@ -734,7 +745,10 @@ fn md_not_entered(out: &mut String, report: &OrgReport) {
         for account in &g.accounts {
             out.push_str(&format!(
                 "  - {} ({}, {}): {}\n",
-                md_text(&account_name(account)),
+                md_text(&account_name(
+                    account,
+                    report.caller.management_account_id.as_deref()
+                )),
                 md_code(&account.id),
                 md_text(&ou_path(account)),
                 md_text(&account.entry.summary),
@@ -815,7 +829,10 @@ pub fn junit(report: &OrgReport) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     for account in &report.accounts {
-        let name = escape(&label(account));
+        let name = escape(&label(
+            account,
+            report.caller.management_account_id.as_deref(),
+        ));
         let timestamp = escape(&report.generated_at);
         match (&account.report, account.entry.method) {
             (Some(r), EntryMethod::AssumedRole | EntryMethod::CallerCredentials) => {

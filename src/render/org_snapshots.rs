@@ -271,3 +271,14 @@ fn a_large_organization_keeps_one_line_per_account_within_the_width() {
     // A fix names the first accounts and counts the rest.
     assert!(text.contains("more accounts (-v names them all)"), "{text}");
 }
+
+#[test]
+fn a_delegated_administrators_own_account_is_labelled_the_caller_not_the_management() {
+    let mut report = organization();
+    report.caller.is_management_account = false;
+    report.caller.management_account_id = Some("999999999999".into());
+    let text = super::org::table(&report, 0, false);
+    assert!(text.contains("Management (caller)"), "{text}");
+    assert!(!text.contains("(management)"), "{text}");
+    assert!(text.contains("(delegated administrator)"), "{text}");
+}
