@@ -62,7 +62,8 @@ impl Verdict<'_> {
 
 fn verdict<'a>(report: &'a Report, id: &str) -> Option<Verdict<'a>> {
     let results: Vec<_> = report.checks.iter().filter(|c| c.id == id).collect();
-    let worst = results.iter().max_by_key(|c| severity(c.status))?;
+    // The first of the worst results (in the run's order of regions and models) names the code.
+    let worst = results.iter().rev().max_by_key(|c| severity(c.status))?;
     Some(Verdict {
         status: worst.status,
         worst: results.iter().filter(|c| c.status == worst.status).count(),
@@ -197,7 +198,10 @@ fn header_parts(report: &OrgReport) -> Vec<String> {
 /// account and region it applies to.
 struct OrgFix<'a> {
     code: &'a str,
+    /// The fix with each account's own id read as [`ACCOUNT`] (a role ARN in an IAM fix, say).
     text: String,
+    /// The first account's fix as its report words it: what is printed when it is the only one.
+    own: String,
     /// The checks (and models) it was found by, each as its account's report titles it.
     checks: Vec<String>,
     /// Each account it applies to, with the regions there (none for an account-wide check, or
@@ -218,7 +222,11 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
             continue;
         };
         for g in group(report, |c| c.fix.is_some()) {
-            let text = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
+            let own = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
+            let text = match account.id.is_empty() {
+                true => own.clone(),
+                false => own.replace(&account.id, ACCOUNT),
+            };
             let code = g.first.diagnosis.as_deref().unwrap_or("unknown");
             let check = title_with_model(g.first, report);
             let regions = match report.is_sweep() {
@@ -234,6 +242,7 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
                     out.push(OrgFix {
                         code,
                         per_region: text.contains(REGION),
+                        own,
                         text,
                         checks: Vec::new(),
                         places: Vec::new(),
@@ -288,6 +297,21 @@ fn place_lines(
         ));
     }
     lines
+}
+
+impl OrgFix<'_> {
+    /// The fix as printed: the account's own words when it applies to one account, else with
+    /// [`ACCOUNT`] for each account's id.
+    fn shown(&self) -> &str {
+        match self.places.len() {
+            1 => &self.own,
+            _ => &self.text,
+        }
+    }
+
+    fn per_account(&self) -> bool {
+        self.places.len() > 1 && self.text.contains(ACCOUNT)
+    }
 }
 
 /// `1 account` / `3 accounts`.
@@ -489,11 +513,18 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>, al
         for line in place_lines(fix, all, |a| label(a, mgmt), str::to_string) {
             out.push_str(&format!("      {line}\n"));
         }
-        for line in fix.text.lines() {
+        for line in fix.shown().lines() {
             out.push_str(&format!("    {line}\n"));
         }
+        let mut set = Vec::new();
         if fix.per_region {
-            out.push_str("    (run it with REGION set to each region named above)\n");
+            set.push("REGION set to each region named above");
+        }
+        if fix.per_account() {
+            set.push("ACCOUNT_ID set to each account's id");
+        }
+        if !set.is_empty() {
+            out.push_str(&format!("    (run it with {})\n", set.join(", and ")));
         }
     }
 }
@@ -715,11 +746,18 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
             out.push_str(&format!("   - {line}\n"));
         }
         out.push('\n');
-        for line in fix.text.lines() {
+        for line in fix.shown().lines() {
             out.push_str(&format!("   {}\n", md_prose(line)));
         }
+        let mut set = Vec::new();
         if fix.per_region {
-            out.push_str("\n   (run it with `REGION` set to each region named above)\n");
+            set.push("`REGION` set to each region named above");
+        }
+        if fix.per_account() {
+            set.push("`ACCOUNT_ID` set to each account's id");
+        }
+        if !set.is_empty() {
+            out.push_str(&format!("\n   (run it with {})\n", set.join(", and ")));
         }
         out.push('\n');
     }
