@@ -578,8 +578,14 @@ fn push_skipped(out: &mut String, report: &OrgReport) {
     }
     out.push_str(&format!("\nSkipped ({})\n", accounts.len()));
     for account in accounts {
+        let code = account
+            .entry
+            .diagnosis
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            " {} {} · {} · {}: {}\n",
+            " {} {} · {} · {}{code}: {}\n",
             symbol(Status::Skip),
             label(account, report.caller.management_account_id.as_deref()),
             ou_path(account),
@@ -667,8 +673,14 @@ pub fn markdown(report: &OrgReport) -> String {
     if !skipped.is_empty() {
         out.push_str(&format!("### Skipped ({})\n\n", skipped.len()));
         for account in skipped {
+            let code = account
+                .entry
+                .diagnosis
+                .as_deref()
+                .map(|c| format!(" {}", md_code(c)))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "- {} {} ({}), {}: {}\n",
+                "- {} {} ({}), {}{code}: {}\n",
                 md_text(&account_name(
                     account,
                     report.caller.management_account_id.as_deref()

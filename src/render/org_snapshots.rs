@@ -130,6 +130,7 @@ pub fn organization() -> OrgReport {
         None,
     );
     skipped.status = Some("SUSPENDED".into());
+    skipped.entry.diagnosis = Some("org-account-not-active".into());
     skipped.entry.summary = "suspended: never assumed into".into();
     let accounts = vec![
         account(
