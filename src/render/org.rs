@@ -448,7 +448,10 @@ fn account_table(
             .filter_map(|a| a.report.as_ref().and_then(|r| verdict(r, id)))
             .map(|v| v.text());
         let column = column_width(&mut cells, id);
-        if chunks.last().is_some_and(|c| !c.is_empty()) && used + column > width {
+        // A continuation takes at least one column, however narrow the terminal; the first part
+        // may hold none when the account's own columns fill the width.
+        let started = chunks.len() == 1 || chunks.last().is_some_and(|c| !c.is_empty());
+        if started && used + column > width {
             chunks.push(Vec::new());
             used = continued_base;
         }
