@@ -111,17 +111,24 @@ fn columns(accounts: &[&OrgAccount]) -> Vec<String> {
     ids
 }
 
-/// `Team A`, or a stand-in when the Organization gave no name; the account checked with the
-/// caller's own credentials says so: `(management)` for the management account (which SCPs do
-/// not restrict), `(caller)` for a delegated administrator's own account.
-fn account_name(account: &OrgAccount, management: Option<&str>) -> String {
-    let name = account.name.clone().unwrap_or_else(|| "(no name)".into());
+/// What an account checked with the caller's own credentials is: `management` for the management
+/// account (which SCPs do not restrict), `caller` for a delegated administrator's own account.
+fn own_role(account: &OrgAccount, management: Option<&str>) -> Option<&'static str> {
     match account.entry.method {
         EntryMethod::CallerCredentials if management == Some(account.id.as_str()) => {
-            format!("{name} (management)")
+            Some("management")
         }
-        EntryMethod::CallerCredentials => format!("{name} (caller)"),
-        _ => name,
+        EntryMethod::CallerCredentials => Some("caller"),
+        _ => None,
+    }
+}
+
+/// `Team A`, or a stand-in when the Organization gave no name; `master (management)`.
+fn account_name(account: &OrgAccount, management: Option<&str>) -> String {
+    let name = account.name.as_deref().unwrap_or("(no name)");
+    match own_role(account, management) {
+        Some(role) => format!("{name} ({role})"),
+        None => name.to_string(),
     }
 }
 
@@ -138,9 +145,13 @@ pub fn ou_path(account: &OrgAccount) -> String {
     }
 }
 
-/// `Team A (111111111111)`.
+/// `Team A (111111111111)`, `master (123456789012, management)`.
 fn label(account: &OrgAccount, management: Option<&str>) -> String {
-    format!("{} ({})", account_name(account, management), account.id)
+    let name = account.name.as_deref().unwrap_or("(no name)");
+    match own_role(account, management) {
+        Some(role) => format!("{name} ({}, {role})", account.id),
+        None => format!("{name} ({})", account.id),
+    }
 }
 
 /// `12 ✓ 2 ✗ 1 -`: the statuses of every result of an account's report.
@@ -743,7 +754,16 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
         return;
     }
     out.push_str("### How to fix\n\n");
-    let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a, mgmt)), md_code(&a.id));
+    let name = |a: &OrgAccount| {
+        let role = own_role(a, mgmt)
+            .map(|r| format!(", {r}"))
+            .unwrap_or_default();
+        format!(
+            "{} ({}{role})",
+            md_text(a.name.as_deref().unwrap_or("(no name)")),
+            md_code(&a.id)
+        )
+    };
     for (n, fix) in fixes.iter().enumerate() {
         let title = catalogue()
             .get(fix.code)
