@@ -13,6 +13,7 @@
 
 pub mod api_key;
 mod catalog;
+pub mod cloudtrail;
 pub mod eventstream;
 mod faults;
 mod http;
@@ -34,8 +35,9 @@ use sha2::{Digest, Sha256};
 pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
-    is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, IAM_DECISIONS, STREAM_FAULT_NAMES,
+    is_stream_operation, scenarios_dir, ApiKey, Clock, CloudTrailHistory, Credentials, Fault,
+    Override, QuotaSetting, RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES,
+    IAM_DECISIONS, STREAM_FAULT_NAMES,
 };
 pub use server::STUB_ACCOUNT;
 
