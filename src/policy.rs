@@ -44,6 +44,24 @@ pub fn policy(no_invoke: bool) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+/// What `trail` calls: `LookupEvents` in each region read, a read of event history
+/// (CloudTrail's actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html).
+/// Only `trail` needs it, so `policy` prints it only for `--command trail`.
+pub const TRAIL_ACTIONS: [&str; 1] = ["cloudtrail:LookupEvents"];
+
+/// `bedrock-doctor policy --command trail`: the policy `trail` needs.
+pub fn trail_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "BedrockDoctorTrailReadOnly",
+            "Effect": "Allow",
+            "Action": TRAIL_ACTIONS,
+            "Resource": "*"
+        }]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +93,14 @@ mod tests {
             .to_string()
             .contains("bedrock:InvokeModelWithResponseStream"));
         assert!(!no_invoke.contains("GetCallerIdentity"));
+        assert!(!policy(false).to_string().contains("cloudtrail:"));
+    }
+
+    #[test]
+    fn trail_needs_lookup_events_only() {
+        assert_eq!(
+            trail_policy()["Statement"][0]["Action"],
+            json!(["cloudtrail:LookupEvents"])
+        );
     }
 }

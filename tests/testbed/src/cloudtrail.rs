@@ -1,5 +1,6 @@
 //! CloudTrail's event history for Bedrock, as `LookupEvents` serves it over JSON 1.1: `POST /` with
 //! `X-Amz-Target: com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`,
+//! (botocore's prefix; the Rust SDK sends `CloudTrail_20131101.LookupEvents`),
 //! `application/x-amz-json-1.1` bodies, errors as `{"__type": …, "message": …}`.
 //!
 //! The events are a scenario's `[cloudtrail]` fixtures (`tests/fixtures/cloudtrail/`, any of the
@@ -18,6 +19,11 @@ use crate::scenario::CloudTrailHistory;
 
 /// The `X-Amz-Target` prefix of CloudTrail's operations (botocore `targetPrefix`, and a dot).
 pub const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
+
+/// The prefix the AWS SDK for Rust sends instead: the Smithy model's service shape name alone
+/// (aws-sdk-cloudtrail `operation/lookup_events.rs`: `x-amz-target:
+/// CloudTrail_20131101.LookupEvents`). CloudTrail answers both; so does the stub.
+pub const SMITHY_TARGET_PREFIX: &str = "CloudTrail_20131101.";
 
 /// The operations the stub answers.
 pub const OPERATIONS: &[&str] = &["LookupEvents"];

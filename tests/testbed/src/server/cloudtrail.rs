@@ -16,9 +16,10 @@ pub(super) fn operation<'a>(request: &'a Request, raw_path: &str) -> Option<&'a 
     if request.method != "POST" || raw_path != "/" {
         return None;
     }
-    request
-        .header("x-amz-target")?
+    let target = request.header("x-amz-target")?;
+    target
         .strip_prefix(cloudtrail::TARGET_PREFIX)
+        .or_else(|| target.strip_prefix(cloudtrail::SMITHY_TARGET_PREFIX))
 }
 
 pub(super) fn answer(
