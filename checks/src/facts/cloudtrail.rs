@@ -12,11 +12,12 @@
 
 use super::{FactError, Facts};
 use crate::calls::CallSite;
+use crate::catalogue::dx;
 use crate::Evidence;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_smithy_types::DateTime;
 use std::collections::HashSet;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// The event source Bedrock's calls are recorded under, control plane and runtime alike
 /// (https://docs.aws.amazon.com/bedrock/latest/userguide/logging-using-cloudtrail.html).
@@ -24,6 +25,11 @@ pub const BEDROCK_EVENT_SOURCE: &str = "bedrock.amazonaws.com";
 
 /// The most events one `LookupEvents` page holds (its `MaxResults` maximum).
 pub const PAGE_SIZE: i32 = 50;
+
+/// A page throttled by CloudTrail (the account's rate is shared with other callers) is asked again
+/// this many times, after this pause, doubled each time: 1 + 2 + 4 s.
+const THROTTLED_RETRIES: u32 = 3;
+const THROTTLED_PAUSE: Duration = Duration::from_secs(1);
 
 /// How far back event history goes: 90 days.
 pub const HISTORY_DAYS: u64 = 90;
@@ -80,20 +86,34 @@ impl Facts {
         let mut seen = HashSet::new();
         loop {
             let this_token = token.take();
-            let (output, evidence) = self
-                .fetch(site, |rec| {
-                    self.cloudtrail
-                        .lookup_events()
-                        .lookup_attributes(source.clone())
-                        .start_time(DateTime::from(start))
-                        .end_time(DateTime::from(end))
-                        .max_results(PAGE_SIZE)
-                        .set_next_token(this_token)
-                        .customize()
-                        .interceptor(rec)
-                        .send()
-                })
-                .await?;
+            let mut pause = THROTTLED_PAUSE;
+            let mut retries = 0;
+            let (output, evidence) = loop {
+                let page = self
+                    .fetch(site, |rec| {
+                        self.cloudtrail
+                            .lookup_events()
+                            .lookup_attributes(source.clone())
+                            .start_time(DateTime::from(start))
+                            .end_time(DateTime::from(end))
+                            .max_results(PAGE_SIZE)
+                            .set_next_token(this_token.clone())
+                            .customize()
+                            .interceptor(rec)
+                            .send()
+                    })
+                    .await;
+                match page {
+                    // The account's rate is shared with every other caller (the console, other
+                    // tools): a throttled page is asked again after a pause, never a verdict.
+                    Err(err) if err.diagnosis == dx::THROTTLED && retries < THROTTLED_RETRIES => {
+                        retries += 1;
+                        tokio::time::sleep(pause).await;
+                        pause *= 2;
+                    }
+                    page => break page?,
+                }
+            };
             history.pages += 1;
             if history.evidence.len() < 2 {
                 history.evidence.push(evidence.clone());
