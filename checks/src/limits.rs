@@ -455,4 +455,29 @@ mod tests {
         .await;
         assert!(freed.is_ok(), "a dropped permit frees its place");
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn cloudtrail_keeps_under_two_a_second_per_region() {
+        let limiter = Limiter::default();
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..6 {
+            limiter
+                .acquire("cloudtrail", "LookupEvents", Some("us-east-1"), None)
+                .await;
+            sent.push(start.elapsed().as_secs_f64());
+        }
+        for pair in sent.windows(3) {
+            assert!(
+                pair[2] - pair[0] >= 1.0,
+                "three in under a second: {sent:?}"
+            );
+        }
+        // Another region has its own bucket: no wait.
+        let before = Instant::now();
+        limiter
+            .acquire("cloudtrail", "LookupEvents", Some("eu-west-1"), None)
+            .await;
+        assert_eq!(before.elapsed(), Duration::ZERO);
+    }
 }

@@ -243,6 +243,22 @@ pub mod introspect {
         )
     }
 
+    /// CloudTrail's `LookupEvents` answer in `region` at `now` (seconds since the epoch): status and
+    /// JSON body (errors included) for a JSON 1.1 request body.
+    pub fn lookup_events_reply(
+        body: &[u8],
+        region: &str,
+        now: i64,
+        scenario: &crate::Scenario,
+    ) -> (u16, Value) {
+        let reply =
+            crate::cloudtrail::lookup_events(body, region, now, scenario.cloudtrail.as_ref());
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
+    }
+
     /// The stub's IAM answer (status and XML body) to an AWS query-protocol request body
     /// (`Action=SimulatePrincipalPolicy&...`), as if signed with an accepted key.
     pub fn iam_reply(body: &str, scenario: &crate::Scenario) -> (u16, String) {
