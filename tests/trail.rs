@@ -388,13 +388,28 @@ fn trail_makes_only_lookup_events_calls() {
     assert!(matches!(run.code, Some(0 | 1)), "{run}");
     let calls = bed.stub.calls();
     assert!(!calls.is_empty());
+    // Every call is covered by what `policy --command trail` prints, and `policy` alone is
+    // unchanged: `check` never needs CloudTrail.
+    let printed = bed.run(&["policy", "--command", "trail"]);
+    printed.assert_code(0);
+    let actions = printed.json()["Statement"][0]["Action"].clone();
     for call in calls {
         assert_eq!(
             (call.service.as_str(), call.operation.as_str()),
             ("cloudtrail", "LookupEvents"),
             "{run}"
         );
+        let action = format!("cloudtrail:{}", call.operation);
+        assert!(
+            actions.as_array().unwrap().iter().any(|a| a == &action),
+            "{actions}"
+        );
     }
+    let check_policy = bed.run(&["policy"]);
+    assert!(
+        !check_policy.stdout.contains("cloudtrail"),
+        "{check_policy}"
+    );
 }
 
 #[test]
