@@ -439,3 +439,84 @@ fn windows_and_filters_no_event_could_match_are_usage_errors() {
         assert!(bed.stub.calls().is_empty(), "{args:?} called AWS\n{run}");
     }
 }
+
+/// The night in us-east-1 and eu-west-1, with CloudTrail refusing the caller in eu-west-1.
+const DENIED_IN_EU: &str = r#"
+description = "LookupEvents refused in eu-west-1"
+[cloudtrail]
+files = ["night.json"]
+latest_ago_seconds = 1800
+also_in_regions = ["eu-west-1"]
+[[override]]
+operation = "LookupEvents"
+region = "eu-west-1"
+status = 400
+error_type = "AccessDeniedException"
+message = "User: arn:aws:iam::123456789012:user/support is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action"
+source = "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"
+"#;
+
+#[test]
+fn a_region_that_cannot_be_read_is_reported_and_the_others_still_count() {
+    let mut bed = Bed::from_scenario(testbed::Scenario::from_toml(DENIED_IN_EU).unwrap());
+    let url = bed.stub.url();
+    bed.set("AWS_ENDPOINT_URL_CLOUDTRAIL", url);
+    let run = bed.run(&[
+        "trail",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--since",
+        "12h",
+        "--format",
+        "json",
+    ]);
+    run.assert_code(1);
+    let doc = run.json();
+    assert_eq!(doc["regions"][0]["complete"], true, "{run}");
+    assert_eq!(doc["regions"][1]["cut"], "error", "{run}");
+    let error = &doc["regions"][1]["error"];
+    assert!(
+        error["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cloudtrail:LookupEvents"),
+        "{run}"
+    );
+    assert_eq!(doc["events"], 14, "us-east-1's events still count: {run}");
+    let table = bed.run(&[
+        "trail",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--since",
+        "12h",
+    ]);
+    assert!(
+        table
+            .stdout
+            .contains("eu-west-1: the history could not be read"),
+        "{table}"
+    );
+}
+
+#[test]
+fn pages_throttled_by_another_caller_are_asked_again() {
+    // Two runs at once share the account's two requests a second in us-east-1: the stub
+    // throttles what goes beyond, and each run asks a throttled page again until it is answered.
+    let bed = bed("trail_night");
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| bed.run(&["trail", "--since", "12h", "--format", "json"])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        run.assert_code(1);
+        let doc = run.json();
+        assert_eq!(doc["regions"][0]["complete"], true, "{run}");
+        assert_eq!(summary(&doc), night(10, ""), "{run}");
+    }
+    eprintln!(
+        "throttled answers while two runs shared the rate: {}",
+        bed.stub.throttled()
+    );
+}
