@@ -170,7 +170,7 @@ pub fn history(history: &CloudTrailHistory, region: &str, now: i64) -> Vec<(i64,
             out.push((at, record));
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|e| std::cmp::Reverse(e.0));
     out
 }
 
