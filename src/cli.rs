@@ -48,6 +48,9 @@ pub enum Command {
         #[arg(required_unless_present = "file")]
         message: Option<String>,
     },
+    /// Diagnose the Bedrock calls that already failed, from CloudTrail's event history (read-only:
+    /// `cloudtrail:LookupEvents`).
+    Trail(TrailArgs),
     /// Render a saved JSON report: a `check` report, or an `org` report (`--format json`, or the
     /// `--format jsonl` stream).
     Show {
@@ -70,7 +73,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-    /// Print the least-privilege IAM policy that lets every check run.
+    /// Print the least-privilege IAM policy that lets every check run (or, with `--command trail`,
+    /// what `trail` needs).
     Policy {
         /// Leave out the invoke actions (for `check --no-invoke`).
         #[arg(long)]
@@ -83,6 +87,9 @@ pub enum Command {
         /// default of the template's `TrustedAccountId` parameter.
         #[arg(long, value_name = "ACCOUNT_ID", requires = "org_role")]
         trusted_account: Option<String>,
+        /// The command whose needs to print: `check` (the default) or `trail`.
+        #[arg(long, value_enum, default_value_t = PolicyCommand::Check)]
+        command: PolicyCommand,
     },
     /// Print the JSON Schema of the report.
     Schema {
@@ -130,6 +137,81 @@ pub enum Format {
 pub enum ListFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyCommand {
+    Check,
+    Trail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrailFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// `trail`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct TrailArgs {
+    /// How far back to read from now: 30m, 1h, 2d (default: 1h). Event history keeps 90 days.
+    #[arg(long, conflicts_with_all = ["start", "end"])]
+    pub since: Option<String>,
+    /// Start of the window: RFC 3339 (2026-01-15T00:00:00Z) or relative (12h).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// End of the window (default: now): RFC 3339 or relative.
+    #[arg(long, requires = "start")]
+    pub end: Option<String>,
+    /// Region whose history to read (default: the SDK's chain, as for `check`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Read these regions at once (comma-separated; `all-bedrock`: every commercial Bedrock region).
+    #[arg(long, value_delimiter = ',', conflicts_with = "region")]
+    pub regions: Vec<String>,
+    /// Named profile from the shared config/credentials files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Only the calls of this principal: an ARN (user, role, role session) or a name (user, role,
+    /// session, Identity Center user).
+    #[arg(long)]
+    pub principal: Option<String>,
+    /// Only the calls on this model: a model id, an inference-profile id or an ARN.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Read at most this many events, all regions together; the answer says when it cut the
+    /// history short.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// Mask account ids, ARNs and principal names in the output.
+    #[arg(long)]
+    pub redact: bool,
+    #[arg(long, value_enum, default_value_t = TrailFormat::Table)]
+    pub format: TrailFormat,
+    /// Endpoint URL for every service; overrides AWS_ENDPOINT_URL*.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Deadline for reading each region's history, in seconds.
+    #[arg(long, default_value = "120")]
+    pub timeout: String,
+    /// -v adds which parts of each event led to its diagnosis.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--principal` and `--model` values no event could ever match are usage errors.
+pub fn check_filter_value(flag: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        bail!("{flag} is empty");
+    }
+    if value.chars().any(char::is_control) {
+        bail!("{flag} {value:?} contains control characters");
+    }
+    if value.chars().count() > MODEL_ID_MAX {
+        bail!("{flag} is longer than {MODEL_ID_MAX} characters");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,11 +15,12 @@ mod redact;
 mod render;
 mod report;
 mod runner;
+mod trail;
 
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 use clap::Parser;
-use cli::{Cli, ColorChoice, Command, Format, ListFormat, ShowFormat};
+use cli::{Cli, ColorChoice, Command, Format, ListFormat, PolicyCommand, ShowFormat};
 use std::io::{Read, Write};
 
 /// Exit codes, the contract: 0 nothing failed, 1 a check failed or errored, 2 usage error.
@@ -78,21 +79,31 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Policy {
             no_invoke,
             org_role: false,
+            command,
             ..
         }) => {
-            print(&(serde_json::to_string_pretty(&policy::policy(no_invoke))? + "\n"));
+            let policy = match command {
+                PolicyCommand::Check => policy::policy(no_invoke),
+                PolicyCommand::Trail => policy::trail_policy(),
+            };
+            print(&(serde_json::to_string_pretty(&policy)? + "\n"));
             Ok(0)
         }
         Some(Command::Policy {
             no_invoke,
             org_role: true,
             trusted_account,
+            command,
         }) => {
+            if command != PolicyCommand::Check {
+                bail!("--org-role prints the role for `org`, which runs the checks: it takes no --command");
+            }
             let template = policy::org_role_template(no_invoke, trusted_account.as_deref())
                 .map_err(anyhow::Error::msg)?;
             print(&(serde_json::to_string_pretty(&template)? + "\n"));
             Ok(0)
         }
+        Some(Command::Trail(args)) => trail_command(args),
         Some(Command::Schema { org }) => {
             let schema = match org {
                 true => org::saved::schema(),
@@ -284,6 +295,91 @@ fn models_command(
     };
     print(&text);
     Ok(0)
+}
+
+fn trail_command(args: cli::TrailArgs) -> Result<i32> {
+    let window = trail::window::window(
+        args.since.as_deref(),
+        args.start.as_deref(),
+        args.end.as_deref(),
+        std::time::SystemTime::now(),
+    )?;
+    if let Some(principal) = &args.principal {
+        cli::check_filter_value("--principal", principal)?;
+    }
+    if let Some(model) = &args.model {
+        cli::check_filter_value("--model", model)?;
+    }
+    // The same validation as `check`: one set of rules for regions, profile, endpoint, timeout.
+    let mut argv = vec![
+        "bedrock-doctor".to_string(),
+        "--timeout".into(),
+        args.timeout.clone(),
+    ];
+    for (flag, value) in [
+        ("--region", &args.region),
+        ("--profile", &args.profile),
+        ("--endpoint-url", &args.endpoint_url),
+    ] {
+        if let Some(v) = value {
+            argv.push(flag.into());
+            argv.push(v.clone());
+        }
+    }
+    if !args.regions.is_empty() {
+        argv.push("--regions".into());
+        argv.push(args.regions.join(","));
+    }
+    let run = Cli::try_parse_from(argv)?.check.validate()?;
+    logging::init(args.verbose);
+    let runtime = runtime_for(run.settings.profile.as_deref())?;
+    let filter = cloudtrail::Filter {
+        principal: args.principal.clone(),
+        model: args.model.clone(),
+    };
+    let (limit, deadline) = (args.limit, run.deadline);
+    let done = runtime.block_on(async {
+        let home = std::sync::Arc::new(checks::Facts::load(run.settings.clone()).await);
+        let regions = if run.settings.regions.is_empty() {
+            home.region()
+                .map(|r| vec![r.to_string()])
+                .unwrap_or_default()
+        } else {
+            run.settings.regions.clone()
+        };
+        if regions.is_empty() {
+            return None;
+        }
+        let request = trail::Request {
+            window,
+            regions,
+            filter,
+            limit,
+            deadline,
+        };
+        let outcome = trail::run(home, &request).await;
+        Some((request, outcome))
+    });
+    runtime.shutdown_background();
+    let Some((request, mut outcome)) = done else {
+        bail!("no region: give --region or --regions, or set AWS_REGION");
+    };
+    let options = cloudtrail::Options {
+        verbose: args.verbose,
+        redact: args.redact,
+    };
+    let groups = trail::diagnose(
+        std::mem::take(&mut outcome.groups),
+        options,
+        run.settings.profile.as_deref(),
+    );
+    let text = match args.format {
+        cli::TrailFormat::Json => trail::render_json(&request, &outcome, &groups, options)?,
+        cli::TrailFormat::Table => trail::render_text(&request, &outcome, &groups, options),
+        cli::TrailFormat::Markdown => trail::render_markdown(&request, &outcome, &groups, options),
+    };
+    print(&text);
+    Ok(trail::exit_code(&outcome))
 }
 
 fn list(format: ListFormat) -> i32 {

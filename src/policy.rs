@@ -145,6 +145,24 @@ pub fn org_role_template(no_invoke: bool, trusted_account: Option<&str>) -> Resu
     }))
 }
 
+/// What `trail` calls: `LookupEvents` in each region read, a read of event history
+/// (CloudTrail's actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html).
+/// Only `trail` needs it, so `policy` prints it only for `--command trail`.
+pub const TRAIL_ACTIONS: [&str; 1] = ["cloudtrail:LookupEvents"];
+
+/// `bedrock-doctor policy --command trail`: the policy `trail` needs.
+pub fn trail_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "BedrockDoctorTrailReadOnly",
+            "Effect": "Allow",
+            "Action": TRAIL_ACTIONS,
+            "Resource": "*"
+        }]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +194,14 @@ mod tests {
             .to_string()
             .contains("bedrock:InvokeModelWithResponseStream"));
         assert!(!no_invoke.contains("GetCallerIdentity"));
+        assert!(!policy(false).to_string().contains("cloudtrail:"));
+    }
+
+    #[test]
+    fn trail_needs_lookup_events_only() {
+        assert_eq!(
+            trail_policy()["Statement"][0]["Action"],
+            json!(["cloudtrail:LookupEvents"])
+        );
     }
 }

@@ -131,6 +131,9 @@ fn the_terminal_shows_counts_times_principals_and_where_requests_ran() {
         "principal: root user (arn:aws:iam::123456789012:root)",
         "scp-explicit-deny [scp]",
         "region: us-east-1 (the error names us-east-2)",
+        // Each group says how to test the case from here; cross-Region: both Regions.
+        "reproduce: bedrock-doctor check --regions us-east-1,us-east-2 --model us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "reproduce: bedrock-doctor check --region us-east-1 --model anthropic.claude-3-haiku",
     ] {
         assert!(out.contains(expected), "missing {expected:?}\n{run}");
     }

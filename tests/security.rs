@@ -280,10 +280,12 @@ fn redact_leaves_no_account_id_in_any_scenario() {
 
 /// Read-only control-plane operations, plus the bounded invocations when `invoke` is true.
 fn allowed(operation: &str, invoke: bool) -> bool {
+    // CloudTrail's LookupEvents reads event history (`trail`): a read whatever its verb.
     let read_only = ["Get", "List", "Describe"]
         .iter()
         .any(|p| operation.starts_with(p))
-        || operation == "SimulatePrincipalPolicy";
+        || operation == "SimulatePrincipalPolicy"
+        || operation == "LookupEvents";
     let invocation = matches!(
         operation,
         "InvokeModel"

@@ -29,6 +29,14 @@
 //! cross-Region quota is separate from the model's on-demand one), whatever the operation: three
 //! models checked in one region are three buckets, not one `InvokeModel` bucket for all three.
 //!
+//! CloudTrail's `LookupEvents` is the one read whose rate AWS publishes: "limited to two per
+//! second, per account, per Region. If this limit is exceeded, a throttling error occurs"
+//! (CloudTrail API reference, LookupEvents,
+//! https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html). Its lane
+//! ([`Limit::CLOUDTRAIL`]) is per region, one request in flight, and its bucket holds one token
+//! refilled at two a second: one request every half second at most, so no second holds more than
+//! two, and a request that arrives late ([`ARRIVAL_LAG`]) still finds AWS's token back.
+//!
 //! Organizations has a lane of its own ([`ORGANIZATIONS_IN_FLIGHT`]). AWS answers a caller that
 //! sends "too many requests in too short a period of time" with `TooManyRequestsException`, an
 //! error of every read the doctor makes (Organizations API reference, for example
@@ -70,6 +78,9 @@ pub const ARRIVAL_LAG: Duration = Duration::from_millis(100);
 /// lets out at once.
 pub const ORGANIZATIONS_IN_FLIGHT: usize = BURST as usize;
 
+/// `LookupEvents`' published rate, per account and region (see the module's comment).
+pub const CLOUDTRAIL_PER_SECOND: f64 = 2.0;
+
 /// The bounds of one lane.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limit {
@@ -91,6 +102,12 @@ impl Limit {
         in_flight: GLOBAL_IN_FLIGHT,
         burst: BURST,
         per_second: PER_SECOND,
+    };
+    /// CloudTrail, per region: the pages of one history are read in turn, one every half second.
+    pub const CLOUDTRAIL: Limit = Limit {
+        in_flight: 1,
+        burst: 1,
+        per_second: CLOUDTRAIL_PER_SECOND,
     };
     pub const ORGANIZATIONS: Limit = Limit {
         in_flight: ORGANIZATIONS_IN_FLIGHT,
@@ -157,6 +174,7 @@ impl Limiter {
     pub fn limit(&self, service: &str) -> Limit {
         match service {
             "organizations" => self.organizations,
+            "cloudtrail" => Limit::CLOUDTRAIL,
             _ if is_global(service) => self.global,
             _ => self.regional,
         }
@@ -436,5 +454,30 @@ mod tests {
         )
         .await;
         assert!(freed.is_ok(), "a dropped permit frees its place");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cloudtrail_keeps_under_two_a_second_per_region() {
+        let limiter = Limiter::default();
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..6 {
+            limiter
+                .acquire("cloudtrail", "LookupEvents", Some("us-east-1"), None)
+                .await;
+            sent.push(start.elapsed().as_secs_f64());
+        }
+        for pair in sent.windows(3) {
+            assert!(
+                pair[2] - pair[0] >= 1.0,
+                "three in under a second: {sent:?}"
+            );
+        }
+        // Another region has its own bucket: no wait.
+        let before = Instant::now();
+        limiter
+            .acquire("cloudtrail", "LookupEvents", Some("eu-west-1"), None)
+            .await;
+        assert_eq!(before.elapsed(), Duration::ZERO);
     }
 }

@@ -51,6 +51,8 @@ pub struct Groups {
     pub succeeded: u64,
     /// Array items that were not CloudTrail events (wrong type, unparsable `CloudTrailEvent`).
     pub unreadable: u64,
+    /// Events `trail --principal`/`--model` left out (not counted in `events`).
+    pub filtered: u64,
 }
 
 fn number_pattern() -> &'static Regex {

@@ -12,11 +12,18 @@
 //! (https://docs.aws.amazon.com/bedrock/latest/userguide/cross-region-inference.html).
 
 mod event;
+mod filter;
 mod group;
 mod input;
 mod render;
+mod reproduce;
 #[cfg(test)]
 mod tests;
 
+pub use filter::Filter;
+pub use group::Groups;
 pub use input::{read, MAX_INPUT_BYTES};
-pub use render::{render_json, render_text, Options};
+pub use render::{
+    diagnose_groups, finish_json, finish_text, groups_text, render_json, render_text, Diagnosed,
+    Options,
+};

@@ -1,7 +1,7 @@
 //! The groups diagnosed and written out: text for a terminal (every field the events carried made
 //! visible and capped), JSON with the events' text exact. Access key ids are masked in both.
 
-use super::group::Group;
+use super::group::{Group, Groups};
 use super::input::Digest;
 use crate::explain::{explain_with, render_text as render_explanation, Explanation, Known};
 use crate::render::untrusted::visible;
@@ -36,12 +36,13 @@ pub fn mask_key_ids(text: &str) -> Cow<'_, str> {
     })
 }
 
-/// One group with its diagnosis.
+/// One group with its diagnosis, and the `bedrock-doctor check` command that tests the case.
 #[derive(Debug, Serialize)]
-struct Diagnosed {
+pub struct Diagnosed {
     #[serde(flatten)]
-    group: Group,
-    explanation: Explanation,
+    pub group: Group,
+    pub reproduce: String,
+    pub explanation: Explanation,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,23 +77,33 @@ fn as_message(group: &Group) -> String {
     )
 }
 
+/// Each group diagnosed from its structured fields and message, most events first; `profile` is
+/// the `--profile` the reproduce command names, if any.
+pub fn diagnose_groups(groups: Groups, options: Options, profile: Option<&str>) -> Vec<Diagnosed> {
+    groups
+        .into_sorted()
+        .into_iter()
+        .map(|mut group| {
+            let explanation = explain_with(&as_message(&group), &known(&group));
+            let reproduce = super::reproduce::command(&group, &explanation, profile);
+            if options.redact && group.principal.name.is_some() {
+                group.principal.name = Some("<redacted>".into());
+            }
+            Diagnosed {
+                group,
+                reproduce,
+                explanation,
+            }
+        })
+        .collect()
+}
+
 fn diagnose(digest: Digest, options: Options) -> Document {
     let events = digest.groups.events;
     let failed = digest.groups.failed();
     let succeeded = digest.groups.succeeded;
     let unreadable = digest.groups.unreadable;
-    let groups = digest
-        .groups
-        .into_sorted()
-        .into_iter()
-        .map(|mut group| {
-            let explanation = explain_with(&as_message(&group), &known(&group));
-            if options.redact && group.principal.name.is_some() {
-                group.principal.name = Some("<redacted>".into());
-            }
-            Diagnosed { group, explanation }
-        })
-        .collect();
+    let groups = diagnose_groups(digest.groups, options, None);
     Document {
         input: digest.shape,
         events,
@@ -108,15 +119,31 @@ fn diagnose(digest: Digest, options: Options) -> Document {
 /// `explain --format json`). The events' text is kept exact but for access key ids, masked (an id
 /// is letters and digits only, so masking the serialised text cannot touch its escapes).
 pub fn render_json(digest: Digest, options: Options) -> serde_json::Result<String> {
-    let doc = diagnose(digest, options);
+    finish_json(&diagnose(digest, options), options)
+}
+
+/// A JSON document as `explain` and `trail` print one: redacted with `--redact`, access key ids
+/// masked always.
+pub fn finish_json(doc: &impl Serialize, options: Options) -> serde_json::Result<String> {
     let text = if options.redact {
-        let mut value = serde_json::to_value(&doc)?;
+        let mut value = serde_json::to_value(doc)?;
         crate::redact::redact_json(&mut value);
         serde_json::to_string_pretty(&value)?
     } else {
-        serde_json::to_string_pretty(&doc)?
+        serde_json::to_string_pretty(doc)?
     };
     Ok(mask_key_ids(&text).into_owned() + "\n")
+}
+
+/// Terminal text as `explain` and `trail` print it: access key ids masked always, account ids
+/// and ARNs with `--redact`.
+pub fn finish_text(out: &str, options: Options) -> String {
+    let out = mask_key_ids(out).into_owned();
+    if options.redact {
+        crate::redact::redact(&out)
+    } else {
+        out
+    }
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -168,7 +195,15 @@ pub fn render_text(digest: Digest, options: Options) -> String {
     if doc.more_history {
         out.push_str("The input ends with a NextToken: more events exist than were read (run lookup-events without --max-items, or pass the token on).\n");
     }
-    for (i, d) in doc.groups.iter().enumerate() {
+    out.push_str(&groups_text(&doc.groups, options));
+    finish_text(&out, options)
+}
+
+/// Each group as the terminal shows it, numbered from 1: the raw text, before
+/// [`finish_text`] masks it.
+pub fn groups_text(groups: &[Diagnosed], options: Options) -> String {
+    let mut out = String::new();
+    for (i, d) in groups.iter().enumerate() {
         let g = &d.group;
         out.push_str(&format!(
             "\n{}. {} x {} on {}",
@@ -211,6 +246,7 @@ pub fn render_text(digest: Digest, options: Options) -> String {
         if let Some(message) = &g.error_message {
             out.push_str(&format!("   message: {}\n", visible(message)));
         }
+        out.push_str(&format!("   reproduce: {}\n", visible(&d.reproduce)));
         out.push('\n');
         let explanation = render_explanation(&d.explanation, options.verbose);
         for line in explanation.lines() {
@@ -221,10 +257,5 @@ pub fn render_text(digest: Digest, options: Options) -> String {
             }
         }
     }
-    let out = mask_key_ids(&out).into_owned();
-    if options.redact {
-        crate::redact::redact(&out)
-    } else {
-        out
-    }
+    out
 }

@@ -194,6 +194,7 @@ impl Facts {
         let (bedrock, runtime) = bedrock_clients(&sdk, found);
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&sdk),
             bedrock,
             runtime,
             api_key,
@@ -230,6 +231,7 @@ impl Facts {
             bedrock,
             runtime,
             servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&sdk),
             api_key: home.api_key.clone(),
             sts: home.sts.clone(),
             iam: home.iam.clone(),

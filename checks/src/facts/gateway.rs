@@ -166,7 +166,7 @@ impl Facts {
 }
 
 /// An answer that is not what the operation sends: `what` says how.
-fn unexpected(site: CallSite<'_>, what: &str, evidence: &Evidence) -> FactError {
+pub(super) fn unexpected(site: CallSite<'_>, what: &str, evidence: &Evidence) -> FactError {
     FactError::Call(CallError {
         status: Status::Error,
         diagnosis: dx::UNEXPECTED_RESPONSE,

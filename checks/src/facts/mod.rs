@@ -12,6 +12,7 @@
 pub mod api_key;
 mod bootstrap;
 pub mod catalog;
+pub mod cloudtrail;
 pub mod credential_source;
 mod credentials;
 mod gateway;
@@ -125,6 +126,8 @@ pub struct Facts {
     sts: aws_sdk_sts::Client,
     bedrock: aws_sdk_bedrock::Client,
     runtime: aws_sdk_bedrockruntime::Client,
+    /// CloudTrail of this region: read only by `trail` (event history).
+    cloudtrail: aws_sdk_cloudtrail::Client,
     iam: aws_sdk_iam::Client,
     organizations: aws_sdk_organizations::Client,
     servicequotas: aws_sdk_servicequotas::Client,

@@ -21,6 +21,7 @@ impl Facts {
             iam: aws_sdk_iam::Client::new(&sdk),
             organizations: aws_sdk_organizations::Client::new(&sdk),
             servicequotas: aws_sdk_servicequotas::Client::new(&sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&sdk),
             memos: models::ModelMemos::default(),
             api_key: None,
             region_source: sdk.region().map(|_| region_source(&settings)),

@@ -13,6 +13,7 @@
 
 pub mod api_key;
 mod catalog;
+pub mod cloudtrail;
 pub mod eventstream;
 mod faults;
 mod http;
@@ -34,8 +35,9 @@ use sha2::{Digest, Sha256};
 pub use faults::{HUGE_BODY_BYTES, UNMODELLED_ERROR};
 pub use moto::{Moto, MOTO_ACCOUNT, SEEDED_USER};
 pub use scenario::{
-    is_stream_operation, scenarios_dir, ApiKey, Clock, Credentials, Fault, Override, QuotaSetting,
-    RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES, IAM_DECISIONS, STREAM_FAULT_NAMES,
+    is_stream_operation, scenarios_dir, ApiKey, Clock, CloudTrailHistory, Credentials, Fault,
+    Override, QuotaSetting, RateLimit, RateScope, Scenario, DEFAULT_REGION, FAULT_NAMES,
+    IAM_DECISIONS, STREAM_FAULT_NAMES,
 };
 pub use server::STUB_ACCOUNT;
 
@@ -235,6 +237,22 @@ pub mod introspect {
         scenario: &crate::Scenario,
     ) -> (u16, Value) {
         let reply = crate::quotas::handle(operation, body, "us-east-1", &scenario.quotas);
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// CloudTrail's `LookupEvents` answer in `region` at `now` (seconds since the epoch): status and
+    /// JSON body (errors included) for a JSON 1.1 request body.
+    pub fn lookup_events_reply(
+        body: &[u8],
+        region: &str,
+        now: i64,
+        scenario: &crate::Scenario,
+    ) -> (u16, Value) {
+        let reply =
+            crate::cloudtrail::lookup_events(body, region, now, scenario.cloudtrail.as_ref());
         (
             reply.status,
             serde_json::from_slice(&reply.body).unwrap_or(Value::Null),

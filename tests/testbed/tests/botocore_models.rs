@@ -888,3 +888,130 @@ fn iam_simulate_principal_policy_matches_the_model() {
         "{code} {status} not in {modeled:?}"
     );
 }
+
+// ---- CloudTrail LookupEvents (JSON 1.1) ----
+
+fn cloudtrail_model() -> Value {
+    load_model("cloudtrail/2013-11-01/service-2.json.gz")
+}
+
+#[test]
+fn cloudtrail_protocol_matches_the_model() {
+    let model = cloudtrail_model();
+    let meta = &model["metadata"];
+    assert_eq!(meta["protocol"], "json");
+    assert_eq!(meta["jsonVersion"], "1.1");
+    assert_eq!(
+        testbed::cloudtrail::TARGET_PREFIX,
+        format!("{}.", meta["targetPrefix"].as_str().unwrap())
+    );
+    // The Rust SDK sends the Smithy service shape's name alone, the last part of botocore's prefix.
+    assert!(meta["targetPrefix"].as_str().unwrap().ends_with(&format!(
+        ".{}",
+        testbed::cloudtrail::SMITHY_TARGET_PREFIX.trim_end_matches('.')
+    )));
+    assert_eq!(meta["endpointPrefix"], "cloudtrail");
+    assert!(meta.get("signingName").is_none_or(|n| n == "cloudtrail"));
+    for op in testbed::cloudtrail::OPERATIONS {
+        let http = &model["operations"][op]["http"];
+        assert_eq!(http["method"], "POST", "{op}");
+        assert_eq!(http["requestUri"], "/", "{op}");
+    }
+    assert_eq!(
+        model["shapes"]["MaxResults"]["max"].as_u64(),
+        Some(testbed::cloudtrail::MAX_RESULTS)
+    );
+    let keys: Vec<&str> = model["shapes"]["LookupAttributeKey"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(keys, testbed::cloudtrail::ATTRIBUTE_KEYS);
+    // The throttling error the stub answers over the published rate is a shape of the model.
+    assert_eq!(model["shapes"]["ThrottlingException"]["exception"], true);
+}
+
+#[test]
+fn lookup_events_answers_match_the_output_shape_on_every_page() {
+    let model = cloudtrail_model();
+    let scenario = Scenario::load("trail_night");
+    let now = 1_800_000_000;
+    let mut errors = Vec::new();
+    let mut token: Option<String> = None;
+    let mut identities = BTreeSet::new();
+    let (mut events, mut pages, mut cross_region) = (0, 0, 0);
+    loop {
+        let mut body = serde_json::json!({
+            "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": "bedrock.amazonaws.com"}],
+            "StartTime": now - 86400, "EndTime": now, "MaxResults": 50
+        });
+        if let Some(t) = &token {
+            body["NextToken"] = t.clone().into();
+        }
+        let (status, out) = testbed::introspect::lookup_events_reply(
+            body.to_string().as_bytes(),
+            "us-east-1",
+            now,
+            &scenario,
+        );
+        assert_eq!(status, 200, "{out}");
+        validate(
+            &model,
+            output_shape(&model, "LookupEvents"),
+            &out,
+            &format!("page {pages}"),
+            &mut errors,
+        );
+        pages += 1;
+        for event in out["Events"].as_array().unwrap() {
+            events += 1;
+            let record: Value = serde_json::from_str(event["CloudTrailEvent"].as_str().unwrap())
+                .expect("CloudTrailEvent is the record as a JSON string");
+            assert_eq!(record["eventSource"], event["EventSource"]);
+            assert_eq!(record["eventName"], event["EventName"]);
+            identities.insert(record["userIdentity"]["type"].as_str().unwrap().to_string());
+            if record["additionalEventData"]["inferenceRegion"].is_string() {
+                cross_region += 1;
+            }
+        }
+        match out["NextToken"].as_str() {
+            Some(t) => token = Some(t.into()),
+            None => break,
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "LookupEvents drifts from the model:\n{}",
+        errors.join("\n")
+    );
+    assert_eq!((events, pages), (140, 3));
+    assert!(cross_region > 0);
+    for kind in ["IAMUser", "AssumedRole", "Root"] {
+        assert!(identities.contains(kind), "{identities:?}");
+    }
+}
+
+#[test]
+fn lookup_events_errors_are_modeled() {
+    let model = cloudtrail_model();
+    let modeled = modeled_errors(&model, "LookupEvents");
+    let scenario = Scenario::load("trail_night");
+    for body in [
+        r#"{"MaxResults": 51}"#,
+        r#"{"MaxResults": 0}"#,
+        r#"{"StartTime": 20, "EndTime": 10}"#,
+        r#"{"NextToken": "not a token"}"#,
+        r#"{"LookupAttributes": [{"AttributeKey": "Nope", "AttributeValue": "x"}]}"#,
+        r#"{"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "a"}, {"AttributeKey": "EventName", "AttributeValue": "b"}]}"#,
+    ] {
+        let (status, out) =
+            testbed::introspect::lookup_events_reply(body.as_bytes(), "us-east-1", 100, &scenario);
+        assert_eq!(status, 400, "{body}: {out}");
+        let code = json_error_code(&out);
+        assert!(
+            modeled.contains(&code),
+            "{body}: {code} is not among {modeled:?}"
+        );
+    }
+}

@@ -50,6 +50,36 @@ pub struct Scenario {
     /// What the stub's IAM `SimulatePrincipalPolicy` decides for an action (`[iam_decisions]`,
     /// e.g. `"bedrock:InvokeModel" = "explicitDeny"`); an action not listed is `allowed`.
     pub iam_decisions: std::collections::BTreeMap<String, String>,
+    /// CloudTrail's event history (`[cloudtrail]`), served by `LookupEvents`; none: empty.
+    pub cloudtrail: Option<CloudTrailHistory>,
+}
+
+/// The Bedrock events CloudTrail's event history holds (`[cloudtrail]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CloudTrailHistory {
+    /// Fixture files under `tests/fixtures/cloudtrail/`, in any of the three shapes.
+    pub files: Vec<String>,
+    /// Each event served this many times (a longer history, more pages), each copy
+    /// `copy_spacing_seconds` earlier than the one before.
+    pub copies: u32,
+    pub copy_spacing_seconds: i64,
+    /// The events are moved in time so that the newest happened this long ago.
+    pub latest_ago_seconds: i64,
+    /// Regions whose history holds the same events too (`awsRegion` renamed to them).
+    pub also_in_regions: Vec<String>,
+}
+
+impl Default for CloudTrailHistory {
+    fn default() -> Self {
+        CloudTrailHistory {
+            files: Vec::new(),
+            copies: 1,
+            copy_spacing_seconds: 1,
+            latest_ago_seconds: 600,
+            also_in_regions: Vec::new(),
+        }
+    }
 }
 
 /// The values of IAM's `PolicyEvaluationDecisionType` (botocore's IAM model).
@@ -293,6 +323,7 @@ impl Default for Scenario {
             caller_arn: None,
             deny_assume_role: false,
             iam_decisions: Default::default(),
+            cloudtrail: None,
         }
     }
 }

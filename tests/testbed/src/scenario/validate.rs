@@ -70,7 +70,9 @@ impl Scenario {
         }
         for (i, o) in self.overrides.iter().enumerate() {
             let at = format!("override #{} ({})", i + 1, o.operation);
-            let quotas = crate::quotas::OPERATIONS.contains(&o.operation.as_str());
+            // The JSON 1.1 services: Service Quotas and CloudTrail (every operation has a body).
+            let quotas = crate::quotas::OPERATIONS.contains(&o.operation.as_str())
+                || crate::cloudtrail::OPERATIONS.contains(&o.operation.as_str());
             if !quotas
                 && !crate::router::ROUTES
                     .iter()

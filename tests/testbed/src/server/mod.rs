@@ -1,10 +1,12 @@
 //! Turns one HTTP request into one answer: route, authenticate, apply scenario overrides, then
 //! the default handler; records every call for the tests. Each service the stub plays has its
-//! own module: `bedrock` (control plane and runtime, restJson1), `service_quotas` (JSON 1.1),
+//! own module: `bedrock` (control plane and runtime, restJson1), `service_quotas` and
+//! `cloudtrail` (JSON 1.1),
 //! `sts` and `iam` (awsQuery); `auth` says how a request authenticated, `state` holds what a run remembers.
 
 mod auth;
 mod bedrock;
+mod cloudtrail;
 mod iam;
 mod service_quotas;
 mod state;
@@ -182,6 +184,9 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         body: &request.body,
     };
     let scheme = auth::scheme(request, raw_query);
+    if let Some(operation) = cloudtrail::operation(request, raw_path) {
+        return cloudtrail::answer(state, request, &signed, operation, scheme);
+    }
     if let Some(operation) = service_quotas::operation(request, raw_path) {
         return service_quotas::answer(state, request, &signed, operation, scheme);
     }

@@ -84,6 +84,32 @@ impl State {
     }
 
     /// Real time shifted by the scenario's clock offset, in Unix seconds.
+    /// A token of CloudTrail's `LookupEvents` bucket for this account and region, which AWS keeps
+    /// whatever the scenario (its rate is published: see `crate::cloudtrail`); `false`, counted
+    /// as throttled, when it is empty.
+    pub fn cloudtrail_token(&self, account: Option<&str>, region: Option<&str>) -> bool {
+        let key = format!(
+            "{} {} cloudtrail LookupEvents",
+            account.unwrap_or_default(),
+            region.unwrap_or(DEFAULT_REGION)
+        );
+        let burst = f64::from(crate::cloudtrail::RATE_BURST);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, counted) = buckets.entry(key).or_insert((burst, now));
+        let refilled =
+            now.duration_since(*counted).as_secs_f64() * crate::cloudtrail::RATE_PER_SECOND;
+        *tokens = (*tokens + refilled).min(burst);
+        *counted = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    }
+
     pub fn now(&self) -> i64 {
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
