@@ -266,6 +266,7 @@ impl CheckArgs {
             // One call may take a third of the run, at most 20 s: a hanging service then costs a
             // bounded share of the deadline and dependent calls still get their turn.
             call_timeout: (deadline / 3).clamp(Duration::from_millis(500), Duration::from_secs(20)),
+            given: checks::facts::Given::default(),
         };
         Ok(Run {
             settings,
