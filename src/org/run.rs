@@ -109,6 +109,7 @@ async fn org(run: OrgRun) -> Result<i32> {
         return Ok(1);
     };
     let caller = Arc::new(caller);
+    settings.given.http_client = caller.http_client();
     let (identity, membership) = tokio::join!(caller.caller_identity(), caller.membership());
     let identity = match identity {
         Ok(identity) => identity,
@@ -144,7 +145,14 @@ async fn org(run: OrgRun) -> Result<i32> {
         exclude: &run.exclude,
         caller_account: &identity.account_id,
     };
-    let planned = match accounts::plan(&caller, scope).await {
+    // The Organization's reads are bounded by the same deadline as one account's checks.
+    let Ok(planned) = tokio::time::timeout(deadline, accounts::plan(&caller, scope)).await else {
+        eprintln!(
+            "bedrock-doctor org: listing the Organization's accounts took longer than --timeout"
+        );
+        return Ok(1);
+    };
+    let planned = match planned {
         Ok(planned) => planned,
         Err(ScopeError::NotAdmin(e)) => {
             let detail = e.evidence.message.clone().unwrap_or(e.summary);
@@ -401,6 +409,7 @@ async fn check_account(ctx: &Ctx, planned: Planned) -> OrgAccount {
                 limiter_account: Some(planned.id.clone()),
                 membership: Some(ctx.membership.clone()),
                 scp_path: Some((planned.id.clone(), scp_path)),
+                ..settings.given
             };
             let mut report =
                 crate::runner::run(settings, &ctx.selected, ctx.deadline, &|_, _| {}).await;

@@ -113,7 +113,11 @@ impl Facts {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_string());
 
-        let http = shared_http_client();
+        let http = settings
+            .given
+            .http_client
+            .clone()
+            .unwrap_or_else(shared_http_client);
         // What the credential providers and IMDS lookups are built with: the shared client.
         let providers = ProviderConfig::without_region().with_http_client(http.clone());
 

@@ -82,6 +82,10 @@ pub struct Given {
     /// The SCP path of the account (its id, and the path or why it could not be read), read
     /// with the caller's credentials.
     pub scp_path: Option<(String, Result<orgs::ScpPath, FactError>)>,
+    /// The caller's HTTP client, shared by every account: one TLS configuration and one
+    /// connection pool for the run, whatever the number of accounts (each account's calls go to
+    /// the same regional hosts). `None`: a client of these facts' own.
+    pub http_client: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
 }
 
 /// Credentials given in code rather than found by the provider chain: those `sts:AssumeRole`
@@ -287,6 +291,11 @@ impl Facts {
 
     pub fn sdk_config(&self) -> &SdkConfig {
         &self.sdk
+    }
+
+    /// The HTTP client every client of these facts uses (see [`Given::http_client`]).
+    pub fn http_client(&self) -> Option<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+        self.sdk.http_client()
     }
 
     pub fn profile_name(&self) -> &str {
