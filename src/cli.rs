@@ -48,7 +48,8 @@ pub enum Command {
         #[arg(required_unless_present = "file")]
         message: Option<String>,
     },
-    /// Render a saved JSON report.
+    /// Render a saved JSON report: a `check` report, or an `org` report (`--format json`, or the
+    /// `--format jsonl` stream).
     Show {
         report: PathBuf,
         #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
@@ -78,9 +79,21 @@ pub enum Command {
         /// Leave out the invoke actions (for `check --no-invoke`).
         #[arg(long)]
         no_invoke: bool,
+        /// Print a CloudFormation template (usable as a StackSet) that creates a read-only role
+        /// with this policy in each account, for `org --role-name`.
+        #[arg(long)]
+        org_role: bool,
+        /// The account the role trusts (the management or delegated administrator account): the
+        /// default of the template's `TrustedAccountId` parameter.
+        #[arg(long, value_name = "ACCOUNT_ID", requires = "org_role")]
+        trusted_account: Option<String>,
     },
     /// Print the JSON Schema of the report.
-    Schema,
+    Schema {
+        /// The schema of the organisation report (`org --format json`) instead.
+        #[arg(long)]
+        org: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -127,6 +140,8 @@ pub enum ListFormat {
 pub enum ShowFormat {
     Table,
     Markdown,
+    Junit,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,10 +7,9 @@
 //! sweep, each model of `--model a,b`): it shows the worst status among them (fail, then error,
 //! warn, skip, pass) and that result's diagnosis code; with several results it also counts how
 //! many of them have that status (`✗ 2/4 model-not-in-region`: 2 of 4 failed).
-#![allow(dead_code)] // Called by `org` and `show`, which are being wired to it.
 
 use super::untrusted::{md_code, md_prose, md_text};
-use super::{coloured, evidence_line, group, new_table, symbol, title_with_model, Group, REGION};
+use super::{coloured, evidence_line, group, new_table, symbol, title_with_model, REGION};
 use crate::org::report::{EntryMethod, OrgAccount, OrgReport, OrgSummary};
 use crate::report::Report;
 use checks::catalogue::catalogue;
@@ -185,22 +184,24 @@ fn header_parts(report: &OrgReport) -> Vec<String> {
     parts
 }
 
-/// A fix as printed once for the whole Organization: the fix of one check and diagnosis, worded
-/// alike in every account and region it applies to.
+/// A fix as printed once for the whole Organization: one diagnosis, worded alike in every check,
+/// account and region it applies to.
 struct OrgFix<'a> {
-    first: &'a crate::report::CheckResult,
-    report: &'a Report,
     code: &'a str,
     text: String,
-    /// Each account it applies to, with the regions there (empty for an account-wide check).
-    places: Vec<(&'a OrgAccount, String)>,
+    /// The checks (and models) it was found by, each as its account's report titles it.
+    checks: Vec<String>,
+    /// Each account it applies to, with the regions there (none for an account-wide check, or
+    /// when the account's run had one region).
+    places: Vec<(&'a OrgAccount, Vec<&'a str>)>,
     /// Whether `text` stands for each region with [`REGION`].
     per_region: bool,
 }
 
 /// The fixes of every entered account, each once: grouped within an account as `check` groups
-/// them (one fix for all the regions it names), then across accounts by check, model, diagnosis
-/// and wording.
+/// them (one fix for all the regions it names), then across checks and accounts by diagnosis and
+/// wording. Several checks often find one cause (the use-case form blocks access, invocation and
+/// the inference profiles alike): its fix is printed once, naming them.
 fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
     let mut out: Vec<OrgFix<'a>> = Vec::new();
     for account in accounts {
@@ -210,38 +211,47 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
         for g in group(report, |c| c.fix.is_some()) {
             let text = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
             let code = g.first.diagnosis.as_deref().unwrap_or("unknown");
-            let place = (*account, places_of(&g, report));
-            match out.iter_mut().find(|f| {
-                f.first.id == g.first.id
-                    && f.first.subject == g.first.subject
-                    && f.code == code
-                    && f.text == text
-            }) {
-                Some(f) => f.places.push(place),
-                None => out.push(OrgFix {
-                    first: g.first,
-                    report,
-                    code,
-                    per_region: text.contains(REGION),
-                    text,
-                    places: vec![place],
-                }),
+            let check = title_with_model(g.first, report);
+            let regions = match report.is_sweep() {
+                true => g.regions.clone(),
+                false => Vec::new(),
+            };
+            let fix = match out
+                .iter_mut()
+                .position(|f| f.code == code && f.text == text)
+            {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(OrgFix {
+                        code,
+                        per_region: text.contains(REGION),
+                        text,
+                        checks: Vec::new(),
+                        places: Vec::new(),
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if !fix.checks.contains(&check) {
+                fix.checks.push(check);
+            }
+            match fix.places.iter_mut().find(|(a, _)| a.id == account.id) {
+                Some((_, known)) => {
+                    for region in regions {
+                        if !known.contains(&region) {
+                            known.push(region);
+                        }
+                    }
+                }
+                None => fix.places.push((*account, regions)),
             }
         }
     }
     out
 }
 
-/// The regions of a group when the account's report swept several, else nothing.
-fn places_of(g: &Group<'_>, report: &Report) -> String {
-    match report.is_sweep() && !g.regions.is_empty() {
-        true => g.region_list(),
-        false => String::new(),
-    }
-}
-
-/// `Team A (111111111111) in us-east-1, eu-west-1 (2 regions)`, at most [`ACCOUNTS_NAMED`] of
-/// them unless `all`.
+/// `Team A (111111111111) in us-east-1, eu-west-1`, at most [`ACCOUNTS_NAMED`] of them unless
+/// `all`.
 fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String) -> Vec<String> {
     let shown = match all {
         true => fix.places.len(),
@@ -251,7 +261,7 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         .iter()
         .map(|(account, regions)| match regions.is_empty() {
             true => name(account),
-            false => format!("{} in {regions}", name(account)),
+            false => format!("{} in {}", name(account), regions.join(", ")),
         })
         .collect();
     if shown < fix.places.len() {
@@ -261,6 +271,66 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         ));
     }
     lines
+}
+
+/// `1 account` / `3 accounts`.
+fn accounts_count(n: usize) -> String {
+    match n {
+        1 => "1 account".into(),
+        n => format!("{n} accounts"),
+    }
+}
+
+/// How a grouped entry fix stands for the id of each account it applies to: a shell variable, as
+/// [`REGION`] is for regions.
+const ACCOUNT: &str = "$ACCOUNT_ID";
+
+/// The accounts that could not be entered for one reason: one diagnosis, and one fix once each
+/// account's own id in it is read as [`ACCOUNT`]. A role missing from 300 accounts is one fix.
+struct EntryGroup<'a> {
+    code: &'a str,
+    /// The fix with each account's id as [`ACCOUNT`].
+    general: String,
+    accounts: Vec<&'a OrgAccount>,
+}
+
+impl EntryGroup<'_> {
+    /// The fix as printed: the account's own when it is alone, else the general one.
+    fn fix(&self) -> String {
+        match self.accounts.as_slice() {
+            [one] => one.entry.fix.clone().unwrap_or_default(),
+            _ => self.general.clone(),
+        }
+    }
+
+    fn per_account(&self) -> bool {
+        self.accounts.len() > 1 && self.general.contains(ACCOUNT)
+    }
+}
+
+fn entry_groups(report: &OrgReport) -> Vec<EntryGroup<'_>> {
+    let mut groups: Vec<EntryGroup<'_>> = Vec::new();
+    for account in with_method(report, EntryMethod::NotEntered) {
+        let entry = &account.entry;
+        let code = entry.diagnosis.as_deref().unwrap_or("unknown");
+        let fix = entry.fix.as_deref().unwrap_or_default();
+        let general = match account.id.is_empty() {
+            true => fix.to_string(),
+            false => fix.replace(&account.id, ACCOUNT),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.code == code && g.general == general)
+        {
+            Some(g) => g.accounts.push(account),
+            None => groups.push(EntryGroup {
+                code,
+                general,
+                accounts: vec![account],
+            }),
+        }
+    }
+    groups
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +370,7 @@ pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
 fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> String {
     let ids = columns(accounts);
     let (_, width) = new_table(colour);
+    let width = usize::from(width);
     let fixed = |a: &OrgAccount| {
         [
             account_name(a),
@@ -308,25 +379,34 @@ fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> Strin
             a.report.as_ref().map_or_else(|| "no report".into(), counts),
         ]
     };
-    let widest = |texts: &mut dyn Iterator<Item = String>| {
-        texts.map(|t| t.chars().count()).max().unwrap_or(0)
+    // A column's width as comfy-table draws it: its widest text (long names wrap at 40), plus the
+    // border and padding.
+    let column_width = |texts: &mut dyn Iterator<Item = String>, header: &str| {
+        texts
+            .map(|t| t.chars().count().min(40))
+            .chain([header.chars().count()])
+            .max()
+            .unwrap_or(0)
+            + 3
     };
-    let fixed_width: usize = (0..4)
-        .map(|i| widest(&mut accounts.iter().map(|a| fixed(a)[i].clone())).min(40) + 3)
-        .sum::<usize>()
-        + 1;
+    let fixed_widths: Vec<usize> = ["Account", "Id", "OU", "Results"]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| column_width(&mut accounts.iter().map(|a| fixed(a)[i].clone()), h))
+        .collect();
+    let first_base: usize = fixed_widths.iter().sum::<usize>() + 1;
+    let continued_base: usize = fixed_widths[..2].iter().sum::<usize>() + 1;
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new()];
-    let mut used = fixed_width;
+    let mut used = first_base;
     for id in &ids {
-        let cells = accounts
+        let mut cells = accounts
             .iter()
             .filter_map(|a| a.report.as_ref().and_then(|r| verdict(r, id)))
-            .map(|v| v.text().chars().count());
-        let column = cells.max().unwrap_or(0).max(id.chars().count()) + 3;
-        let current = chunks.last_mut().expect("one chunk");
-        if !current.is_empty() && used + column > usize::from(width) {
+            .map(|v| v.text());
+        let column = column_width(&mut cells, id);
+        if chunks.last().is_some_and(|c| !c.is_empty()) && used + column > width {
             chunks.push(Vec::new());
-            used = fixed_width.min(20 + 16);
+            used = continued_base;
         }
         chunks.last_mut().expect("one chunk").push(id);
         used += column;
@@ -380,12 +460,12 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
             .map(|d| d.title.as_str())
             .unwrap_or_default();
         out.push_str(&format!(
-            "{:>2}. {} [{}]: {title}\n",
+            "{:>2}. [{}] {title}\n    found by: {}\n    in {}:\n",
             n + 1,
-            title_with_model(fix.first, fix.report),
-            fix.code
+            fix.code,
+            fix.checks.join(", "),
+            accounts_count(fix.places.len())
         ));
-        out.push_str(&format!("    {} accounts:\n", fix.places.len()));
         for line in place_lines(fix, all, label) {
             out.push_str(&format!("      {line}\n"));
         }
@@ -400,28 +480,41 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
 
 /// The accounts that could not be entered: why (the code and what happened), and the fix.
 fn push_not_entered(out: &mut String, report: &OrgReport, verbose: u8) {
-    let accounts = with_method(report, EntryMethod::NotEntered);
-    if accounts.is_empty() {
+    let groups = entry_groups(report);
+    if groups.is_empty() {
         return;
     }
-    out.push_str(&format!("\nNot entered ({})\n", accounts.len()));
-    for account in accounts {
-        let entry = &account.entry;
+    let total: usize = groups.iter().map(|g| g.accounts.len()).sum();
+    out.push_str(&format!("\nNot entered ({total})\n"));
+    for g in &groups {
+        let title = catalogue()
+            .get(g.code)
+            .map(|d| format!(" {}", d.title))
+            .unwrap_or_default();
         out.push_str(&format!(
-            " {} {} · {} [{}]: {}\n",
-            symbol(Status::Fail),
-            label(account),
-            ou_path(account),
-            entry.diagnosis.as_deref().unwrap_or("unknown"),
-            entry.summary
+            " [{}]{title}: {}\n",
+            g.code,
+            accounts_count(g.accounts.len())
         ));
-        for line in entry.fix.as_deref().unwrap_or_default().lines() {
-            out.push_str(&format!("     {line}\n"));
-        }
-        if verbose > 0 {
-            for evidence in &entry.evidence {
-                out.push_str(&format!("     evidence: {}\n", evidence_line(evidence)));
+        for account in &g.accounts {
+            out.push_str(&format!(
+                "   {} {} · {}: {}\n",
+                symbol(Status::Fail),
+                label(account),
+                ou_path(account),
+                account.entry.summary
+            ));
+            if verbose > 0 {
+                for evidence in &account.entry.evidence {
+                    out.push_str(&format!("       evidence: {}\n", evidence_line(evidence)));
+                }
             }
+        }
+        for line in g.fix().lines() {
+            out.push_str(&format!("   {line}\n"));
+        }
+        if g.per_account() {
+            out.push_str("   (run it with ACCOUNT_ID set to each account listed)\n");
         }
     }
 }
@@ -582,12 +675,17 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
     out.push_str("### How to fix\n\n");
     let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a)), md_code(&a.id));
     for (n, fix) in fixes.iter().enumerate() {
+        let title = catalogue()
+            .get(fix.code)
+            .map(|d| d.title.as_str())
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{}. **{}** ({}), {} accounts:\n\n",
+            "{}. **{}** ({}), found by {}, in {}:\n\n",
             n + 1,
-            md_text(&title_with_model(fix.first, fix.report)),
+            md_text(title),
             md_code(fix.code),
-            fix.places.len()
+            md_text(&fix.checks.join(", ")),
+            accounts_count(fix.places.len())
         ));
         for line in place_lines(fix, true, name) {
             out.push_str(&format!("   - {line}\n"));
@@ -604,27 +702,43 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
 }
 
 fn md_not_entered(out: &mut String, report: &OrgReport) {
-    let accounts = with_method(report, EntryMethod::NotEntered);
-    if accounts.is_empty() {
+    let groups = entry_groups(report);
+    if groups.is_empty() {
         return;
     }
-    out.push_str(&format!(
-        "### Not entered ({})\n\n| Account | Id | OU | Diagnosis | Summary | Fix |\n|---|---|---|---|---|---|\n",
-        accounts.len()
-    ));
-    for account in accounts {
-        let entry = &account.entry;
+    let total: usize = groups.iter().map(|g| g.accounts.len()).sum();
+    out.push_str(&format!("### Not entered ({total})\n\n"));
+    for g in &groups {
+        let title = catalogue()
+            .get(g.code)
+            .map(|d| format!(" **{}**", md_text(&d.title)))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            md_text(&account_name(account)),
-            md_code(&account.id),
-            md_text(&ou_path(account)),
-            md_code(entry.diagnosis.as_deref().unwrap_or("unknown")),
-            md_text(&entry.summary),
-            md_text(entry.fix.as_deref().unwrap_or_default())
+            "- {}{title}, {}:\n\n",
+            md_code(g.code),
+            accounts_count(g.accounts.len())
         ));
+        for account in &g.accounts {
+            out.push_str(&format!(
+                "  - {} ({}, {}): {}\n",
+                md_text(&account_name(account)),
+                md_code(&account.id),
+                md_text(&ou_path(account)),
+                md_text(&account.entry.summary),
+            ));
+        }
+        let fix = g.fix();
+        if !fix.is_empty() {
+            out.push('\n');
+            for line in fix.lines() {
+                out.push_str(&format!("  {}\n", md_prose(line)));
+            }
+        }
+        if g.per_account() {
+            out.push_str("\n  (run it with `ACCOUNT_ID` set to each account listed)\n");
+        }
+        out.push('\n');
     }
-    out.push('\n');
 }
 
 /// Every evidence line of what did not pass, and of each entry that failed, folded away.
