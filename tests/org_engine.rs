@@ -30,9 +30,23 @@ fn account<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value
         .unwrap_or_else(|| panic!("no account {id} in\n{report:#}"))
 }
 
-/// The organisation report's shape: every field of `src/org/report.rs` present, each entered
-/// account's report valid against the shipped report schema.
+/// The organisation report's shape: valid against the shipped `schema/organization.schema.json`,
+/// and each entered account's report valid against the shipped report schema.
 fn assert_org_shape(report: &serde_json::Value) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/organization.schema.json"
+        ))
+        .expect("schema/organization.schema.json exists");
+        jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("it compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
     assert_eq!(report["schema_version"], 1, "{report:#}");
     assert_eq!(report["kind"], "organization");
     for key in [
