@@ -326,10 +326,7 @@ async fn check_account(ctx: &Ctx, planned: Planned) -> OrgAccount {
                 dx::ORG_ACCOUNT_NOT_ACTIVE,
                 &planned.id,
                 None,
-                format!(
-                    "status {}: listed, not assumed into",
-                    planned.status.as_deref().unwrap_or("unknown")
-                ),
+                "not ACTIVE: listed, never assumed into".into(),
                 Vec::new(),
             ),
             None,
@@ -389,10 +386,9 @@ async fn check_account(ctx: &Ctx, planned: Planned) -> OrgAccount {
                         code,
                         &planned.id,
                         Some(&role_arn),
-                        format!(
-                            "sts:AssumeRole into {role_arn} failed: {}",
-                            checks::calls::one_line(&error.summary)
-                        ),
+                        // The gateway's summary names the call, the error and AWS's message
+                        // (which names the role).
+                        checks::calls::one_line(&error.summary),
                         evidence,
                     );
                     return row(entry, None);
