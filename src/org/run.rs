@@ -241,6 +241,7 @@ async fn org(run: OrgRun) -> Result<i32> {
     let mut finished = stream::iter(planned.into_iter().enumerate())
         .map(|(index, planned)| {
             let (ctx, progress) = (Arc::clone(&ctx), progress.clone());
+            let fallback = planned.clone();
             let task = tokio::spawn(async move {
                 if let Some(p) = &progress {
                     p.started(&planned.id);
@@ -251,7 +252,12 @@ async fn org(run: OrgRun) -> Result<i32> {
                 }
                 account
             });
-            async move { (index, task.await) }
+            async move {
+                // A panic while checking one account is that account's row, never the run's end
+                // (the runner already turns a check's panic into that check's `error`).
+                let account = task.await.unwrap_or_else(|panic| crashed(fallback, &panic));
+                (index, account)
+            }
         })
         .buffer_unordered(run.concurrency);
     let mut summary = OrgSummary::default();
@@ -260,7 +266,6 @@ async fn org(run: OrgRun) -> Result<i32> {
         kept.resize_with(total, || None);
     }
     while let Some((index, account)) = finished.next().await {
-        let account = account.context("an account's task ended unexpectedly")?;
         let one = OrgSummary::of([&account]);
         summary.accounts += one.accounts;
         summary.passed += one.passed;
@@ -423,6 +428,25 @@ async fn check_account(ctx: &Ctx, planned: Planned) -> OrgAccount {
             };
             row(entry, Some(report))
         }
+    }
+}
+
+/// The row of an account whose task panicked.
+fn crashed(planned: Planned, panic: &tokio::task::JoinError) -> OrgAccount {
+    OrgAccount {
+        id: planned.id,
+        name: planned.name,
+        status: planned.status,
+        ou_path: planned.path,
+        entry: Entry {
+            method: EntryMethod::NotEntered,
+            role_arn: None,
+            diagnosis: Some(dx::UNKNOWN.to_string()),
+            summary: format!("the doctor failed while checking this account: {panic}"),
+            fix: None,
+            evidence: Vec::new(),
+        },
+        report: None,
     }
 }
 
