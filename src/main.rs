@@ -76,6 +76,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             endpoint_url,
             format,
         }) => models_command(region, profile, endpoint_url, format),
+        Some(Command::Org(args)) => org::command(args),
         Some(Command::Policy {
             no_invoke,
             org_role: false,
