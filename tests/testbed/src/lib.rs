@@ -179,6 +179,18 @@ impl Stub {
         counts
     }
 
+    /// The keys the stub learned from the AssumeRole answers it relayed (secret and session token
+    /// included): what a test must find in no output.
+    pub fn learned_credentials(&self) -> Vec<Credentials> {
+        self.state
+            .learned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// The account each access key id seen belongs to, as moto's STS told the stub.
     pub fn accounts_by_key(&self) -> std::collections::BTreeMap<String, String> {
         self.state
