@@ -197,14 +197,13 @@ fn answer(state: &State, request: &Request, account: Option<&str>) -> (Outcome, 
         return service_quotas::answer(state, request, &signed, operation, scheme, account);
     }
     if let Some(action) = sts::action(request, raw_path) {
+        let keys = state.credentials_for(auth::access_key_id(request));
         if iam::signed_for_iam(request) {
             // IAM is global: no region of the account can be disabled for it.
-            let (claimed, auth) =
-                sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "iam");
+            let (claimed, auth) = sigv4::verify_for(&signed, &keys, state.now(), "iam");
             return iam::answer(state, action, &request.body, claimed, auth, scheme);
         }
-        let (claimed, auth) =
-            sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
+        let (claimed, auth) = sigv4::verify_for(&signed, &keys, state.now(), "sts");
         let auth = auth::region_enabled(state, &claimed, auth);
         return sts::answer(state, action, &request.body, claimed, auth, scheme);
     }
