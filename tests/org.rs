@@ -88,6 +88,16 @@ fn check_through_each_members_role_meets_that_accounts_own_state() {
     run.assert_code(1);
     assert_eq!(codes, ["assume-role-denied"], "{run}");
 
+    // The front saw each profile's AssumeRole as the SDK sent it.
+    let requests = bed.stub.assume_role_requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.role_session_name.as_deref() == Some("bedrock-doctor")
+                && r.external_id.as_deref() == Some(org.external_id.as_str())),
+        "{requests:#?}"
+    );
+
     // Without the external id, only the role whose trust policy asks for one refuses.
     let mut bed = Bed::org(&[]);
     role_profiles(&mut bed, None);

@@ -79,6 +79,15 @@ pub struct Call {
     pub at_ms: f64,
 }
 
+/// One AssumeRole request as the STS front received it (beside moto, [`Stub::start_org`]).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AssumeRoleRequest {
+    pub role_arn: String,
+    pub role_session_name: Option<String>,
+    pub duration_seconds: Option<u64>,
+    pub external_id: Option<String>,
+}
+
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the
 /// test blocks on a child process; dropping it stops the server and frees the port.
 pub struct Stub {
@@ -189,6 +198,15 @@ impl Stub {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// Every AssumeRole request the STS front received, in arrival order.
+    pub fn assume_role_requests(&self) -> Vec<AssumeRoleRequest> {
+        self.state
+            .assume_role_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The account each access key id seen belongs to, as moto's STS told the stub.

@@ -58,6 +58,14 @@ pub(super) async fn front(state: &State, request: &Request) -> Option<(Outcome, 
         .map(parse_query)
         .unwrap_or_default();
     let role_arn = param(&params, "RoleArn");
+    if action == "AssumeRole" {
+        lock(&state.assume_role_requests).push(crate::AssumeRoleRequest {
+            role_arn: role_arn.unwrap_or_default().to_string(),
+            role_session_name: param(&params, "RoleSessionName").map(String::from),
+            duration_seconds: param(&params, "DurationSeconds").and_then(|d| d.parse().ok()),
+            external_id: param(&params, "ExternalId").map(String::from),
+        });
+    }
     let reply = match refused {
         Some(r) => sts::error_reply(r.status, r.code, &r.message),
         None if action == "AssumeRole" => assume_role(state, moto, request, &params).await,
@@ -92,11 +100,20 @@ async fn assume_role(
     let Some((account, name)) = role_of(role_arn) else {
         return denied();
     };
-    let Some(trust) = trust_policy(moto, account, name).await else {
+    let Some(role) = role(moto, account, name).await else {
         return denied();
     };
-    if !trusts(&trust, &caller, param(params, "ExternalId")) {
+    if !trusts(&role.trust, &caller, param(params, "ExternalId")) {
         return denied();
+    }
+    let duration = param(params, "DurationSeconds").and_then(|d| d.parse::<u64>().ok());
+    if duration.is_some_and(|d| d > role.max_session_seconds) {
+        // As STS words it (kreuzwerker/awsu#27; prowler-cloud/prowler#923).
+        return sts::error_reply(
+            400,
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        );
     }
     let reply = relay(moto, request).await;
     if reply.status == 200 {
@@ -128,10 +145,17 @@ fn role_of(arn: &str) -> Option<(&str, &str)> {
         .then_some((account, name))
 }
 
-/// The role's trust policy from moto's IAM `GetRole` in `account` (moto serves the account a
-/// request names in its `x-moto-account-id` header: `get_current_account` in moto's
-/// `moto/core/responses.py`); `None` when the role does not exist.
-async fn trust_policy(moto: &str, account: &str, name: &str) -> Option<Value> {
+/// What the front needs of a role.
+struct Role {
+    trust: Value,
+    /// `MaxSessionDuration` (3600 unless the role sets another).
+    max_session_seconds: u64,
+}
+
+/// The role from moto's IAM `GetRole` in `account` (moto serves the account a request names in
+/// its `x-moto-account-id` header: `get_current_account` in moto's `moto/core/responses.py`);
+/// `None` when the role does not exist.
+async fn role(moto: &str, account: &str, name: &str) -> Option<Role> {
     let body = format!(
         "Action=GetRole&Version=2010-05-08&RoleName={}",
         percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
@@ -157,7 +181,13 @@ async fn trust_policy(moto: &str, account: &str, name: &str) -> Option<Value> {
     let decoded = percent_encoding::percent_decode_str(&xml_unescape(encoded))
         .decode_utf8_lossy()
         .into_owned();
-    serde_json::from_str(&decoded).ok()
+    let max_session_seconds = between(&text, "<MaxSessionDuration>", "</MaxSessionDuration>")
+        .and_then(|m| m.trim().parse().ok())
+        .unwrap_or(3600);
+    Some(Role {
+        trust: serde_json::from_str(&decoded).ok()?,
+        max_session_seconds,
+    })
 }
 
 /// Whether a trust policy lets `caller` (an IAM user, role session or root ARN) assume the role

@@ -30,6 +30,8 @@ pub struct State {
     pub learned: Mutex<HashMap<String, Credentials>>,
     /// The account of each access key id seen, as moto's STS told it.
     pub accounts: Mutex<HashMap<String, String>>,
+    /// Every AssumeRole request the STS front received, in arrival order.
+    pub assume_role_requests: Mutex<Vec<crate::AssumeRoleRequest>>,
 }
 
 impl State {
@@ -44,6 +46,7 @@ impl State {
             moto: None,
             learned: Mutex::new(HashMap::new()),
             accounts: Mutex::new(HashMap::new()),
+            assume_role_requests: Mutex::new(Vec::new()),
         }
     }
 
