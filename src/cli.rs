@@ -48,7 +48,8 @@ pub enum Command {
         #[arg(required_unless_present = "file")]
         message: Option<String>,
     },
-    /// Render a saved JSON report.
+    /// Render a saved JSON report: a `check` report, or an `org` report (`--format json`, or the
+    /// `--format jsonl` stream).
     Show {
         report: PathBuf,
         #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
@@ -69,14 +70,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Check every account of the AWS Organization at once: assume a role in each member account
+    /// and run the checks there (run with the management account's or a delegated
+    /// administrator's credentials).
+    Org(OrgArgs),
     /// Print the least-privilege IAM policy that lets every check run.
     Policy {
         /// Leave out the invoke actions (for `check --no-invoke`).
         #[arg(long)]
         no_invoke: bool,
+        /// Print a CloudFormation template (usable as a StackSet) that creates a read-only role
+        /// with this policy in each account, for `org --role-name`.
+        #[arg(long)]
+        org_role: bool,
+        /// The account the role trusts (the management or delegated administrator account): the
+        /// default of the template's `TrustedAccountId` parameter.
+        #[arg(long, value_name = "ACCOUNT_ID", requires = "org_role")]
+        trusted_account: Option<String>,
     },
     /// Print the JSON Schema of the report.
-    Schema,
+    Schema {
+        /// The schema of the organisation report (`org --format json`) instead.
+        #[arg(long)]
+        org: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -123,6 +140,8 @@ pub enum ListFormat {
 pub enum ShowFormat {
     Table,
     Markdown,
+    Junit,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -184,6 +203,96 @@ pub struct CheckArgs {
     /// No live progress.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrgFormat {
+    Table,
+    Json,
+    /// One JSON line per account as it finishes, between a header line and a summary line.
+    Jsonl,
+    Markdown,
+    Junit,
+}
+
+/// `bedrock-doctor org`: validated by `crate::org::options`.
+#[derive(Debug, Clone, Args)]
+pub struct OrgArgs {
+    /// The role to assume in each member account (its name, not its ARN), e.g. the doctor's
+    /// read-only role.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: String,
+    /// Only these accounts (comma-separated 12-digit ids); default: every account.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Vec<String>,
+    /// Only the accounts under this OU, at any depth (`ou-...`).
+    #[arg(long, value_name = "OU_ID")]
+    pub ou: Option<String>,
+    /// Leave out these accounts (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub exclude: Vec<String>,
+    /// The external id the role's trust policy requires (`sts:ExternalId`).
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Accounts checked at once (1 to 64).
+    #[arg(long, default_value = "8", value_name = "N")]
+    pub concurrency: String,
+    /// Check each account in every listed region (comma-separated, or `all-bedrock`).
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// The region (default: the SDK's chain, as for `check`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile whose credentials run `org` (the management account or a delegated administrator).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Model id(s) to test in each account, as for `check`.
+    #[arg(long, value_delimiter = ',')]
+    pub model: Vec<String>,
+    /// Make no model invocation in any account.
+    #[arg(long)]
+    pub no_invoke: bool,
+    /// Deadline for each account's checks, in seconds.
+    #[arg(long, default_value = "60")]
+    pub timeout: String,
+    #[arg(long, value_enum, default_value_t = OrgFormat::Table)]
+    pub format: OrgFormat,
+    /// Also write the JSON report (the jsonl stream with `--format jsonl`) to this file.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Mask account ids and ARNs everywhere in the output.
+    #[arg(long)]
+    pub redact: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No live progress.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// -v adds evidence.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl OrgArgs {
+    /// The checks' part of the run, validated by the same rules as `check` (regions, models,
+    /// timeout, profile): one set of rules, not a copy.
+    pub fn check_run(&self) -> Result<Run> {
+        let mut args = Cli::try_parse_from(["bedrock-doctor"])?.check;
+        args.region = self.region.clone();
+        args.regions = self.regions.clone();
+        args.profile = self.profile.clone();
+        args.model = self.model.clone();
+        args.no_invoke = self.no_invoke;
+        args.timeout = self.timeout.clone();
+        args.verbose = self.verbose;
+        args.redact = self.redact;
+        args.quiet = self.quiet;
+        args.color = self.color;
+        if !args.regions.is_empty() && args.region.is_some() {
+            bail!("--regions and --region cannot be used together");
+        }
+        args.validate()
+    }
 }
 
 /// The run, validated: everything a usage error could be about has been rejected by now.
@@ -266,6 +375,7 @@ impl CheckArgs {
             // One call may take a third of the run, at most 20 s: a hanging service then costs a
             // bounded share of the deadline and dependent calls still get their turn.
             call_timeout: (deadline / 3).clamp(Duration::from_millis(500), Duration::from_secs(20)),
+            given: checks::facts::Given::default(),
         };
         Ok(Run {
             settings,

@@ -75,12 +75,31 @@ fn dispatch(cli: Cli) -> Result<i32> {
             endpoint_url,
             format,
         }) => models_command(region, profile, endpoint_url, format),
-        Some(Command::Policy { no_invoke }) => {
+        Some(Command::Org(args)) => org::command(args),
+        Some(Command::Policy {
+            no_invoke,
+            org_role: false,
+            ..
+        }) => {
             print(&(serde_json::to_string_pretty(&policy::policy(no_invoke))? + "\n"));
             Ok(0)
         }
-        Some(Command::Schema) => {
-            print(&(serde_json::to_string_pretty(&report::schema())? + "\n"));
+        Some(Command::Policy {
+            no_invoke,
+            org_role: true,
+            trusted_account,
+        }) => {
+            let template = policy::org_role_template(no_invoke, trusted_account.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            print(&(serde_json::to_string_pretty(&template)? + "\n"));
+            Ok(0)
+        }
+        Some(Command::Schema { org }) => {
+            let schema = match org {
+                true => org::saved::schema(),
+                false => report::schema(),
+            };
+            print(&(serde_json::to_string_pretty(&schema)? + "\n"));
             Ok(0)
         }
         Some(Command::Completions { shell }) => {
@@ -385,20 +404,37 @@ fn show(
 ) -> Result<i32> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let saved = report::Report::from_saved(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    // A saved report is somebody else's text: shown, never obeyed.
-    let report = render::untrusted::for_display(&saved);
-    let out = match format {
-        ShowFormat::Table => render::table::render(
-            &report,
-            verbose,
-            render::ColourChoice::from(color).enabled(),
-        ),
-        ShowFormat::Markdown => render::markdown::render(&report),
+    let saved = org::saved::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let colour = render::ColourChoice::from(color).enabled();
+    // A saved report is somebody else's text: shown, never obeyed. JSON keeps it exact.
+    let (out, exit) = match saved {
+        org::saved::Saved::Check(saved) => {
+            let report = render::untrusted::for_display(&saved);
+            let out = match format {
+                ShowFormat::Table => render::table::render(&report, verbose, colour),
+                ShowFormat::Markdown => render::markdown::render(&report),
+                ShowFormat::Junit => render::junit::render(&report),
+                ShowFormat::Json => serde_json::to_string_pretty(&saved)? + "\n",
+            };
+            (out, saved.exit_code(report::FailOn::Fail))
+        }
+        org::saved::Saved::Organization(saved) => {
+            let out = match format {
+                ShowFormat::Json => serde_json::to_string_pretty(&saved)? + "\n",
+                format => {
+                    let report = render::untrusted::for_display_org(&saved);
+                    match format {
+                        ShowFormat::Markdown => render::org::markdown(&report),
+                        ShowFormat::Junit => render::org::junit(&report),
+                        _ => render::org::table(&report, verbose, colour),
+                    }
+                }
+            };
+            (out, saved.summary.exit_code())
+        }
     };
     print(&out);
-    Ok(report.exit_code(report::FailOn::Fail))
+    Ok(exit)
 }
 
 /// Writes to stdout, ignoring a closed pipe (`bedrock-doctor | head`).

@@ -44,6 +44,107 @@ pub fn policy(no_invoke: bool) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+/// The role name `org --role-name` assumes when the role came from [`org_role_template`].
+pub const ORG_ROLE_NAME: &str = "BedrockDoctorReadOnly";
+
+/// `policy --org-role`: a CloudFormation template (JSON) that creates, in the account it is
+/// deployed to, a role with exactly [`policy`] as its inline policy and a trust policy for one
+/// account (the Organization's management account or its delegated administrator), so that `org`
+/// never needs `OrganizationAccountAccessRole`, which has AdministratorAccess
+/// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html).
+///
+/// Nothing in it names the account it is deployed to, so one template serves every account of a
+/// service-managed StackSet
+/// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html).
+/// The external id is checked only when given: an `sts:ExternalId` condition with an empty value
+/// could never match, so `Fn::If` drops the condition instead
+/// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-conditions.html).
+/// `MaxSessionDuration` 3600 s is the role's lowest maximum (the range is 3600 to 43200 s,
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html);
+/// `org` asks for the shortest session anyway.
+pub fn org_role_template(no_invoke: bool, trusted_account: Option<&str>) -> Result<Value, String> {
+    if let Some(id) = trusted_account {
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "--trusted-account {id}: an AWS account id is 12 digits"
+            ));
+        }
+    }
+    let mut trusted = json!({
+        "Type": "String",
+        "Description": "The account allowed to assume the role: the Organization's management account, or its delegated administrator, where bedrock-doctor org runs.",
+        "AllowedPattern": "^[0-9]{12}$",
+        "ConstraintDescription": "a 12-digit AWS account id"
+    });
+    if let Some(id) = trusted_account {
+        trusted["Default"] = json!(id);
+    }
+    let no_invoke_note = match no_invoke {
+        true => " (without model invocations, for org --no-invoke)",
+        false => "",
+    };
+    Ok(json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("bedrock-doctor {}: a read-only role for bedrock-doctor org{no_invoke_note}. Deploy it to every member account as a service-managed StackSet.", env!("CARGO_PKG_VERSION")),
+        "Parameters": {
+            "RoleName": {
+                "Type": "String",
+                "Description": "The role's name: pass it to bedrock-doctor org --role-name.",
+                "Default": ORG_ROLE_NAME,
+                "AllowedPattern": "^[\\w+=,.@-]{1,64}$",
+                "ConstraintDescription": "1 to 64 characters: letters, digits and + = , . @ _ -"
+            },
+            "TrustedAccountId": trusted,
+            "ExternalId": {
+                "Type": "String",
+                "Description": "Optional: when set, the role can be assumed only with this external id (bedrock-doctor org --external-id).",
+                "Default": "",
+                "AllowedPattern": "^[\\w+=,.@:/-]{0,1224}$",
+                "ConstraintDescription": "empty, or up to 1224 characters: letters, digits and + = , . @ : / _ -"
+            }
+        },
+        "Conditions": {
+            "HasExternalId": { "Fn::Not": [{ "Fn::Equals": [{ "Ref": "ExternalId" }, ""] }] }
+        },
+        "Resources": {
+            "BedrockDoctorRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": { "Ref": "RoleName" },
+                    "Description": "Read-only: lets bedrock-doctor org diagnose Amazon Bedrock access in this account.",
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Sid": "TrustedAccount",
+                            "Effect": "Allow",
+                            "Principal": { "AWS": { "Fn::Sub": "arn:${AWS::Partition}:iam::${TrustedAccountId}:root" } },
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "Fn::If": [
+                                    "HasExternalId",
+                                    { "StringEquals": { "sts:ExternalId": { "Ref": "ExternalId" } } },
+                                    { "Ref": "AWS::NoValue" }
+                                ]
+                            }
+                        }]
+                    },
+                    "Policies": [{
+                        "PolicyName": "BedrockDoctorLeastPrivilege",
+                        "PolicyDocument": policy(no_invoke)
+                    }]
+                }
+            }
+        },
+        "Outputs": {
+            "RoleArn": {
+                "Description": "The role bedrock-doctor org assumes in this account.",
+                "Value": { "Fn::GetAtt": ["BedrockDoctorRole", "Arn"] }
+            }
+        }
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,17 +122,20 @@ pub struct CheckResult {
 /// The JSON Schema of the report, generated from these types. Every property is required: the
 /// contract is that unknown values are `null`, never omitted.
 pub fn schema() -> serde_json::Value {
-    let mut schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
+    schema_of(
+        schemars::schema_for!(Report),
+        "https://github.com/bedrock-doctor/bedrock-doctor/schema/report.schema.json",
+        "bedrock-doctor report, schema_version 1",
+    )
+}
+
+/// A generated schema with every property required, and its `$id` and `title`.
+pub fn schema_of(schema: schemars::Schema, id: &str, title: &str) -> serde_json::Value {
+    let mut schema = serde_json::to_value(schema).unwrap_or_default();
     require_every_property(&mut schema);
     if let Some(root) = schema.as_object_mut() {
-        root.insert(
-            "$id".into(),
-            "https://github.com/bedrock-doctor/bedrock-doctor/schema/report.schema.json".into(),
-        );
-        root.insert(
-            "title".into(),
-            "bedrock-doctor report, schema_version 1".into(),
-        );
+        root.insert("$id".into(), id.into());
+        root.insert("title".into(), title.into());
     }
     schema
 }

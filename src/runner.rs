@@ -373,6 +373,7 @@ mod tests {
         Settings {
             region: Some("us-east-1".into()),
             call_timeout: Duration::from_secs(1),
+            given: Default::default(),
             ..Settings::default()
         }
     }

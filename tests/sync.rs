@@ -206,16 +206,16 @@ fn schema_object(out: &mut String, heading: &str, object: &serde_json::Value) {
     }
 }
 
-/// Every object of the shipped JSON Schema: the report itself, then each definition.
-fn report_section() -> String {
-    let schema: serde_json::Value =
-        serde_json::from_str(&read("schema/report.schema.json")).unwrap();
+/// Every object of the shipped JSON Schema `path`: the report itself (`root`), then each
+/// definition.
+fn schema_section(path: &str, root: &str) -> String {
+    let schema: serde_json::Value = serde_json::from_str(&read(path)).unwrap();
     let mut out = format!(
         "Schema: `{}` ({}).\n",
         schema["$id"].as_str().unwrap_or_default(),
         schema["title"].as_str().unwrap_or_default()
     );
-    schema_object(&mut out, "Report", &schema);
+    schema_object(&mut out, root, &schema);
     let definitions: std::collections::BTreeMap<_, _> =
         schema["$defs"].as_object().unwrap().iter().collect();
     for (name, definition) in definitions {
@@ -230,7 +230,17 @@ fn report_page_carries_the_schema() {
         "docs/report.md",
         "report",
         "schema/report.schema.json",
-        &report_section(),
+        &schema_section("schema/report.schema.json", "Report"),
+    );
+}
+
+#[test]
+fn report_page_carries_the_organization_schema() {
+    assert_generated(
+        "docs/report.md",
+        "organization report",
+        "schema/organization.schema.json",
+        &schema_section("schema/organization.schema.json", "OrgReport"),
     );
 }
 
@@ -302,12 +312,17 @@ fn readme_says_what_costs_money_and_links_the_references() {
 
 /// What `bedrock-doctor SUBCOMMAND` prints, as JSON.
 fn printed_json(subcommand: &str) -> serde_json::Value {
+    printed_json_of(&[subcommand])
+}
+
+/// What `bedrock-doctor ARGS…` prints, as JSON.
+fn printed_json_of(args: &[&str]) -> serde_json::Value {
     let out = assert_cmd::Command::cargo_bin("bedrock-doctor")
         .unwrap()
-        .arg(subcommand)
+        .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "bedrock-doctor {subcommand} failed");
+    assert!(out.status.success(), "bedrock-doctor {args:?} failed");
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -413,5 +428,16 @@ fn shipped_schema_is_the_one_the_binary_prints() {
     assert_eq!(
         printed, shipped,
         "regenerate: cargo run -- schema > schema/report.schema.json"
+    );
+}
+
+#[test]
+fn shipped_organization_schema_is_the_one_the_binary_prints() {
+    let printed = printed_json_of(&["schema", "--org"]);
+    let shipped: serde_json::Value =
+        serde_json::from_str(&read("schema/organization.schema.json")).unwrap();
+    assert_eq!(
+        printed, shipped,
+        "regenerate: cargo run -- schema --org > schema/organization.schema.json"
     );
 }

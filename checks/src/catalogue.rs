@@ -317,6 +317,14 @@ pub mod dx {
         REQUEST_INVALID = "request-invalid",
         REQUEST_FEATURE_UNSUPPORTED = "request-feature-unsupported",
         WRONG_ENDPOINT = "wrong-endpoint",
+        ORG_ROLE_NOT_ASSUMABLE = "org-role-not-assumable",
+        ORG_ASSUME_ROLE_SCP_DENIED = "org-assume-role-scp-denied",
+        ORG_ASSUME_ROLE_RCP_DENIED = "org-assume-role-rcp-denied",
+        ORG_ASSUME_ROLE_THROTTLED = "org-assume-role-throttled",
+        ORG_ACCOUNT_NOT_MEMBER = "org-account-not-member",
+        ORG_ACCOUNT_NOT_ACTIVE = "org-account-not-active",
+        ORG_CALLER_NOT_ORGANIZATION_ADMIN = "org-caller-not-organization-admin",
+        ORG_NOT_IN_ORGANIZATION = "org-not-in-organization",
         SERVICE_ERROR = "service-error",
         UNEXPECTED_RESPONSE = "unexpected-response",
         TIMEOUT = "timeout",
@@ -398,7 +406,10 @@ mod tests {
             marketplace-permission-missing marketplace-subscription-pending payment-instrument-invalid \
             model-id-invalid model-not-in-region inference-profile-required inference-profile-not-found \
             inference-profile-region-blocked scp-explicit-deny prompt-caching-unsupported throttled quota-exceeded \
-            quota-below-default model-legacy model-end-of-life request-invalid request-feature-unsupported wrong-endpoint service-error \
+            quota-below-default model-legacy model-end-of-life request-invalid request-feature-unsupported wrong-endpoint \
+            org-role-not-assumable org-assume-role-scp-denied org-assume-role-rcp-denied org-assume-role-throttled \
+            org-account-not-member org-account-not-active org-caller-not-organization-admin org-not-in-organization \
+            service-error \
             unexpected-response timeout not-bedrock-error unknown";
         let expected: Vec<&str> = expected.split_whitespace().collect();
         assert_eq!(dx::ALL, expected.as_slice());

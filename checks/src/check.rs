@@ -27,6 +27,8 @@ pub enum Category {
     QuotaThrottling,
     ModelLifecycle,
     RequestFormat,
+    /// `bedrock-doctor org`: entering the accounts of an Organization.
+    Organization,
     Other,
 }
 
@@ -50,6 +52,7 @@ impl Category {
             Category::QuotaThrottling => "quota-throttling",
             Category::ModelLifecycle => "model-lifecycle",
             Category::RequestFormat => "request-format",
+            Category::Organization => "organization",
             Category::Other => "other",
         }
     }

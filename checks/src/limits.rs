@@ -175,11 +175,38 @@ impl Limiter {
         region: Option<&str>,
         model: Option<&str>,
     ) -> Permit {
+        self.acquire_for(None, service, operation, region, model)
+            .await
+    }
+
+    /// [`Limiter::acquire`] for a call made with another account's credentials (`account`; `None`:
+    /// the caller's). One limiter serves a whole `org` run, and AWS counts a request against the
+    /// account whose credentials sign it: "anything you do with the Role you assumed will be
+    /// counted against the Account of the Role you assumed", while the `sts:AssumeRole` call itself
+    /// counts in the caller's account (AWS re:Post, "Which account's API quota is used when a role
+    /// is assumed?",
+    /// https://repost.aws/questions/QUtQIXKqDSSguiOiPzPNepIw/which-account-s-api-quota-is-used-when-a-role-is-assumed;
+    /// IAM and STS rates are per account, AWS Knowledge Center "iam-sts-throttling-error"; Bedrock's
+    /// per account and Region, Bedrock user guide "Quotas"). So a member account's calls get lanes
+    /// and buckets of that account's own, and the caller's Organizations and STS calls share the
+    /// caller's one lane whatever the number of accounts.
+    pub async fn acquire_for(
+        &self,
+        account: Option<&str>,
+        service: &str,
+        operation: &str,
+        region: Option<&str>,
+        model: Option<&str>,
+    ) -> Permit {
         let limit = self.limit(service);
         let lane_key = if is_global(service) {
             service.to_string()
         } else {
             format!("{service} {}", region.unwrap_or_default())
+        };
+        let lane_key = match account {
+            Some(account) => format!("account {account} {lane_key}"),
+            None => lane_key,
         };
         let lane = {
             let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());

@@ -5,7 +5,7 @@
 use crate::report::Report;
 use checks::Status;
 
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -43,6 +43,14 @@ pub fn render(report: &Report) -> String {
         s.skip,
         escape(&report.generated_at)
     ));
+    push_testcases(&mut out, report);
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// One `<testcase>` per check result of `report` (per model, and per region in a sweep), each
+/// indented for a `<testsuite>`: what one report is in any suite, `check`'s or an organisation's.
+pub fn push_testcases(out: &mut String, report: &Report) {
     for check in &report.checks {
         let mut name = match &check.subject {
             Some(model) => format!("{} ({model})", check.id),
@@ -84,8 +92,6 @@ pub fn render(report: &Report) -> String {
             Some(body) => out.push_str(&format!("{head}>\n{body}    </testcase>\n")),
         }
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
 }
 
 #[cfg(test)]

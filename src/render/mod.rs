@@ -4,10 +4,14 @@ pub mod junit;
 #[cfg(test)]
 mod junit_snapshots;
 pub mod markdown;
+pub mod org;
+#[cfg(test)]
+mod org_snapshots;
 pub mod table;
 pub mod untrusted;
 
 use checks::{Evidence, Status};
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use std::io::IsTerminal;
 
 /// Symbols that survive copy-paste, always printed beside the status word.
@@ -291,6 +295,54 @@ pub fn cell_text(check: &crate::report::CheckResult) -> String {
     {
         Some(code) => format!("{status}\n{code}"),
         None => status,
+    }
+}
+
+/// A table in the house style, as wide as the terminal (or `COLUMNS`, or 100 columns).
+pub fn new_table(colour: bool) -> (Table, u16) {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if colour {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    // Off a terminal, or on one that reports no usable size (a bare pseudo-terminal reports 0
+    // columns), wrap as a terminal of COLUMNS (or 100) columns would.
+    let measured = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        .then(|| table.width())
+        .flatten();
+    let width = match measured.filter(|w| *w >= 40) {
+        Some(w) => w,
+        None => {
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .filter(|w| *w >= 40)
+                .unwrap_or(100);
+            table.set_width(width);
+            width
+        }
+    };
+    (table, width)
+}
+
+pub fn coloured(cell: Cell, status: Status, colour: bool) -> Cell {
+    if !colour {
+        return cell;
+    }
+    cell.fg(status_colour(status))
+}
+
+pub fn status_colour(status: Status) -> Color {
+    match status {
+        Status::Pass => Color::Green,
+        Status::Warn => Color::Yellow,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+        Status::Skip => Color::DarkGrey,
     }
 }
 

@@ -3,44 +3,13 @@
 //! fixes, each printed once for all the regions it applies to.
 
 use super::{
-    account_wide, cell_in, cell_text, evidence_line, group, matrix_rows, symbol, tally,
-    title_with_model, Group, REGION, SUMMARY_REGION,
+    account_wide, cell_in, cell_text, coloured, evidence_line, group, matrix_rows, new_table,
+    symbol, tally, title_with_model, Group, REGION, SUMMARY_REGION,
 };
 use crate::report::{CheckResult, Report};
 use checks::catalogue::catalogue;
 use checks::Status;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
-
-/// A table in the house style, as wide as the terminal (or `COLUMNS`, or 100 columns).
-fn new_table(colour: bool) -> (Table, u16) {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if colour {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    // Off a terminal, or on one that reports no usable size (a bare pseudo-terminal reports 0
-    // columns), wrap as a terminal of COLUMNS (or 100) columns would.
-    let measured = std::io::IsTerminal::is_terminal(&std::io::stdout())
-        .then(|| table.width())
-        .flatten();
-    let width = match measured.filter(|w| *w >= 40) {
-        Some(w) => w,
-        None => {
-            let width = std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .filter(|w| *w >= 40)
-                .unwrap_or(100);
-            table.set_width(width);
-            width
-        }
-    };
-    (table, width)
-}
+use comfy_table::Cell;
 
 /// One walk for both shapes of report: a single region reads as a sweep of one region with the
 /// region column hidden (every check in one table, no region named in the fixes).
@@ -335,21 +304,4 @@ fn columns_that_fit<'a>(report: &'a Report, labels: &[String], width: usize) -> 
         chunks.push(current);
     }
     chunks
-}
-
-fn coloured(cell: Cell, status: Status, colour: bool) -> Cell {
-    if !colour {
-        return cell;
-    }
-    cell.fg(status_colour(status))
-}
-
-fn status_colour(status: Status) -> Color {
-    match status {
-        Status::Pass => Color::Green,
-        Status::Warn => Color::Yellow,
-        Status::Fail => Color::Red,
-        Status::Error => Color::Magenta,
-        Status::Skip => Color::DarkGrey,
-    }
 }

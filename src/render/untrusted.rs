@@ -9,6 +9,7 @@
 //! (the "Trojan Source" class, CVE-2021-42574). Each is shown as an escape (`\x1b`, `\u{202e}`)
 //! instead, so the reader sees that it was there and nothing is executed.
 
+use crate::org::report::{OrgAccount, OrgReport};
 use std::borrow::Cow;
 
 /// The longest text one untrusted field may show; the rest is cut with a visible marker. AWS error
@@ -69,9 +70,11 @@ fn visible_capped(text: &str, max_chars: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Every string of a report made [`visible`]: what the terminal and Markdown renderers draw from.
-/// Done once on the whole report, so no renderer (or a new field) can forget a string.
-pub fn for_display(report: &crate::report::Report) -> crate::report::Report {
+/// Every string of `value` made [`visible`], through its JSON form (what a saved report is).
+fn every_string_visible<T>(value: &T) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone,
+{
     fn walk(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::String(s) => {
@@ -84,11 +87,51 @@ pub fn for_display(report: &crate::report::Report) -> crate::report::Report {
             _ => {}
         }
     }
-    let Ok(mut json) = serde_json::to_value(report) else {
-        return report.clone();
+    let Ok(mut json) = serde_json::to_value(value) else {
+        return value.clone();
     };
     walk(&mut json);
-    serde_json::from_value(json).unwrap_or_else(|_| report.clone())
+    serde_json::from_value(json).unwrap_or_else(|_| value.clone())
+}
+
+/// Every string of a report made [`visible`]: what the terminal and Markdown renderers draw from.
+/// Done once on the whole report, so no renderer (or a new field) can forget a string.
+pub fn for_display(report: &crate::report::Report) -> crate::report::Report {
+    every_string_visible(report)
+}
+
+/// [`for_display`] for an organisation report: its own strings (the caller, account and OU names,
+/// how each account was entered) made visible here, and each account's report by [`for_display`].
+pub fn for_display_org(report: &OrgReport) -> OrgReport {
+    let shell = OrgReport {
+        schema_version: report.schema_version,
+        kind: report.kind.clone(),
+        tool: report.tool.clone(),
+        generated_at: report.generated_at.clone(),
+        duration_ms: report.duration_ms,
+        caller: report.caller.clone(),
+        target: report.target.clone(),
+        summary: report.summary.clone(),
+        accounts: Vec::new(),
+    };
+    let mut shown = every_string_visible(&shell);
+    shown.accounts = report
+        .accounts
+        .iter()
+        .map(|account| {
+            let mut visible_account = every_string_visible(&OrgAccount {
+                id: account.id.clone(),
+                name: account.name.clone(),
+                status: account.status.clone(),
+                ou_path: account.ou_path.clone(),
+                entry: account.entry.clone(),
+                report: None,
+            });
+            visible_account.report = account.report.as_ref().map(for_display);
+            visible_account
+        })
+        .collect();
+    shown
 }
 
 /// Markdown text where nothing may act as markup: HTML (`<`, `>`, `&`), table cell borders (`|`)

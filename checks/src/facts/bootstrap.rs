@@ -113,7 +113,11 @@ impl Facts {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_string());
 
-        let http = shared_http_client();
+        let http = settings
+            .given
+            .http_client
+            .clone()
+            .unwrap_or_else(shared_http_client);
         // What the credential providers and IMDS lookups are built with: the shared client.
         let providers = ProviderConfig::without_region().with_http_client(http.clone());
 
@@ -141,6 +145,17 @@ impl Facts {
         let imds_silent = region.is_none() && region_started.elapsed() >= IMDS_TIMEOUT / 2;
         let region_source = region.as_ref().map(|_| region_source(&settings));
 
+        if let Some(given) = &settings.given.credentials {
+            return Facts::with_given_credentials(
+                settings.clone(),
+                profile_name,
+                given,
+                region,
+                region_source,
+                http,
+            )
+            .await;
+        }
         let credentials =
             aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
                 .configure(providers.clone())
@@ -157,25 +172,7 @@ impl Facts {
                 .build()
                 .await;
 
-        // Two attempts: enough for the SDK's clock-skew correction and one transient retry, few
-        // enough that a broken service answers within the per-call budget. Every attempt is
-        // recorded, so retries never hide the first error.
-        let retry = RetryConfig::standard()
-            .with_max_attempts(2)
-            .with_initial_backoff(Duration::from_millis(200));
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_millis(3100))
-            .operation_timeout(settings.call_timeout)
-            .build();
-        // Every setting is given: left to the loader, each is read from the environment, and
-        // aws-config panics on an invalid AWS_MAX_ATTEMPTS or AWS_RETRY_MODE.
-        let configured = || {
-            aws_config::defaults(BehaviorVersion::latest())
-                .profile_name(&profile_name)
-                .http_client(http.clone())
-                .retry_config(retry.clone())
-                .timeout_config(timeouts.clone())
-        };
+        let configured = || configured_loader(&settings, &profile_name, &http);
         let mut loader = configured().credentials_provider(ResolveOnce::new(credentials));
         if let Some(token) = sso_token_chain(configured(), region.clone()).await {
             loader = loader.token_provider(token);
@@ -188,10 +185,48 @@ impl Facts {
         }
         let sdk = loader.load().await;
         let found = api_key::value_from_env();
+        Facts::assemble(settings, profile_name, region_source, sdk, found)
+    }
+
+    /// The facts of one account `org` entered: its credentials given, no provider chain, no SSO
+    /// token and no Bedrock API key (both would be the caller's, not this account's).
+    async fn with_given_credentials(
+        settings: Settings,
+        profile_name: String,
+        given: &super::StaticCredentials,
+        region: Option<Region>,
+        region_source: Option<RegionSource>,
+        http: SharedHttpClient,
+    ) -> Facts {
+        let credentials = aws_credential_types::Credentials::new(
+            given.access_key_id.clone(),
+            given.secret_access_key.clone(),
+            given.session_token.clone(),
+            given.expiry,
+            "bedrock-doctor-org",
+        );
+        let mut loader = configured_loader(&settings, &profile_name, &http)
+            .credentials_provider(credentials)
+            .region(region);
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        Facts::assemble(settings, profile_name, region_source, sdk, None)
+    }
+
+    fn assemble(
+        settings: Settings,
+        profile_name: String,
+        region_source: Option<RegionSource>,
+        sdk: SdkConfig,
+        found: Option<(&'static str, String)>,
+    ) -> Facts {
         let api_key = found
             .as_ref()
             .map(|(variable, value)| api_key::ApiKey::parse(variable, value));
-        let (bedrock, runtime) = bedrock_clients(&sdk, found);
+        let (bedrock, runtime) = clients_for(&settings, &sdk, found);
+        let shared = std::sync::Arc::new(Shared::given(&settings.given));
         Facts {
             sts: aws_sdk_sts::Client::new(&sdk),
             bedrock,
@@ -206,7 +241,7 @@ impl Facts {
             profile_name,
             region_source,
             anthropic_models: OnceCell::new(),
-            shared: std::sync::Arc::new(Shared::default()),
+            shared,
             home: None,
         }
     }
@@ -222,7 +257,7 @@ impl Facts {
             .to_builder()
             .region(Region::new(region.to_string()))
             .build();
-        let (bedrock, runtime) = bedrock_clients(&sdk, api_key::value_from_env());
+        let (bedrock, runtime) = clients_for(&home.settings, &sdk, api_key::value_from_env());
         Facts {
             settings: home.settings.clone(),
             profile_name: home.profile_name.clone(),
@@ -241,6 +276,30 @@ impl Facts {
             home: Some(std::sync::Arc::clone(home)),
         }
     }
+}
+
+/// The loader every `Facts` is built with. Two attempts: enough for the SDK's clock-skew
+/// correction and one transient retry, few enough that a broken service answers within the
+/// per-call budget. Every attempt is recorded, so retries never hide the first error. Every
+/// setting is given: left to the loader, each is read from the environment, and aws-config panics
+/// on an invalid AWS_MAX_ATTEMPTS or AWS_RETRY_MODE.
+fn configured_loader(
+    settings: &Settings,
+    profile_name: &str,
+    http: &SharedHttpClient,
+) -> aws_config::ConfigLoader {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(200));
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .operation_timeout(settings.call_timeout)
+        .build();
+    aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile_name)
+        .http_client(http.clone())
+        .retry_config(retry)
+        .timeout_config(timeouts)
 }
 
 /// The SDK's SSO token chain (a profile's `sso_session`), built by a loader of its own: so that it
@@ -279,6 +338,28 @@ impl aws_credential_types::provider::token::ProvideToken for SsoTokenChain {
     {
         self.0.provide_token()
     }
+}
+
+/// The Bedrock clients of these settings: for an account `org` entered, signed with its given
+/// credentials whatever the environment holds (the SDK would otherwise take a Bedrock API key
+/// from `AWS_BEARER_TOKEN_BEDROCK`, the caller's, aws-sdk-bedrock `config.rs`).
+fn clients_for(
+    settings: &Settings,
+    sdk: &SdkConfig,
+    found: Option<(&'static str, String)>,
+) -> (aws_sdk_bedrock::Client, aws_sdk_bedrockruntime::Client) {
+    if settings.given.credentials.is_none() {
+        return bedrock_clients(sdk, found);
+    }
+    let sigv4 = aws_runtime::auth::sigv4::SCHEME_ID;
+    let bedrock =
+        aws_sdk_bedrock::config::Builder::from(sdk).auth_scheme_preference([sigv4.clone()]);
+    let runtime =
+        aws_sdk_bedrockruntime::config::Builder::from(sdk).auth_scheme_preference([sigv4]);
+    (
+        aws_sdk_bedrock::Client::from_conf(bedrock.build()),
+        aws_sdk_bedrockruntime::Client::from_conf(runtime.build()),
+    )
 }
 
 /// The Bedrock clients, with the API key in the environment when one is set (`found`: the

@@ -21,6 +21,14 @@ impl Facts {
     pub async fn credentials(&self) -> Result<CredentialsFact, FactError> {
         let ask = || async {
             use aws_credential_types::provider::ProvideCredentials;
+            if let Some(given) = &self.settings.given.credentials {
+                return Ok(CredentialsFact {
+                    access_key_id_masked: mask_key_id(&given.access_key_id),
+                    temporary: given.session_token.is_some(),
+                    source: given.source.clone(),
+                    expiry: given.expiry,
+                });
+            }
             let Some(provider) = self.sdk.credentials_provider() else {
                 return Err(no_credentials(
                     "no credentials provider is configured".into(),

@@ -43,7 +43,13 @@ impl Facts {
         let permit = self
             .shared
             .limiter
-            .acquire(site.service, site.operation, site.region, site.model)
+            .acquire_for(
+                self.shared.limiter_account.as_deref(),
+                site.service,
+                site.operation,
+                site.region,
+                site.model,
+            )
             .await;
         let started = Instant::now();
         let result = send(recorder.clone()).await;

@@ -29,6 +29,15 @@ impl<V: Clone> Memo<V> {
         cell.get_or_init(init).await.clone()
     }
 
+    /// Sets the value of `key` before anyone asks (a value computed elsewhere).
+    pub fn preset(&self, key: &str, value: V) {
+        let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        cells.insert(
+            key.to_string(),
+            std::sync::Arc::new(OnceCell::new_with(Some(value))),
+        );
+    }
+
     /// The value if some check already computed it.
     pub fn get(&self, key: &str) -> Option<V> {
         let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());

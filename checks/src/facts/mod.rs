@@ -10,6 +10,7 @@
 //! that stands on another says which ([`Prerequisite`]), and the checks name the check to fix.
 
 pub mod api_key;
+pub mod assume;
 mod bootstrap;
 pub mod catalog;
 pub mod credential_source;
@@ -34,6 +35,7 @@ pub use catalog::ModelList;
 pub use credentials::{mask_key_id, CredentialsFact};
 pub use identity::Identity;
 pub use memo::Memo;
+pub use orgs::{OrgAccountInfo, OrgUnit};
 
 use crate::calls::CallError;
 use crate::catalogue::dx;
@@ -57,6 +59,61 @@ pub struct Settings {
     pub no_invoke: bool,
     /// Deadline for one AWS call, all attempts included.
     pub call_timeout: Duration,
+    /// What `bedrock-doctor org` hands the facts of one account of an Organization; empty for
+    /// `check`.
+    pub given: Given,
+}
+
+/// What `bedrock-doctor org` gives the facts of one account it checks: the credentials it entered
+/// the account with, the run's one limiter, and what it read of the Organization with its own
+/// credentials (a member account cannot read the Organization's SCPs).
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    /// Used instead of the provider chain (no profile, no environment); a Bedrock API key in the
+    /// environment is not used either: it belongs to the caller's account, not this one.
+    pub credentials: Option<StaticCredentials>,
+    /// The run's limiter, shared by every account's facts; `None`: a limiter of these facts' own.
+    pub limiter: Option<std::sync::Arc<crate::limits::Limiter>>,
+    /// The account whose quotas these facts' calls count against, when it is not the caller's:
+    /// the limiter gives it lanes of its own (see [`crate::limits::Limiter::acquire_for`]).
+    pub limiter_account: Option<String>,
+    /// DescribeOrganization as the caller read it: the same Organization for every account.
+    pub membership: Option<(orgs::Membership, Evidence)>,
+    /// The SCP path of the account (its id, and the path or why it could not be read), read
+    /// with the caller's credentials.
+    pub scp_path: Option<(String, Result<orgs::ScpPath, FactError>)>,
+    /// The caller's HTTP client, shared by every account: one TLS configuration and one
+    /// connection pool for the run, whatever the number of accounts (each account's calls go to
+    /// the same regional hosts). `None`: a client of these facts' own.
+    pub http_client: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
+}
+
+/// Credentials given in code rather than found by the provider chain: those `sts:AssumeRole`
+/// returned for a member account. `Debug` shows the access key id masked and nothing of the
+/// secret or the token.
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    pub expiry: Option<SystemTime>,
+    /// Where they came from, as the `credentials` check reports it.
+    pub source: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &mask_key_id(&self.access_key_id))
+            .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("expiry", &self.expiry)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 /// Where the region came from, in the order the SDK looks.
@@ -159,7 +216,28 @@ pub(crate) struct Shared {
     /// Authorization probes per destination region and model, keyed `region model`: the answer
     /// does not depend on the region whose profile routes there.
     pub(crate) probes: Memo<(profiles::Destination, Evidence)>,
-    limiter: crate::limits::Limiter,
+    /// Level reads and policy contents of the SCPs, shared by every account's path (`org`).
+    pub(crate) scp_levels: Memo<Result<orgs::LevelRead, FactError>>,
+    pub(crate) scp_contents: Memo<Result<(String, Evidence), FactError>>,
+    pub(crate) limiter: std::sync::Arc<crate::limits::Limiter>,
+    /// The account the limiter counts these calls against, when not the caller's (`org`).
+    pub(crate) limiter_account: Option<String>,
+}
+
+impl Shared {
+    /// The shared facts of a run, with what `org` gave already in place.
+    pub(crate) fn given(given: &Given) -> Shared {
+        let shared = Shared {
+            limiter: given.limiter.clone().unwrap_or_default(),
+            limiter_account: given.limiter_account.clone(),
+            membership: OnceCell::new_with(given.membership.clone().map(Ok)),
+            ..Shared::default()
+        };
+        if let Some((account, path)) = &given.scp_path {
+            shared.scp_path.preset(account, path.clone());
+        }
+        shared
+    }
 }
 
 impl Facts {
@@ -213,6 +291,11 @@ impl Facts {
 
     pub fn sdk_config(&self) -> &SdkConfig {
         &self.sdk
+    }
+
+    /// The HTTP client every client of these facts uses (see [`Given::http_client`]).
+    pub fn http_client(&self) -> Option<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+        self.sdk.http_client()
     }
 
     pub fn profile_name(&self) -> &str {

@@ -37,8 +37,8 @@ const FULL_AWS_ACCESS_CONTENT: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
 /// One level's attached policies as listed, with the evidence of the pages.
-#[derive(Debug, Default)]
-struct LevelRead {
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LevelRead {
     target: String,
     policies: Vec<(String, String)>,
     evidence: Vec<Evidence>,
@@ -107,10 +107,36 @@ impl Facts {
     pub async fn scp_path(&self, account_id: &str) -> Result<ScpPath, FactError> {
         let ask = || async {
             let climbed = self.level_and_above(account_id.to_string(), 0).await?;
-            let mut evidence = climbed.parents_evidence;
             // Root first, as SCPs are evaluated.
             let mut levels_read = climbed.levels;
             levels_read.reverse();
+            self.assemble_scp_path(levels_read, climbed.parents_evidence)
+                .await
+        };
+        self.shared.scp_path.get_or_init(account_id, ask).await
+    }
+
+    /// The SCP path of an account whose parents are known (root first, down to the account's
+    /// parent), as `org` knows them from its walk of the Organization: no `ListParents`, and each
+    /// level's policies and each policy's content read once for every account of the run.
+    pub async fn scp_path_along(
+        &self,
+        account_id: &str,
+        parents: &[String],
+    ) -> Result<ScpPath, FactError> {
+        let targets = parents.iter().map(String::as_str).chain([account_id]);
+        let read = futures::future::join_all(targets.map(|t| self.level_policies(t))).await;
+        let levels_read = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+        self.assemble_scp_path(levels_read, Vec::new()).await
+    }
+
+    /// The policies of each level (root first) read, parsed and put in order.
+    async fn assemble_scp_path(
+        &self,
+        levels_read: Vec<LevelRead>,
+        mut evidence: Vec<Evidence>,
+    ) -> Result<ScpPath, FactError> {
+        {
             let mut distinct: Vec<&str> = Vec::new();
             for level in &levels_read {
                 for (id, _) in &level.policies {
@@ -165,8 +191,7 @@ impl Facts {
                 evidence,
                 unreadable,
             })
-        };
-        self.shared.scp_path.get_or_init(account_id, ask).await
+        }
     }
 
     /// `target`'s policies, read while its parents are climbed to the root. An account has exactly
@@ -207,8 +232,13 @@ impl Facts {
         })
     }
 
-    /// The SCPs attached to one target (every page), by id and name.
+    /// The SCPs attached to one target (every page), by id and name; read once per run.
     async fn level_policies(&self, target: &str) -> Result<LevelRead, FactError> {
+        let ask = || self.read_level_policies(target);
+        self.shared.scp_levels.get_or_init(target, ask).await
+    }
+
+    async fn read_level_policies(&self, target: &str) -> Result<LevelRead, FactError> {
         let site = self.organizations_site("ListPoliciesForTarget");
         let send = |token, rec| {
             let request = self
@@ -237,7 +267,13 @@ impl Facts {
         })
     }
 
+    /// One policy's content; read once per run.
     async fn policy_content(&self, policy_id: &str) -> Result<(String, Evidence), FactError> {
+        let ask = || self.read_policy_content(policy_id);
+        self.shared.scp_contents.get_or_init(policy_id, ask).await
+    }
+
+    async fn read_policy_content(&self, policy_id: &str) -> Result<(String, Evidence), FactError> {
         let site = self.organizations_site("DescribePolicy");
         let request = self.organizations.describe_policy().policy_id(policy_id);
         let (output, evidence) = self
@@ -249,5 +285,165 @@ impl Facts {
             .unwrap_or_default()
             .to_string();
         Ok((content, evidence))
+    }
+}
+
+/// An account as Organizations lists it.
+#[derive(Debug, Clone)]
+pub struct OrgAccountInfo {
+    pub id: String,
+    pub name: Option<String>,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`.
+    pub status: Option<String>,
+}
+
+/// A root or an organizational unit.
+#[derive(Debug, Clone)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+fn account_info(account: &aws_sdk_organizations::types::Account) -> OrgAccountInfo {
+    // `Status` is the field the API has always returned; `State` its newer, finer successor
+    // (Organizations API reference, "Account"): the one given is shown.
+    #[allow(deprecated)]
+    let status = account
+        .status()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| account.state().map(|s| s.as_str().to_string()));
+    OrgAccountInfo {
+        id: account.id().unwrap_or_default().to_string(),
+        name: account.name().map(str::to_string),
+        status,
+    }
+}
+
+/// The Organization as its management account or a delegated administrator lists it
+/// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html): every
+/// read through the gateway, every list through its one paginator.
+impl Facts {
+    /// Every account of the Organization, in the order Organizations lists them.
+    pub async fn org_accounts(&self) -> Result<(Vec<OrgAccountInfo>, Vec<Evidence>), FactError> {
+        self.sigv4_ready("organizations ListAccounts").await?;
+        let site = self.organizations_site("ListAccounts");
+        let send = |token, rec| {
+            let request = self.organizations.list_accounts().set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let listed = self
+            .paginate(site, send, |output| {
+                let accounts = output.accounts().iter().map(account_info).collect();
+                Ok((accounts, output.next_token))
+            })
+            .await?;
+        Ok((listed.items, listed.evidence))
+    }
+
+    /// The Organization's roots (one, in every Organization today).
+    pub async fn org_roots(&self) -> Result<(Vec<OrgUnit>, Vec<Evidence>), FactError> {
+        self.sigv4_ready("organizations ListRoots").await?;
+        let site = self.organizations_site("ListRoots");
+        let send = |token, rec| {
+            let request = self.organizations.list_roots().set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let listed = self
+            .paginate(site, send, |output| {
+                let roots = output.roots().iter().map(|r| OrgUnit {
+                    id: r.id().unwrap_or_default().to_string(),
+                    name: r.name().map(str::to_string),
+                });
+                Ok((roots.collect(), output.next_token))
+            })
+            .await?;
+        Ok((listed.items, listed.evidence))
+    }
+
+    /// The OUs directly under a root or an OU, with their names.
+    pub async fn org_units_under(
+        &self,
+        parent: &str,
+    ) -> Result<(Vec<OrgUnit>, Vec<Evidence>), FactError> {
+        let site = self.organizations_site("ListOrganizationalUnitsForParent");
+        let send = |token, rec| {
+            let request = self
+                .organizations
+                .list_organizational_units_for_parent()
+                .parent_id(parent)
+                .set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let listed = self
+            .paginate(site, send, |output| {
+                let units = output.organizational_units().iter().map(|u| OrgUnit {
+                    id: u.id().unwrap_or_default().to_string(),
+                    name: u.name().map(str::to_string),
+                });
+                Ok((units.collect(), output.next_token))
+            })
+            .await?;
+        Ok((listed.items, listed.evidence))
+    }
+
+    /// The accounts directly under a root or an OU.
+    pub async fn org_accounts_under(
+        &self,
+        parent: &str,
+    ) -> Result<(Vec<OrgAccountInfo>, Vec<Evidence>), FactError> {
+        let site = self.organizations_site("ListAccountsForParent");
+        let send = |token, rec| {
+            let request = self
+                .organizations
+                .list_accounts_for_parent()
+                .parent_id(parent)
+                .set_next_token(token);
+            request.customize().interceptor(rec).send()
+        };
+        let listed = self
+            .paginate(site, send, |output| {
+                let accounts = output.accounts().iter().map(account_info).collect();
+                Ok((accounts, output.next_token))
+            })
+            .await?;
+        Ok((listed.items, listed.evidence))
+    }
+
+    /// The parent of an OU (a child has exactly one parent).
+    pub async fn org_parent(&self, child: &str) -> Result<(Option<String>, Evidence), FactError> {
+        let site = self.organizations_site("ListParents");
+        let request = self.organizations.list_parents().child_id(child);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
+        let parent = output
+            .parents()
+            .first()
+            .and_then(|p| p.id())
+            .map(str::to_string);
+        Ok((parent, evidence))
+    }
+
+    /// One OU, by id: its name.
+    pub async fn org_unit(&self, ou_id: &str) -> Result<(OrgUnit, Evidence), FactError> {
+        let site = self.organizations_site("DescribeOrganizationalUnit");
+        let request = self
+            .organizations
+            .describe_organizational_unit()
+            .organizational_unit_id(ou_id);
+        let (output, evidence) = self
+            .fetch(site, |rec| request.customize().interceptor(rec).send())
+            .await?;
+        let name = output
+            .organizational_unit()
+            .and_then(|u| u.name())
+            .map(str::to_string);
+        Ok((
+            OrgUnit {
+                id: ou_id.to_string(),
+                name,
+            },
+            evidence,
+        ))
     }
 }

@@ -40,6 +40,7 @@ pub fn settings() -> Settings {
     Settings {
         region: Some("us-east-1".into()),
         call_timeout: Duration::from_secs(5),
+        given: Default::default(),
         ..Settings::default()
     }
 }
