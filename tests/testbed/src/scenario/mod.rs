@@ -446,8 +446,11 @@ mod tests {
         assert!(own.overrides.iter().any(|o| o.operation == "InvokeModel"));
         assert!(s.for_account(Some("222222222222")).overrides.is_empty());
         assert!(s.for_account(None).overrides.is_empty());
-        let missing = Scenario::from_toml("[accounts.\"1\"]\nscenario = \"no_such_scenario\"");
-        assert!(missing.unwrap_err().contains("[accounts.\"1\"]"));
+        let missing =
+            Scenario::from_toml("[accounts.\"111111111111\"]\nscenario = \"no_such_scenario\"");
+        assert!(missing.unwrap_err().contains("[accounts.\"111111111111\"]"));
+        let short = Scenario::from_toml("[accounts.\"1\"]\nscenario = \"healthy\"");
+        assert!(short.unwrap_err().contains("12 digits"));
     }
 
     #[test]
