@@ -11,9 +11,11 @@
                 +-- team-a-app       (a us. profile's us-west-2 leg denied by the SCP)
 
 Each member but dev-analytics gets the role ROLE_NAME, made with the account's own credentials (an
-AssumeRole into OrganizationAccountAccessRole first, as AWS's guide to accessing member accounts
-does), trusting the management account's root; shared-services' trust policy also requires
-`sts:ExternalId`. `--members N` builds N more healthy accounts, spread over Sandbox, Workloads, Dev
+AssumeRole into OrganizationAccountAccessRole first, the role Organizations creates in the accounts
+it creates: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html),
+trusting the management account's root; shared-services' trust policy also requires
+`sts:ExternalId`. `retired` is closed with CloseAccount, which moto 5 turns into SUSPENDED at once
+(AWS passes through PENDING_CLOSURE first). `--members N` builds N more healthy accounts, spread over Sandbox, Workloads, Dev
 and Prod, for the benchmark. Prints a JSON description of the Organization: every account with its
 name, OU path, state and the scenario the Bedrock stub should serve it.
 
