@@ -37,7 +37,32 @@ fn org_report(bed: &Bed, extra: &[&str]) -> (Run, Value) {
     let json = run.json();
     assert_eq!(json["kind"], "organization", "{run}");
     assert_eq!(json["schema_version"], 1, "{run}");
+    assert_valid_org_report(&json);
     (run, json)
+}
+
+/// Valid against the shipped `schema/organization.schema.json`, each account's own report against
+/// the shipped report schema.
+fn assert_valid_org_report(report: &Value) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/organization.schema.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the organisation schema exists");
+        jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("it compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    for account in report["accounts"].as_array().into_iter().flatten() {
+        if !account["report"].is_null() {
+            support::assert_valid_report(&account["report"]);
+        }
+    }
 }
 
 /// The account row of `name` (by the id the Organization gave it).
