@@ -1,6 +1,7 @@
 //! Property-based fuzzing of every parser and renderer of the binary that takes outside input:
-//! `explain`'s pasted text, `show`'s saved reports (arbitrary bytes, and reports that pass the
-//! schema with arbitrary text in every field), the catalogue's fixes filled with arbitrary values,
+//! `explain`'s pasted text, `show`'s saved reports of both kinds (arbitrary bytes, also after an
+//! organisation stream's header, and reports that pass the schema with arbitrary text in every
+//! field), the catalogue's fixes filled with arbitrary values,
 //! and `--app` settings files. Properties: no panic, and no control character or unescaped HTML in
 //! anything rendered.
 //!
@@ -78,7 +79,16 @@ fn show_reads_any_bytes_without_panicking() {
 /// enumerations the schema fixes (status, category, fix kind) and the tool's name and version stay,
 /// so the report is still read and rendered.
 fn poisoned(seed: &serde_json::Value, texts: &[String]) -> serde_json::Value {
-    const FIXED: &[&str] = &["status", "category", "fix_kind", "name", "schema_version"];
+    const FIXED: &[&str] = &[
+        "status",
+        "category",
+        "fix_kind",
+        "name",
+        "schema_version",
+        // An organisation report's own enumerations.
+        "kind",
+        "method",
+    ];
     fn walk(value: &mut serde_json::Value, key: Option<&str>, texts: &[String], n: &mut usize) {
         match value {
             serde_json::Value::String(s)
@@ -144,6 +154,60 @@ fn reports_with_arbitrary_text_render_nothing_raw() {
                 .replace("</details>", "");
             prop_assert!(!own_tags.contains('<'), "markdown HTML: {md}");
             let junit = crate::render::junit::render(&report);
+            prop_assert!(!has_hazard(&junit), "junit: {junit:?}");
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn show_reads_any_bytes_of_either_kind_without_panicking() {
+    let header = serde_json::json!({
+        "schema_version": 1, "kind": "organization",
+        "tool": {"name": "bedrock-doctor", "version": "0"}, "generated_at": "",
+        "caller": {"account_id": null, "arn": null, "organization_id": null,
+                   "management_account_id": null, "is_management_account": false},
+        "target": {"role_name": "", "external_id": false, "accounts": [], "ou_id": null,
+                   "exclude": [], "regions": [], "model_ids": [], "no_invoke": false, "concurrency": 1},
+        "accounts": 1
+    })
+    .to_string();
+    runner()
+        .run(&prop::collection::vec(any::<u8>(), 0..4096), |bytes| {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = crate::org::saved::read(&text);
+            // The same bytes as the lines after a valid stream header.
+            let _ = crate::org::saved::read(&format!("{header}\n{text}"));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn organization_reports_with_arbitrary_text_render_nothing_raw() {
+    let seed = serde_json::to_value(crate::render::org_snapshots::organization()).unwrap();
+    runner()
+        .run(&prop::collection::vec(hostile_text(), 1..6), |texts| {
+            let json = poisoned(&seed, &texts).to_string();
+            let saved = match crate::org::report::OrgReport::from_saved(&json) {
+                Ok(report) => report,
+                Err(_) => return Ok(()),
+            };
+            let report = crate::render::untrusted::for_display_org(&saved);
+            for verbose in [0, 1] {
+                for colour in [false, true] {
+                    let out = crate::render::org::table(&report, verbose, colour);
+                    let plain = without_own_colours(&out);
+                    prop_assert!(!has_hazard(&plain), "table: {plain:?}");
+                }
+            }
+            let md = crate::render::org::markdown(&report);
+            prop_assert!(!has_hazard(&md), "markdown: {md:?}");
+            let own_tags = md
+                .replace("<details><summary>Evidence</summary>", "")
+                .replace("</details>", "");
+            prop_assert!(!own_tags.contains('<'), "markdown HTML: {md}");
+            let junit = crate::render::org::junit(&report);
             prop_assert!(!has_hazard(&junit), "junit: {junit:?}");
             Ok(())
         })

@@ -247,7 +247,7 @@ for suite in xml:
     let suites = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = suites.lines().collect();
     assert_eq!(lines.len(), 5, "{suites}");
-    assert!(lines[0].starts_with("Management (management) (111111111111)|37|Skipped"));
+    assert!(lines[0].starts_with("Management (111111111111, management)|37|Skipped"));
     assert!(
         lines[2].contains("(333333333333)|37|Failure,Skipped"),
         "{suites}"

@@ -282,6 +282,47 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn each_member_account_has_lanes_of_its_own_and_the_caller_one_lane() {
+        let limiter = Limiter::new(limit(1, 1, 1.0), limit(1, 1, 1.0));
+        let soon = Duration::from_millis(10);
+        let held = limiter
+            .acquire_for(
+                Some("111111111111"),
+                "bedrock",
+                "ListFoundationModels",
+                Some("us-east-1"),
+                None,
+            )
+            .await;
+        // Another account's Bedrock in the same region: its own lane and bucket.
+        let other = limiter.acquire_for(
+            Some("222222222222"),
+            "bedrock",
+            "ListFoundationModels",
+            Some("us-east-1"),
+            None,
+        );
+        assert!(tokio::time::timeout(soon, other).await.is_ok());
+        // The same account waits for its lane.
+        let same = limiter.acquire_for(
+            Some("111111111111"),
+            "bedrock",
+            "ListFoundationModels",
+            Some("us-east-1"),
+            None,
+        );
+        assert!(tokio::time::timeout(soon, same).await.is_err());
+        drop(held);
+        // The caller's STS calls share one lane, whatever account they are about.
+        let caller = limiter
+            .acquire_for(None, "sts", "AssumeRole", Some("us-east-1"), None)
+            .await;
+        let again = limiter.acquire_for(None, "sts", "AssumeRole", Some("eu-west-1"), None);
+        assert!(tokio::time::timeout(soon, again).await.is_err());
+        drop(caller);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn never_more_than_the_bound_in_flight() {
         let limiter = Arc::new(Limiter::new(limit(3, 100, 100.0), Limit::GLOBAL));
         // Different operations: only the lane bounds them, not a bucket.

@@ -1,7 +1,9 @@
 //! `bedrock-doctor org`: every account of an AWS Organization, checked at once.
 
 mod accounts;
+mod enter;
 mod options;
+mod output;
 mod progress;
 pub mod report;
 mod run;

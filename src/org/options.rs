@@ -243,7 +243,8 @@ mod tests {
     #[test]
     fn rejects_concurrency_outside_one_to_sixty_four_and_check_s_own_errors() {
         for bad in ["0", "65", "-1", "x", "1.5"] {
-            rejected(&["--role-name", "R", "--concurrency", bad], "--concurrency");
+            let flag = format!("--concurrency={bad}");
+            rejected(&["--role-name", "R", &flag], "--concurrency");
         }
         rejected(&["--role-name", "R", "--timeout", "0"], "--timeout");
         rejected(&["--role-name", "R", "--regions", "US-East-1"], "--regions");

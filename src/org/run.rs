@@ -1,42 +1,25 @@
 //! The `org` run: the caller and its Organization, the accounts in scope, then each account entered
 //! and checked by the same runner as `check`, `--concurrency` at a time, under one limiter.
 
-use super::accounts::{self, Plan, Planned, ScopeError};
+use super::accounts::{self, ScopeError};
+use super::enter::{check_account, crashed, Ctx};
 use super::options::OrgRun;
+use super::output::Sink;
 use super::progress::OrgProgress;
 use super::report::*;
 use crate::cli::OrgFormat;
 use crate::report::{self as check_report, Tool};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use checks::catalogue::{catalogue, render_fix};
-use checks::facts::assume::{entry_diagnosis, SESSION_NAME, SESSION_SECONDS};
 use checks::facts::orgs::Membership;
 use checks::facts::{FactError, Given};
 use checks::limits::Limiter;
 use checks::timefmt::{rfc3339, Fraction};
-use checks::{dx, Check, Evidence, Facts, Settings};
+use checks::{dx, Facts};
 use futures_util::stream::{self, StreamExt};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-
-/// What every account's task shares.
-struct Ctx {
-    caller: Arc<Facts>,
-    membership: (Membership, Evidence),
-    settings: Settings,
-    selected: Vec<&'static dyn Check>,
-    deadline: Duration,
-    role_name: String,
-    partition: String,
-    external_id: Option<String>,
-    /// One limiter for the run: the caller's Organizations and STS calls share the caller's lanes;
-    /// each member account's calls get lanes of that account's own (`Limiter::acquire_for`).
-    limiter: Arc<Limiter>,
-    region: Option<String>,
-    is_management: bool,
-}
+use std::time::{Instant, SystemTime};
 
 pub fn command(run: OrgRun) -> Result<i32> {
     let runtime = crate::runtime_for(run.check.settings.profile.as_deref())?;
@@ -241,6 +224,7 @@ async fn org(run: OrgRun) -> Result<i32> {
     let mut finished = stream::iter(planned.into_iter().enumerate())
         .map(|(index, planned)| {
             let (ctx, progress) = (Arc::clone(&ctx), progress.clone());
+            let fallback = planned.clone();
             let task = tokio::spawn(async move {
                 if let Some(p) = &progress {
                     p.started(&planned.id);
@@ -251,7 +235,12 @@ async fn org(run: OrgRun) -> Result<i32> {
                 }
                 account
             });
-            async move { (index, task.await) }
+            async move {
+                // A panic while checking one account is that account's row, never the run's end
+                // (the runner already turns a check's panic into that check's `error`).
+                let account = task.await.unwrap_or_else(|panic| crashed(fallback, &panic));
+                (index, account)
+            }
         })
         .buffer_unordered(run.concurrency);
     let mut summary = OrgSummary::default();
@@ -260,7 +249,6 @@ async fn org(run: OrgRun) -> Result<i32> {
         kept.resize_with(total, || None);
     }
     while let Some((index, account)) = finished.next().await {
-        let account = account.context("an account's task ended unexpectedly")?;
         let one = OrgSummary::of([&account]);
         summary.accounts += one.accounts;
         summary.passed += one.passed;
@@ -307,219 +295,4 @@ async fn org(run: OrgRun) -> Result<i32> {
         run.output.as_deref(),
     )?;
     Ok(summary.exit_code())
-}
-
-/// Enters one account and runs its checks, or says why it was not entered.
-async fn check_account(ctx: &Ctx, planned: Planned) -> OrgAccount {
-    let row = |entry: Entry, report: Option<check_report::Report>| OrgAccount {
-        id: planned.id.clone(),
-        name: planned.name.clone(),
-        status: planned.status.clone(),
-        ou_path: planned.path.clone(),
-        entry,
-        report,
-    };
-    match planned.plan {
-        Plan::Skip => row(
-            refusal(
-                EntryMethod::Skipped,
-                dx::ORG_ACCOUNT_NOT_ACTIVE,
-                &planned.id,
-                None,
-                "not ACTIVE: listed, never assumed into".into(),
-                Vec::new(),
-            ),
-            None,
-        ),
-        Plan::NotMember => row(
-            refusal(
-                EntryMethod::NotEntered,
-                dx::ORG_ACCOUNT_NOT_MEMBER,
-                &planned.id,
-                None,
-                "not an account of the caller's Organization: not assumed into".into(),
-                Vec::new(),
-            ),
-            None,
-        ),
-        Plan::Caller => {
-            let mut settings = ctx.settings.clone();
-            settings.given.membership = Some(ctx.membership.clone());
-            let report =
-                crate::runner::run(settings, &ctx.selected, ctx.deadline, &|_, _| {}).await;
-            let summary = if ctx.is_management {
-                "the management account: checked with the caller's own credentials (SCPs do not apply to it)"
-            } else {
-                "the caller's own account (delegated administrator): checked with the caller's own credentials"
-            };
-            row(
-                Entry {
-                    method: EntryMethod::CallerCredentials,
-                    role_arn: None,
-                    diagnosis: None,
-                    summary: summary.into(),
-                    fix: None,
-                    evidence: Vec::new(),
-                },
-                Some(report),
-            )
-        }
-        Plan::Assume => {
-            let role_arn = format!(
-                "arn:{}:iam::{}:role/{}",
-                ctx.partition, planned.id, ctx.role_name
-            );
-            let parents: Vec<String> = planned.path.iter().map(|s| s.id.clone()).collect();
-            // The account's SCPs are read with the caller's credentials while the role is assumed:
-            // a member account cannot read the Organization's policies.
-            let (entered, scp_path) = tokio::join!(
-                ctx.caller
-                    .assume_role(&role_arn, ctx.external_id.as_deref()),
-                ctx.caller.scp_path_along(&planned.id, &parents)
-            );
-            let (credentials, evidence) = match entered {
-                Ok(entered) => entered,
-                Err((error, evidence)) => {
-                    let code = entry_diagnosis(&error);
-                    let entry = refusal(
-                        EntryMethod::NotEntered,
-                        code,
-                        &planned.id,
-                        Some(&role_arn),
-                        // The gateway's summary names the call, the error and AWS's message
-                        // (which names the role).
-                        checks::calls::one_line(&error.summary),
-                        evidence,
-                    );
-                    return row(entry, None);
-                }
-            };
-            let mut settings = ctx.settings.clone();
-            if settings.region.is_none() && settings.regions.is_empty() {
-                settings.region = ctx.region.clone();
-            }
-            settings.profile = None;
-            settings.given = Given {
-                credentials: Some(credentials),
-                limiter: Some(Arc::clone(&ctx.limiter)),
-                limiter_account: Some(planned.id.clone()),
-                membership: Some(ctx.membership.clone()),
-                scp_path: Some((planned.id.clone(), scp_path)),
-                ..settings.given
-            };
-            let mut report =
-                crate::runner::run(settings, &ctx.selected, ctx.deadline, &|_, _| {}).await;
-            // The checks ran with the role's credentials, not with any profile.
-            report.target.profile = None;
-            let entry = Entry {
-                method: EntryMethod::AssumedRole,
-                role_arn: Some(role_arn),
-                diagnosis: None,
-                summary: format!(
-                    "entered with sts:AssumeRole (session {SESSION_NAME}, {SESSION_SECONDS} s)"
-                ),
-                fix: None,
-                evidence,
-            };
-            row(entry, Some(report))
-        }
-    }
-}
-
-/// The entry of an account not entered or skipped: its code, and the catalogue's fix with this
-/// account's values.
-fn refusal(
-    method: EntryMethod,
-    code: &'static str,
-    account_id: &str,
-    role_arn: Option<&str>,
-    summary: String,
-    evidence: Vec<Evidence>,
-) -> Entry {
-    let mut vars = BTreeMap::new();
-    vars.insert("account_id", account_id.to_string());
-    if let Some(arn) = role_arn {
-        vars.insert("resource", arn.to_string());
-    }
-    let fix = catalogue().get(code).map(|d| render_fix(&d.fix, &vars));
-    Entry {
-        method,
-        role_arn: role_arn.map(str::to_string),
-        diagnosis: Some(code.to_string()),
-        summary,
-        fix,
-        evidence,
-    }
-}
-
-/// Where the report goes: stdout in the chosen format, and the `--output` file (the JSON report,
-/// or the jsonl stream), each line flushed as it is written.
-struct Sink {
-    file: Option<(std::path::PathBuf, std::io::BufWriter<std::fs::File>)>,
-    redact: bool,
-}
-
-impl Sink {
-    fn open(streaming: bool, output: Option<&std::path::Path>, redact: bool) -> Result<Sink> {
-        let file = match output {
-            Some(path) if streaming => Some((
-                path.to_path_buf(),
-                std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("writing the report to {}", path.display()))?,
-                ),
-            )),
-            _ => None,
-        };
-        Ok(Sink { file, redact })
-    }
-
-    fn value(&self, item: &impl serde::Serialize) -> Result<serde_json::Value> {
-        let mut json = serde_json::to_value(item).context("serialising the report")?;
-        if self.redact {
-            crate::redact::redact_json(&mut json);
-        }
-        Ok(json)
-    }
-
-    /// One jsonl line, on stdout and in the file, flushed at once.
-    fn line(&mut self, item: &impl serde::Serialize) -> Result<()> {
-        let text = serde_json::to_string(&self.value(item)?)? + "\n";
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
-        if let Some((path, file)) = &mut self.file {
-            file.write_all(text.as_bytes())
-                .and_then(|_| file.flush())
-                .with_context(|| format!("writing the report to {}", path.display()))?;
-        }
-        Ok(())
-    }
-
-    /// The whole report, in the chosen format; the JSON to `--output`.
-    fn report(
-        &mut self,
-        report: &OrgReport,
-        format: OrgFormat,
-        verbose: u8,
-        colour: bool,
-        output: Option<&std::path::Path>,
-    ) -> Result<()> {
-        let json = self.value(report)?;
-        if let Some(path) = output {
-            std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
-                .with_context(|| format!("writing the report to {}", path.display()))?;
-        }
-        let report: OrgReport =
-            serde_json::from_value(json.clone()).context("re-reading the report")?;
-        let shown = || crate::render::untrusted::for_display_org(&report);
-        let text = match format {
-            OrgFormat::Json | OrgFormat::Jsonl => serde_json::to_string_pretty(&json)? + "\n",
-            OrgFormat::Table => crate::render::org::table(&shown(), verbose, colour),
-            OrgFormat::Markdown => crate::render::org::markdown(&shown()),
-            OrgFormat::Junit => crate::render::org::junit(&shown()),
-        };
-        crate::print(&text);
-        Ok(())
-    }
 }

@@ -18,41 +18,63 @@ pub enum Saved {
 /// Reads a saved report of either kind: a `check` report (no `kind`), an organisation report
 /// (`kind: "organization"`), or an organisation `jsonl` stream (its first line has that kind).
 pub fn read(text: &str) -> Result<Saved, String> {
-    enum Shape {
-        Check,
-        Report,
-        Stream,
-    }
-    let shape = match serde_json::from_str::<serde_json::Value>(text) {
-        // A stream of one line (a header, nothing after it) parses as one JSON value too; its
-        // `accounts` is a count, where a report has a list.
-        Ok(value) if kind(&value) == Some(KIND) && !value["accounts"].is_array() => Shape::Stream,
-        Ok(value) if kind(&value) == Some(KIND) => Shape::Report,
-        Ok(_) => Shape::Check,
+    match serde_json::from_str::<Probe>(text) {
+        // The text is one JSON object: a report of either kind, or a stream of one line (its
+        // header alone, which has no summary: the run did not finish).
+        Ok(probe) if probe.kind() == Some(KIND) && probe.summary.is_some() => {
+            OrgReport::from_saved(text).map(Saved::Organization)
+        }
+        Ok(probe) if probe.kind() == Some(KIND) => {
+            OrgReport::from_jsonl(text).map(Saved::Organization)
+        }
+        Ok(_) => crate::report::Report::from_saved(text).map(Saved::Check),
+        // Several JSON objects, one a line: a stream, when the first is its header.
         Err(_) => {
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            match serde_json::from_str::<serde_json::Value>(first) {
-                Ok(value) if kind(&value) == Some(KIND) => Shape::Stream,
-                _ => Shape::Check,
+            match serde_json::from_str::<Probe>(first) {
+                Ok(probe) if probe.kind() == Some(KIND) => {
+                    OrgReport::from_jsonl(text).map(Saved::Organization)
+                }
+                _ => crate::report::Report::from_saved(text).map(Saved::Check),
             }
         }
-    };
-    match shape {
-        Shape::Check => crate::report::Report::from_saved(text).map(Saved::Check),
-        Shape::Report => OrgReport::from_saved(text).map(Saved::Organization),
-        Shape::Stream => OrgReport::from_jsonl(text).map(Saved::Organization),
     }
 }
 
-fn kind(value: &serde_json::Value) -> Option<&str> {
-    value.get("kind").and_then(|k| k.as_str())
+/// The fields that say what a saved file is, read without building the rest of it in memory.
+#[derive(serde::Deserialize)]
+struct Probe {
+    #[serde(default)]
+    kind: Option<serde_json::Value>,
+    #[serde(default)]
+    schema_version: Option<serde_json::Value>,
+    #[serde(default)]
+    tool: Option<serde_json::Value>,
+    /// Present in a report, absent from a stream's header.
+    #[serde(default)]
+    summary: Option<serde::de::IgnoredAny>,
+}
+
+impl Probe {
+    fn kind(&self) -> Option<&str> {
+        self.kind.as_ref().and_then(|k| k.as_str())
+    }
+
+    fn check_version(&self, what: &str) -> Result<(), String> {
+        check_version(
+            self.tool
+                .as_ref()
+                .and_then(|t| t.get("name"))
+                .and_then(|n| n.as_str()),
+            self.schema_version.as_ref().and_then(|v| v.as_u64()),
+            what,
+        )
+    }
 }
 
 /// The checks `Report::from_saved` makes, on an organisation report's (or stream header's) own
 /// `tool.name` and `schema_version`.
-fn check_version(value: &serde_json::Value, what: &str) -> Result<(), String> {
-    let tool = value.pointer("/tool/name").and_then(|v| v.as_str());
-    let version = value.get("schema_version").and_then(|v| v.as_u64());
+fn check_version(tool: Option<&str>, version: Option<u64>, what: &str) -> Result<(), String> {
     match (tool, version) {
         (Some(TOOL_NAME), Some(v)) if v == u64::from(SCHEMA_VERSION) => Ok(()),
         (Some(TOOL_NAME), Some(v)) if v > u64::from(SCHEMA_VERSION) => Err(format!(
@@ -89,17 +111,18 @@ fn check_accounts(accounts: &[OrgAccount], summary: &OrgSummary) -> Result<(), S
 }
 
 impl OrgReport {
-    /// Reads a saved organisation report, refusing other schemas with a one-line reason.
+    /// Reads a saved organisation report, refusing other schemas with a one-line reason. The text
+    /// is read twice (what it is, then the report) rather than held once more as a JSON tree.
     pub fn from_saved(text: &str) -> Result<OrgReport, String> {
-        let value: serde_json::Value = serde_json::from_str(text)
+        let probe: Probe = serde_json::from_str(text)
             .map_err(|e| format!("not a JSON organization report ({e})"))?;
-        check_version(&value, "organization report")?;
-        if kind(&value) != Some(KIND) {
+        probe.check_version("organization report")?;
+        if probe.kind() != Some(KIND) {
             return Err(format!(
                 "not an organization report (kind is not \"{KIND}\")"
             ));
         }
-        let report: OrgReport = serde_json::from_value(value)
+        let report: OrgReport = serde_json::from_str(text)
             .map_err(|e| format!("malformed bedrock-doctor organization report ({e})"))?;
         check_accounts(&report.accounts, &report.summary)?;
         Ok(report)
@@ -115,10 +138,10 @@ impl OrgReport {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty());
         let (_, first) = lines.next().ok_or("an empty organization stream")?;
-        let value: serde_json::Value = serde_json::from_str(first)
+        let probe: Probe = serde_json::from_str(first)
             .map_err(|e| format!("line 1: not a JSON organization stream ({e})"))?;
-        check_version(&value, "organization stream")?;
-        let header: OrgHeader = serde_json::from_value(value)
+        probe.check_version("organization stream")?;
+        let header: OrgHeader = serde_json::from_str(first)
             .map_err(|e| format!("line 1: malformed organization stream header ({e})"))?;
         if header.kind != KIND {
             return Err(format!("line 1: kind is not \"{KIND}\""));
@@ -130,17 +153,17 @@ impl OrgReport {
             if end.is_some() {
                 return Err(format!("line {at}: a line after the summary line"));
             }
-            let value: serde_json::Value =
+            let probe: Probe =
                 serde_json::from_str(line).map_err(|e| format!("line {at}: not JSON ({e})"))?;
-            match kind(&value) {
+            match probe.kind() {
                 Some(ACCOUNT_LINE_KIND) => {
-                    let line: OrgAccountLine = serde_json::from_value(value)
+                    let line: OrgAccountLine = serde_json::from_str(line)
                         .map_err(|e| format!("line {at}: malformed account line ({e})"))?;
                     accounts.push(line.account);
                 }
                 Some(SUMMARY_LINE_KIND) => {
                     end = Some(
-                        serde_json::from_value(value)
+                        serde_json::from_str(line)
                             .map_err(|e| format!("line {at}: malformed summary line ({e})"))?,
                     );
                 }

@@ -6,7 +6,7 @@ mod junit_snapshots;
 pub mod markdown;
 pub mod org;
 #[cfg(test)]
-mod org_snapshots;
+pub(crate) mod org_snapshots;
 pub mod table;
 pub mod untrusted;
 

@@ -19,6 +19,11 @@ use comfy_table::{Cell, Color};
 /// How many accounts a fix names before it says "and N more" (`-v` names them all).
 const ACCOUNTS_NAMED: usize = 8;
 
+/// How many evidence lines a Markdown ticket carries: a thousand accounts' calls would make it
+/// megabytes long, past what an issue tracker takes (GitHub caps an issue body at 65,536
+/// characters).
+const EVIDENCE_LINES: usize = 200;
+
 /// How bad a status is for an account: a definite problem before one the doctor could not judge.
 fn severity(status: Status) -> u8 {
     match status {
@@ -57,7 +62,8 @@ impl Verdict<'_> {
 
 fn verdict<'a>(report: &'a Report, id: &str) -> Option<Verdict<'a>> {
     let results: Vec<_> = report.checks.iter().filter(|c| c.id == id).collect();
-    let worst = results.iter().max_by_key(|c| severity(c.status))?;
+    // The first of the worst results (in the run's order of regions and models) names the code.
+    let worst = results.iter().rev().max_by_key(|c| severity(c.status))?;
     Some(Verdict {
         status: worst.status,
         worst: results.iter().filter(|c| c.status == worst.status).count(),
@@ -105,13 +111,24 @@ fn columns(accounts: &[&OrgAccount]) -> Vec<String> {
     ids
 }
 
-/// `Team A`, or the id's stand-in when the Organization gave no name; `(management)` for the
-/// account checked with the caller's own credentials.
-fn account_name(account: &OrgAccount) -> String {
-    let name = account.name.clone().unwrap_or_else(|| "(no name)".into());
+/// What an account checked with the caller's own credentials is: `management` for the management
+/// account (which SCPs do not restrict), `caller` for a delegated administrator's own account.
+fn own_role(account: &OrgAccount, management: Option<&str>) -> Option<&'static str> {
     match account.entry.method {
-        EntryMethod::CallerCredentials => format!("{name} (management)"),
-        _ => name,
+        EntryMethod::CallerCredentials if management == Some(account.id.as_str()) => {
+            Some("management")
+        }
+        EntryMethod::CallerCredentials => Some("caller"),
+        _ => None,
+    }
+}
+
+/// `Team A`, or a stand-in when the Organization gave no name; `master (management)`.
+fn account_name(account: &OrgAccount, management: Option<&str>) -> String {
+    let name = account.name.as_deref().unwrap_or("(no name)");
+    match own_role(account, management) {
+        Some(role) => format!("{name} ({role})"),
+        None => name.to_string(),
     }
 }
 
@@ -128,9 +145,13 @@ pub fn ou_path(account: &OrgAccount) -> String {
     }
 }
 
-/// `Team A (111111111111)`.
-fn label(account: &OrgAccount) -> String {
-    format!("{} ({})", account_name(account), account.id)
+/// `Team A (111111111111)`, `master (123456789012, management)`.
+fn label(account: &OrgAccount, management: Option<&str>) -> String {
+    let name = account.name.as_deref().unwrap_or("(no name)");
+    match own_role(account, management) {
+        Some(role) => format!("{name} ({}, {role})", account.id),
+        None => format!("{name} ({})", account.id),
+    }
 }
 
 /// `12 ✓ 2 ✗ 1 -`: the statuses of every result of an account's report.
@@ -188,7 +209,10 @@ fn header_parts(report: &OrgReport) -> Vec<String> {
 /// account and region it applies to.
 struct OrgFix<'a> {
     code: &'a str,
+    /// The fix with each account's own id read as [`ACCOUNT`] (a role ARN in an IAM fix, say).
     text: String,
+    /// The first account's fix as its report words it: what is printed when it is the only one.
+    own: String,
     /// The checks (and models) it was found by, each as its account's report titles it.
     checks: Vec<String>,
     /// Each account it applies to, with the regions there (none for an account-wide check, or
@@ -209,7 +233,11 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
             continue;
         };
         for g in group(report, |c| c.fix.is_some()) {
-            let text = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
+            let own = g.fix.as_ref().map(|f| f.render(REGION)).unwrap_or_default();
+            let text = match account.id.is_empty() {
+                true => own.clone(),
+                false => own.replace(&account.id, ACCOUNT),
+            };
             let code = g.first.diagnosis.as_deref().unwrap_or("unknown");
             let check = title_with_model(g.first, report);
             let regions = match report.is_sweep() {
@@ -225,6 +253,7 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
                     out.push(OrgFix {
                         code,
                         per_region: text.contains(REGION),
+                        own,
                         text,
                         checks: Vec::new(),
                         places: Vec::new(),
@@ -252,7 +281,12 @@ fn fixes<'a>(accounts: &[&'a OrgAccount]) -> Vec<OrgFix<'a>> {
 
 /// `Team A (111111111111) in us-east-1, eu-west-1`, at most [`ACCOUNTS_NAMED`] of them unless
 /// `all`.
-fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String) -> Vec<String> {
+fn place_lines(
+    fix: &OrgFix<'_>,
+    all: bool,
+    name: impl Fn(&OrgAccount) -> String,
+    region: impl Fn(&str) -> String,
+) -> Vec<String> {
     let shown = match all {
         true => fix.places.len(),
         false => fix.places.len().min(ACCOUNTS_NAMED),
@@ -261,7 +295,10 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         .iter()
         .map(|(account, regions)| match regions.is_empty() {
             true => name(account),
-            false => format!("{} in {}", name(account), regions.join(", ")),
+            false => {
+                let regions: Vec<String> = regions.iter().map(|r| region(r)).collect();
+                format!("{} in {}", name(account), regions.join(", "))
+            }
         })
         .collect();
     if shown < fix.places.len() {
@@ -271,6 +308,21 @@ fn place_lines(fix: &OrgFix<'_>, all: bool, name: impl Fn(&OrgAccount) -> String
         ));
     }
     lines
+}
+
+impl OrgFix<'_> {
+    /// The fix as printed: the account's own words when it applies to one account, else with
+    /// [`ACCOUNT`] for each account's id.
+    fn shown(&self) -> &str {
+        match self.places.len() {
+            1 => &self.own,
+            _ => &self.text,
+        }
+    }
+
+    fn per_account(&self) -> bool {
+        self.places.len() > 1 && self.text.contains(ACCOUNT)
+    }
 }
 
 /// `1 account` / `3 accounts`.
@@ -341,24 +393,22 @@ fn entry_groups(report: &OrgReport) -> Vec<EntryGroup<'_>> {
 pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
     let mut out = header_parts(report).join(" · ");
     out.push('\n');
+    let mgmt = report.caller.management_account_id.as_deref();
     let (failing, passing) = entered(report);
     if !failing.is_empty() {
         out.push_str(&format!("\nFailing accounts ({})\n", failing.len()));
-        out.push_str(&account_table(&failing, true, colour));
+        out.push_str(&account_table(&failing, mgmt, true, colour));
     }
     if !passing.is_empty() {
         out.push_str(&format!("\nPassing accounts ({})\n", passing.len()));
-        out.push_str(&account_table(&passing, false, colour));
+        out.push_str(&account_table(&passing, mgmt, false, colour));
     }
     let entered: Vec<&OrgAccount> = failing.iter().chain(&passing).copied().collect();
-    push_fixes(&mut out, &entered, verbose > 0);
+    push_fixes(&mut out, &entered, mgmt, verbose > 0);
     push_not_entered(&mut out, report, verbose);
     push_skipped(&mut out, report);
     if verbose > 0 {
-        push_evidence(
-            &mut out,
-            &failing.iter().chain(&passing).copied().collect::<Vec<_>>(),
-        );
+        push_evidence(&mut out, &entered, mgmt);
     }
     out.push_str(&format!("\n{}\n", tally(&report.summary)));
     out
@@ -367,13 +417,18 @@ pub fn table(report: &OrgReport, verbose: u8, colour: bool) -> String {
 /// One row per account: name, id, OU path, every result counted, then a column per check that did
 /// not pass in some account, continued below itself (account and id repeated) when the columns do
 /// not fit the width.
-fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> String {
+fn account_table(
+    accounts: &[&OrgAccount],
+    mgmt: Option<&str>,
+    failing: bool,
+    colour: bool,
+) -> String {
     let ids = columns(accounts);
     let (_, width) = new_table(colour);
     let width = usize::from(width);
     let fixed = |a: &OrgAccount| {
         [
-            account_name(a),
+            account_name(a, mgmt),
             a.id.clone(),
             ou_path(a),
             a.report.as_ref().map_or_else(|| "no report".into(), counts),
@@ -404,7 +459,10 @@ fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> Strin
             .filter_map(|a| a.report.as_ref().and_then(|r| verdict(r, id)))
             .map(|v| v.text());
         let column = column_width(&mut cells, id);
-        if chunks.last().is_some_and(|c| !c.is_empty()) && used + column > width {
+        // A continuation takes at least one column, however narrow the terminal; the first part
+        // may hold none when the account's own columns fill the width.
+        let started = chunks.len() == 1 || chunks.last().is_some_and(|c| !c.is_empty());
+        if started && used + column > width {
             chunks.push(Vec::new());
             used = continued_base;
         }
@@ -448,7 +506,7 @@ fn account_table(accounts: &[&OrgAccount], failing: bool, colour: bool) -> Strin
 }
 
 /// The fixes, each once, with the accounts (and regions) each applies to.
-fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
+fn push_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>, all: bool) {
     let fixes = fixes(accounts);
     if fixes.is_empty() {
         return;
@@ -466,14 +524,21 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], all: bool) {
             fix.checks.join(", "),
             accounts_count(fix.places.len())
         ));
-        for line in place_lines(fix, all, label) {
+        for line in place_lines(fix, all, |a| label(a, mgmt), str::to_string) {
             out.push_str(&format!("      {line}\n"));
         }
-        for line in fix.text.lines() {
+        for line in fix.shown().lines() {
             out.push_str(&format!("    {line}\n"));
         }
+        let mut set = Vec::new();
         if fix.per_region {
-            out.push_str("    (run it with REGION set to each region named above)\n");
+            set.push("REGION set to each region named above");
+        }
+        if fix.per_account() {
+            set.push("ACCOUNT_ID set to each account's id");
+        }
+        if !set.is_empty() {
+            out.push_str(&format!("    (run it with {})\n", set.join(", and ")));
         }
     }
 }
@@ -500,7 +565,7 @@ fn push_not_entered(out: &mut String, report: &OrgReport, verbose: u8) {
             out.push_str(&format!(
                 "   {} {} · {}: {}\n",
                 symbol(Status::Fail),
-                label(account),
+                label(account, report.caller.management_account_id.as_deref()),
                 ou_path(account),
                 account.entry.summary
             ));
@@ -527,10 +592,16 @@ fn push_skipped(out: &mut String, report: &OrgReport) {
     }
     out.push_str(&format!("\nSkipped ({})\n", accounts.len()));
     for account in accounts {
+        let code = account
+            .entry
+            .diagnosis
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            " {} {} · {} · {}: {}\n",
+            " {} {} · {} · {}{code}: {}\n",
             symbol(Status::Skip),
-            label(account),
+            label(account, report.caller.management_account_id.as_deref()),
             ou_path(account),
             account.status.as_deref().unwrap_or("unknown status"),
             account.entry.summary
@@ -539,7 +610,7 @@ fn push_skipped(out: &mut String, report: &OrgReport) {
 }
 
 /// With `-v`, what was called for each result that did not pass, account by account.
-fn push_evidence(out: &mut String, accounts: &[&OrgAccount]) {
+fn push_evidence(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let mut lines = Vec::new();
     for account in accounts {
         let Some(report) = &account.report else {
@@ -555,7 +626,7 @@ fn push_evidence(out: &mut String, accounts: &[&OrgAccount]) {
             for evidence in &check.evidence {
                 lines.push(format!(
                     "  {} · {}{place}: {}\n",
-                    label(account),
+                    label(account, mgmt),
                     title_with_model(check, report),
                     evidence_line(evidence)
                 ));
@@ -577,6 +648,7 @@ pub fn markdown(report: &OrgReport) -> String {
     let mut out = String::from("## bedrock-doctor organization report\n\n");
     out.push_str(&format!("**{}**\n\n", tally(&report.summary)));
     let caller = &report.caller;
+    let mgmt = caller.management_account_id.as_deref();
     let target = &report.target;
     let list = |items: &[String]| match items.is_empty() {
         true => "none".to_string(),
@@ -605,19 +677,28 @@ pub fn markdown(report: &OrgReport) -> String {
     ] {
         if !accounts.is_empty() {
             out.push_str(&format!("### {title} ({})\n\n", accounts.len()));
-            md_account_table(&mut out, accounts);
+            md_account_table(&mut out, accounts, mgmt);
         }
     }
     let entered: Vec<&OrgAccount> = failing.iter().chain(&passing).copied().collect();
-    md_fixes(&mut out, &entered);
+    md_fixes(&mut out, &entered, mgmt);
     md_not_entered(&mut out, report);
     let skipped = with_method(report, EntryMethod::Skipped);
     if !skipped.is_empty() {
         out.push_str(&format!("### Skipped ({})\n\n", skipped.len()));
         for account in skipped {
+            let code = account
+                .entry
+                .diagnosis
+                .as_deref()
+                .map(|c| format!(" {}", md_code(c)))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "- {} {} ({}), {}: {}\n",
-                md_text(&account_name(account)),
+                "- {} {} ({}), {}{code}: {}\n",
+                md_text(&account_name(
+                    account,
+                    report.caller.management_account_id.as_deref()
+                )),
                 md_code(&account.id),
                 md_code(&ou_path(account)),
                 md_code(account.status.as_deref().unwrap_or("unknown status")),
@@ -637,7 +718,7 @@ pub fn markdown(report: &OrgReport) -> String {
     out
 }
 
-fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
+fn md_account_table(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let ids = columns(accounts);
     out.push_str("| Account | Id | OU | Results |");
     for id in &ids {
@@ -650,7 +731,7 @@ fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
         let report = account.report.as_ref();
         out.push_str(&format!(
             "| {} | {} | {} | {} |",
-            md_text(&account_name(account)),
+            md_text(&account_name(account, mgmt)),
             md_code(&account.id),
             md_text(&ou_path(account)),
             md_text(&report.map(counts).unwrap_or_default())
@@ -667,13 +748,22 @@ fn md_account_table(out: &mut String, accounts: &[&OrgAccount]) {
     out.push('\n');
 }
 
-fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
+fn md_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
     let fixes = fixes(accounts);
     if fixes.is_empty() {
         return;
     }
     out.push_str("### How to fix\n\n");
-    let name = |a: &OrgAccount| format!("{} ({})", md_text(&account_name(a)), md_code(&a.id));
+    let name = |a: &OrgAccount| {
+        let role = own_role(a, mgmt)
+            .map(|r| format!(", {r}"))
+            .unwrap_or_default();
+        format!(
+            "{} ({}{role})",
+            md_text(a.name.as_deref().unwrap_or("(no name)")),
+            md_code(&a.id)
+        )
+    };
     for (n, fix) in fixes.iter().enumerate() {
         let title = catalogue()
             .get(fix.code)
@@ -687,15 +777,22 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount]) {
             md_text(&fix.checks.join(", ")),
             accounts_count(fix.places.len())
         ));
-        for line in place_lines(fix, true, name) {
+        for line in place_lines(fix, true, name, md_code) {
             out.push_str(&format!("   - {line}\n"));
         }
         out.push('\n');
-        for line in fix.text.lines() {
+        for line in fix.shown().lines() {
             out.push_str(&format!("   {}\n", md_prose(line)));
         }
+        let mut set = Vec::new();
         if fix.per_region {
-            out.push_str("\n   (run it with `REGION` set to each region named above)\n");
+            set.push("`REGION` set to each region named above");
+        }
+        if fix.per_account() {
+            set.push("`ACCOUNT_ID` set to each account's id");
+        }
+        if !set.is_empty() {
+            out.push_str(&format!("\n   (run it with {})\n", set.join(", and ")));
         }
         out.push('\n');
     }
@@ -721,7 +818,10 @@ fn md_not_entered(out: &mut String, report: &OrgReport) {
         for account in &g.accounts {
             out.push_str(&format!(
                 "  - {} ({}, {}): {}\n",
-                md_text(&account_name(account)),
+                md_text(&account_name(
+                    account,
+                    report.caller.management_account_id.as_deref()
+                )),
                 md_code(&account.id),
                 md_text(&ou_path(account)),
                 md_text(&account.entry.summary),
@@ -778,7 +878,16 @@ fn md_evidence(out: &mut String, report: &OrgReport) {
         }
     }
     out.push_str("<details><summary>Evidence</summary>\n\n");
-    lines.iter().for_each(|l| out.push_str(l));
+    lines
+        .iter()
+        .take(EVIDENCE_LINES)
+        .for_each(|l| out.push_str(l));
+    if lines.len() > EVIDENCE_LINES {
+        out.push_str(&format!(
+            "\n{} more calls left out: the JSON report (`--format json`, `--output`) holds every one.\n",
+            lines.len() - EVIDENCE_LINES
+        ));
+    }
     out.push_str("\n</details>\n\n");
 }
 
@@ -793,7 +902,10 @@ pub fn junit(report: &OrgReport) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     for account in &report.accounts {
-        let name = escape(&label(account));
+        let name = escape(&label(
+            account,
+            report.caller.management_account_id.as_deref(),
+        ));
         let timestamp = escape(&report.generated_at);
         match (&account.report, account.entry.method) {
             (Some(r), EntryMethod::AssumedRole | EntryMethod::CallerCredentials) => {

@@ -130,6 +130,7 @@ pub fn organization() -> OrgReport {
         None,
     );
     skipped.status = Some("SUSPENDED".into());
+    skipped.entry.diagnosis = Some("org-account-not-active".into());
     skipped.entry.summary = "suspended: never assumed into".into();
     let accounts = vec![
         account(
@@ -270,4 +271,48 @@ fn a_large_organization_keeps_one_line_per_account_within_the_width() {
     }
     // A fix names the first accounts and counts the rest.
     assert!(text.contains("more accounts (-v names them all)"), "{text}");
+}
+
+#[test]
+fn a_delegated_administrators_own_account_is_labelled_the_caller_not_the_management() {
+    let mut report = organization();
+    report.caller.is_management_account = false;
+    report.caller.management_account_id = Some("999999999999".into());
+    let text = super::org::table(&report, 0, false);
+    assert!(text.contains("Management (caller)"), "{text}");
+    assert!(!text.contains("(management)"), "{text}");
+    assert!(text.contains("(delegated administrator)"), "{text}");
+}
+
+#[test]
+fn a_fix_naming_each_accounts_own_id_is_printed_once_for_all_of_them() {
+    let mut report = organization();
+    for account in &mut report.accounts {
+        let id = account.id.clone();
+        let Some(r) = account.report.as_mut() else {
+            continue;
+        };
+        for check in r.checks.iter_mut().filter(|c| c.fix.is_some()) {
+            check.fix = Some(format!(
+                "Allow bedrock:InvokeModel to arn:aws:iam::{id}:role/app."
+            ));
+        }
+    }
+    let text = super::org::table(&report, 0, false);
+    assert_eq!(
+        text.matches("arn:aws:iam::$ACCOUNT_ID:role/app").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("(run it with ACCOUNT_ID set to each account's id)"),
+        "{text}"
+    );
+    // Alone, an account's fix reads as its report words it.
+    report.accounts.retain(|a| a.id != "444444444444");
+    let alone = super::org::table(&report, 0, false);
+    assert!(
+        alone.contains("arn:aws:iam::333333333333:role/app"),
+        "{alone}"
+    );
 }

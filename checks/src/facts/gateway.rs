@@ -103,6 +103,24 @@ impl Facts {
     pub(crate) async fn paginate<T, E, F, Fut, I>(
         &self,
         site: CallSite<'_>,
+        send: F,
+        read: impl FnMut(T) -> Result<(Vec<I>, Option<String>), &'static str>,
+    ) -> Result<Listed<I>, FactError>
+    where
+        F: FnMut(Option<String>, Recorder) -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        T: RequestId,
+    {
+        self.paginate_up_to(MAX_PAGES, site, send, read).await
+    }
+
+    /// [`Facts::paginate`] with a page cap of its own, for a list that may be long by design (an
+    /// Organization's accounts, at most 20 a page).
+    pub(crate) async fn paginate_up_to<T, E, F, Fut, I>(
+        &self,
+        max_pages: usize,
+        site: CallSite<'_>,
         mut send: F,
         mut read: impl FnMut(T) -> Result<(Vec<I>, Option<String>), &'static str>,
     ) -> Result<Listed<I>, FactError>
@@ -118,7 +136,7 @@ impl Facts {
         };
         let mut token: Option<String> = None;
         let mut seen = HashSet::new();
-        for _ in 0..MAX_PAGES {
+        for _ in 0..max_pages {
             let this_token = token.take();
             let (output, evidence) = self.fetch(site, |rec| send(this_token, rec)).await?;
             listed.evidence.push(evidence.clone());
@@ -133,7 +151,7 @@ impl Facts {
             };
         }
         if let Some(last) = listed.evidence.last_mut() {
-            let note = format!("stopped after {MAX_PAGES} pages: the list is truncated");
+            let note = format!("stopped after {max_pages} pages: the list is truncated");
             last.message = Some(match last.message.take() {
                 Some(message) => format!("{message} ({note})"),
                 None => note,

@@ -288,6 +288,11 @@ impl Facts {
     }
 }
 
+/// The most pages of one Organizations list of accounts or OUs: Organizations answers at most 20
+/// items a page (`MaxResults` 1–20, Organizations API reference, ListAccounts), so the gateway's
+/// usual cap would cut an Organization at 1,000 accounts; this one reads up to 20,000.
+const MAX_ORG_PAGES: usize = 1000;
+
 /// An account as Organizations lists it.
 #[derive(Debug, Clone)]
 pub struct OrgAccountInfo {
@@ -332,7 +337,7 @@ impl Facts {
             request.customize().interceptor(rec).send()
         };
         let listed = self
-            .paginate(site, send, |output| {
+            .paginate_up_to(MAX_ORG_PAGES, site, send, |output| {
                 let accounts = output.accounts().iter().map(account_info).collect();
                 Ok((accounts, output.next_token))
             })
@@ -375,7 +380,7 @@ impl Facts {
             request.customize().interceptor(rec).send()
         };
         let listed = self
-            .paginate(site, send, |output| {
+            .paginate_up_to(MAX_ORG_PAGES, site, send, |output| {
                 let units = output.organizational_units().iter().map(|u| OrgUnit {
                     id: u.id().unwrap_or_default().to_string(),
                     name: u.name().map(str::to_string),
@@ -401,7 +406,7 @@ impl Facts {
             request.customize().interceptor(rec).send()
         };
         let listed = self
-            .paginate(site, send, |output| {
+            .paginate_up_to(MAX_ORG_PAGES, site, send, |output| {
                 let accounts = output.accounts().iter().map(account_info).collect();
                 Ok((accounts, output.next_token))
             })
