@@ -285,12 +285,15 @@ def scenario_file(name, latency_ms):
 class Stub:
     """The testbed binary serving one scenario; `requests` is its own count, read at shutdown."""
 
-    def __init__(self, scenario_path, keep_calls=False):
+    def __init__(self, scenario_path, keep_calls=False, moto_url=None):
         self.port = free_port()
         # `keep_calls`: the stub writes every request it saw (operation, region, model, status,
         # and `at_ms`, when it decided the answer) as it stops; read into `calls`.
         self.calls_path = Path(tempfile.mktemp(dir=WORK, suffix=".calls.json")) if keep_calls else None
         extra = ["--calls", str(self.calls_path)] if self.calls_path else []
+        # Beside moto holding a test Organization: the stub's STS fronts moto's (AssumeRole refused
+        # as AWS does), and each account is told by its credentials.
+        extra += ["--moto", moto_url] if moto_url else []
         self.started = time.monotonic()
         self.proc = start(
             [str(TESTBED), "--scenario", str(scenario_path), "--port", str(self.port)] + extra,
@@ -1434,6 +1437,172 @@ def scale_markdown(rows, res):
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# `org`: every account of an Organization of many accounts (issue 17)
+
+ORG_LATENCY_MS = 100
+ORG_ACCOUNTS = 200
+ORG_RSS_ACCOUNTS = 1000
+ORG_CONCURRENCY = 8
+ORG_REGION_SETS = [SWEEP_REGIONS[:1], SWEEP_REGIONS[:4]]
+ORG_TARGET = 1.3
+ORG_REPS = 3
+ORG_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+ORG_ROLE = "BedrockDoctorReadOnly"
+ORG_SEEDER = ROOT / "tests" / "support" / "moto_orgs.py"
+
+
+class OrgMoto:
+    """A moto_server of its own holding an Organization of `members` healthy accounts more than
+    the fixed ones of tests/support/moto_orgs.py, behind a latency proxy; `seconds` is how long
+    building it took."""
+
+    def __init__(self, python, members, latency_ms):
+        self.port = free_port()
+        self.proc = start(
+            [str(python), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_listening(self.port, self.proc, 60)
+        url = f"http://127.0.0.1:{self.port}"
+        started = time.perf_counter()
+        seeded = subprocess.run(
+            [str(python), str(ORG_SEEDER), url, TEST_KEY, TEST_SECRET, "--members", str(members), "--role-name", ORG_ROLE],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+        )
+        self.seconds = time.perf_counter() - started
+        if seeded.returncode != 0:
+            raise RuntimeError(f"moto_orgs.py --members {members} failed:\n{seeded.stderr}")
+        self.org = json.loads(seeded.stdout)
+        self.url = url
+        self.proxy = Proxy("moto", self.port)
+        self.proxy.delay_s = latency_ms / 1000
+        log(f"org: {len(self.org['accounts'])} accounts built in moto in {self.seconds:.1f} s")
+
+    def bench_ids(self, n):
+        return [a["id"] for a in self.org["accounts"] if a["name"].startswith("bench-")][:n]
+
+    def close(self):
+        self.proxy.close()
+        stop(self.proc)
+
+
+def org_run(bed, args, imds_port, home, latency_ms=ORG_LATENCY_MS):
+    """One `org` run on a fresh rate-limited stub beside `bed`'s moto: wall, peak RSS, exit, the
+    stub's request and throttled counts, AssumeRole requests, and the report's summary."""
+    stub = Stub(scenario_file(SWEEP_SCENARIO, latency_ms), keep_calls=True, moto_url=bed.url)
+    try:
+        # IAM's SimulatePrincipalPolicy is the stub's (moto answers it with a 500), as in `scale`.
+        bed.proxy.divert = {"SimulatePrincipalPolicy": stub.port}
+        env = bed_env(home, stub, {"moto": bed.proxy}, imds_port)
+        cmd = [DOCTOR, "org", "--role-name", ORG_ROLE, "--concurrency", str(ORG_CONCURRENCY), "--quiet"] + args
+        wall, rss, code, out = timed(cmd, env, timeout=3600)
+    finally:
+        bed.proxy.divert = {}
+        stub.close()
+    calls = stub.calls or []
+    summary = None
+    if "jsonl" in args:
+        lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+        summary = lines[-1].get("summary") if lines else None
+    elif out.strip():
+        summary = json.loads(out).get("summary")
+    return {
+        "args": [a for a in args if not re.fullmatch(r"[0-9,]{12,}", a)],
+        "wall_s": wall,
+        "rss_mb": rss,
+        "exit": code,
+        "stub_requests": stub.requests,
+        "throttled": stub.throttled or 0,
+        "assume_role": sum(1 for c in calls if c["operation"] == "AssumeRole"),
+        "summary": summary,
+    }
+
+
+def org_runs(mpython, reps, imds_port, home):
+    """200 accounts at 100 ms per call, in 1 and 4 regions, against ceil(accounts / concurrency) ×
+    one account's run; then peak memory with `--format jsonl` over 1,000 accounts."""
+    res = {"rows": [], "latency_ms": ORG_LATENCY_MS, "concurrency": ORG_CONCURRENCY}
+    bed = OrgMoto(mpython, ORG_ACCOUNTS, ORG_LATENCY_MS)
+    try:
+        res["seed_s"] = {len(bed.org["accounts"]): bed.seconds}
+        ids = bed.bench_ids(ORG_ACCOUNTS)
+        for regions in ORG_REGION_SETS:
+            common = ["--model", ORG_MODEL, "--regions", ",".join(regions), "--format", "json"]
+            one = [org_run(bed, common + ["--accounts", ids[0]], imds_port, home) for _ in range(reps + 1)][1:]
+            many = [org_run(bed, common + ["--accounts", ",".join(ids)], imds_port, home) for _ in range(reps + 1)][1:]
+            t1 = statistics.median(r["wall_s"] for r in one)
+            tn = statistics.median(r["wall_s"] for r in many)
+            ideal = -(-len(ids) // ORG_CONCURRENCY) * t1
+            row = {
+                "regions": len(regions),
+                "accounts": len(ids),
+                "one_s": t1,
+                "one_walls_s": sorted(r["wall_s"] for r in one),
+                "wall_s": tn,
+                "walls_s": sorted(r["wall_s"] for r in many),
+                "ideal_s": ideal,
+                "ratio": tn / ideal,
+                "throttled_all_runs": [r["throttled"] for r in one + many],
+                "assume_role": [r["assume_role"] for r in many],
+                "stub_requests": statistics.median(r["stub_requests"] or 0 for r in many),
+                "rss_mb": max(r["rss_mb"] or 0 for r in many),
+                "exit": [r["exit"] for r in many],
+                "summary": many[-1]["summary"],
+            }
+            log(
+                f"org {len(regions)} region(s): one account {t1*1000:.0f} ms, {len(ids)} accounts {tn:.1f} s "
+                f"(ideal {ideal:.1f} s, {row['ratio']:.2f}x), throttled {row['throttled_all_runs']}"
+            )
+            res["rows"].append(row)
+    finally:
+        bed.close()
+    big = OrgMoto(mpython, ORG_RSS_ACCOUNTS, ORG_LATENCY_MS)
+    try:
+        res["seed_s"][len(big.org["accounts"])] = big.seconds
+        run = org_run(big, ["--model", ORG_MODEL, "--format", "jsonl"], imds_port, home)
+        res["rss"] = {"accounts": len(big.org["accounts"]), **run}
+        log(f"org jsonl over {len(big.org['accounts'])} accounts: peak RSS {run['rss_mb']:.1f} MB, wall {run['wall_s']:.1f} s")
+    finally:
+        big.close()
+    return res
+
+
+def org_markdown(res, run):
+    m = run["machine"]
+    out = [
+        f"Measured {run['date']} on {m['nproc']} × {m['cpu']}, {m['rustc']}; `python3 benches/run.py --parts org` "
+        f"at {res['latency_ms']} ms on every call, `--concurrency {res['concurrency']}`; walls: medians of "
+        f"{len(res['rows'][0]['walls_s'])} runs after a warm-up. Load average (1/5/15 min) at the start: "
+        f"{m['load']}, at the end: {run['load_end']}. Building the Organization in moto took "
+        + ", ".join(f"{s:.0f} s for {n} accounts" for n, s in sorted(res["seed_s"].items()))
+        + ".",
+        "",
+        "| regions | accounts | one account (median) | all accounts (median) | ceil(accounts / concurrency) × one | ratio | AssumeRole per run | throttled (every run) | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in res["rows"]:
+        out.append(
+            f"| {r['regions']} | {r['accounts']} | {r['one_s']*1000:.0f} ms | {r['wall_s']:.1f} s | {r['ideal_s']:.1f} s | "
+            f"{r['ratio']:.2f}× | {' '.join(map(str, r['assume_role']))} | "
+            f"{sum(r['throttled_all_runs'])} in {len(r['throttled_all_runs'])} runs | {r['rss_mb']:.1f} MB |"
+        )
+    worst = max(r["ratio"] for r in res["rows"])
+    throttled = sum(sum(r["throttled_all_runs"]) for r in res["rows"])
+    rss = res.get("rss", {})
+    out += [
+        "",
+        f"Worst ratio **{worst:.2f}×** (target ≤ {ORG_TARGET}×: {yes(worst <= ORG_TARGET)}); throttled requests: "
+        f"{throttled} (target 0: {yes(throttled == 0)}); `--format jsonl` over {rss.get('accounts', '-')} accounts: "
+        f"peak RSS {rss.get('rss_mb') or 0:.1f} MB, wall {rss.get('wall_s') or 0:.0f} s, {rss.get('throttled', 0)} throttled.",
+    ]
+    return "\n".join(out)
+
+
 def write_part(name, text):
     """Replaces one part's section of BENCHMARKS.md, between `<!-- bench:NAME:start -->` and
     `<!-- bench:NAME:end -->`."""
@@ -2028,9 +2197,10 @@ def main():
     parser.add_argument(
         "--parts",
         default="build,runs,cli,sweep,startup,nocreds,scpdepth,scale",
-        help="comma-separated subset of build,runs,cli,sweep,startup,nocreds,scpdepth,scale (a partial "
-        "run prints raw JSON; scpdepth and scale alone print their Markdown tables, and --write puts "
-        "them in their sections; build always prints and writes its own)",
+        help="comma-separated subset of build,runs,cli,sweep,startup,nocreds,scpdepth,scale,org (a "
+        "partial run prints raw JSON; scpdepth, scale and org alone print their Markdown tables, and "
+        "--write puts them in their sections; build always prints and writes its own; org, long, "
+        "runs only when named)",
     )
     parser.add_argument("--doctor", type=Path, help="the bedrock-doctor binary (default: target/dist; implies --no-build)")
     parser.add_argument("--testbed", type=Path, help="the testbed binary (default: target/dist; implies --no-build)")
@@ -2132,6 +2302,9 @@ def main():
         if "scale" in parts:
             res["scale"] = scale_runs(1 if opts.quick else SCALE_REPS, proxies, imds_refused, home)
 
+        if "org" in parts:
+            res["org"] = org_runs(mpython, 1 if opts.quick else ORG_REPS, imds_refused, home)
+
         if "startup" in parts:
             log("start-up")
             res["startup"] = startup(hyperfine, 10 if opts.quick else 50, home)
@@ -2161,6 +2334,8 @@ def main():
         sections["scpdepth"] = scp_markdown(res["scp_depth"], DOCTOR, res)
     if "scale" in parts:
         sections["scale"] = scale_markdown(res["scale"], res)
+    if "org" in parts:
+        sections["org"] = org_markdown(res["org"], res)
     for name, text in sections.items():
         (WORK / f"results-{name}.md").write_text(text + "\n")
         if opts.write:

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -92,18 +94,12 @@ impl Bed {
 
     pub fn with_scenario(
         moto: &'static Moto,
-        mut scenario: Scenario,
+        scenario: Scenario,
         key: &str,
         secret: &str,
         token: Option<&str>,
     ) -> Bed {
-        let expired = scenario.credentials.iter().any(|c| c.session_token_expired);
-        scenario.credentials = vec![Credentials {
-            access_key_id: key.to_string(),
-            secret_access_key: secret.to_string(),
-            session_token: token.map(str::to_string),
-            session_token_expired: expired,
-        }];
+        let scenario = accepting(scenario, key, secret, token);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -111,6 +107,36 @@ impl Bed {
         let stub = runtime
             .block_on(Stub::start(scenario))
             .expect("stub starts");
+        // The stub's thread owns its own runtime; this one only started it.
+        drop(runtime);
+        Bed::around(moto, stub, key, secret)
+    }
+
+    /// The management account of the multi-account Organization ([`org`]), its seeded user's keys
+    /// in the environment: Organizations and IAM are moto's, STS is the stub's front for moto's,
+    /// and each member account gets the scenario `moto_orgs.py` names for it, or the one
+    /// `scenarios` gives (account name → scenario).
+    pub fn org(scenarios: &[(&str, Scenario)]) -> Bed {
+        let org = org();
+        let moto = Moto::organization();
+        let mut scenario = Scenario::load("healthy");
+        for account in &org.accounts {
+            let own = scenarios
+                .iter()
+                .find(|(name, _)| *name == account.name)
+                .map_or_else(|| Scenario::load(&account.scenario), |(_, s)| s.clone());
+            scenario = scenario.with_account(&account.id, own);
+        }
+        let scenario = accepting(scenario, &moto.access_key_id, &moto.secret_access_key, None);
+        let stub = Stub::start_org(scenario, moto.url(), 0).expect("stub starts");
+        let mut bed = Bed::around(moto, stub, &moto.access_key_id, &moto.secret_access_key);
+        let url = bed.stub.url();
+        bed.set("AWS_ENDPOINT_URL_STS", url);
+        bed
+    }
+
+    /// The environment of a run against `stub` and `moto`, with these keys.
+    fn around(moto: &'static Moto, stub: Stub, key: &str, secret: &str) -> Bed {
         let home = tempfile::tempdir().unwrap();
         let mut env = BTreeMap::new();
         let mut set = |k: &str, v: String| {
@@ -140,8 +166,6 @@ impl Bed {
         set("AWS_ENDPOINT_URL_BEDROCK", stub.url());
         set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", stub.url());
         set("AWS_ENDPOINT_URL_SERVICE_QUOTAS", stub.url());
-        // The stub's thread owns its own runtime; this one only started it.
-        drop(runtime);
         Bed {
             stub,
             moto,
@@ -177,6 +201,18 @@ impl Bed {
         assert_valid_report(&json);
         (run, json)
     }
+}
+
+/// The scenario, accepting exactly this key (an expired-token scenario keeps its token expired).
+fn accepting(mut scenario: Scenario, key: &str, secret: &str, token: Option<&str>) -> Scenario {
+    let expired = scenario.credentials.iter().any(|c| c.session_token_expired);
+    scenario.credentials = vec![Credentials {
+        access_key_id: key.to_string(),
+        secret_access_key: secret.to_string(),
+        session_token: token.map(str::to_string),
+        session_token_expired: expired,
+    }];
+    scenario
 }
 
 pub fn run_with_env(env: &BTreeMap<String, String>, args: &[&str], stdin: Option<&str>) -> Run {
@@ -389,4 +425,57 @@ pub struct Roles {
 pub fn roles() -> &'static Roles {
     static ROLES: std::sync::OnceLock<Roles> = std::sync::OnceLock::new();
     ROLES.get_or_init(|| seed_with(Moto::shared(), "moto_roles.py"))
+}
+
+/// The multi-account Organization `tests/support/moto_orgs.py` builds in moto.
+#[derive(Debug, serde::Deserialize)]
+pub struct Org {
+    pub organization_id: String,
+    pub management_account: String,
+    pub root: String,
+    /// OU name → id.
+    pub ous: BTreeMap<String, String>,
+    /// SCP name → id.
+    pub scps: BTreeMap<String, String>,
+    pub role_name: String,
+    /// What the trust policy of `shared-services`' role requires.
+    pub external_id: String,
+    /// The management account first, then the members in creation order.
+    pub accounts: Vec<OrgMember>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct OrgMember {
+    pub id: String,
+    pub name: String,
+    /// From the root down to the account's parent.
+    pub ou_path: Vec<OrgStep>,
+    /// `management`, `healthy`, `suspended`, `no-role`, `use-case-form-missing`, `scp-denies-region`.
+    pub state: String,
+    /// The scenario the stub serves the account by default.
+    pub scenario: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct OrgStep {
+    pub id: String,
+    pub name: String,
+}
+
+impl Org {
+    /// The account named `name`.
+    pub fn account(&self, name: &str) -> &OrgMember {
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no account {name} in {self:#?}"))
+    }
+}
+
+/// Built once per test binary by `tests/support/moto_orgs.py` in [`Moto::organization`].
+pub fn org() -> &'static Org {
+    static ORG: std::sync::OnceLock<Org> = std::sync::OnceLock::new();
+    ORG.get_or_init(|| seed_with(Moto::organization(), "moto_orgs.py"))
 }

@@ -129,6 +129,14 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<R
     Ok(request)
 }
 
+/// A whole chunked body (a response read to its end); `None` when it is cut short or malformed.
+pub(crate) fn decode_chunked_body(buf: &[u8]) -> Option<Vec<u8>> {
+    match decode_chunked(buf) {
+        Ok(Some((body, _))) => Some(body),
+        _ => None,
+    }
+}
+
 /// Decodes a complete chunked body at the start of `buf`: `Ok(None)` means more bytes are needed.
 fn decode_chunked(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, ReadError> {
     let mut body = Vec::new();

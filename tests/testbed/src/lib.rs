@@ -81,6 +81,15 @@ pub struct Call {
     pub at_ms: f64,
 }
 
+/// One AssumeRole request as the STS front received it (beside moto, [`Stub::start_org`]).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AssumeRoleRequest {
+    pub role_arn: String,
+    pub role_session_name: Option<String>,
+    pub duration_seconds: Option<u64>,
+    pub external_id: Option<String>,
+}
+
 /// A running stub. It serves on its own thread and runtime, so it keeps answering while the
 /// test blocks on a child process; dropping it stops the server and frees the port.
 pub struct Stub {
@@ -98,13 +107,28 @@ impl Stub {
 
     /// Binds 127.0.0.1:`port` (0 picks a free one); for the `testbed` binary.
     pub fn start_on_port(scenario: Scenario, port: u16) -> std::io::Result<Stub> {
+        Stub::start_with(server::State::new(scenario), port)
+    }
+
+    /// The stub beside a moto_server (`moto_url`) that holds a test Organization: its STS is a
+    /// front for moto's that refuses AssumeRole as AWS does (a missing role, a trust policy that
+    /// does not trust the caller, a missing or wrong external id) and relays the rest; a request
+    /// to Bedrock or Service Quotas is answered with the scenario of the account its credentials
+    /// belong to ([`Scenario::with_account`], `[accounts."ID"]`). Binds 127.0.0.1:`port`.
+    pub fn start_org(scenario: Scenario, moto_url: &str, port: u16) -> std::io::Result<Stub> {
+        let mut state = server::State::new(scenario);
+        state.moto = Some(moto_url.trim_end_matches('/').to_string());
+        Stub::start_with(state, port)
+    }
+
+    fn start_with(state: server::State, port: u16) -> std::io::Result<Stub> {
         let socket = tokio::net::TcpSocket::new_v4()?;
         // As `std::net::TcpListener::bind` does on Unix: a port freed moments ago binds again.
         #[cfg(unix)]
         socket.set_reuseaddr(true)?;
         socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
         let addr = socket.local_addr()?;
-        let state = Arc::new(server::State::new(scenario));
+        let state = Arc::new(state);
         let (shutdown, rx) = tokio::sync::watch::channel(false);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -150,6 +174,52 @@ impl Stub {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The AssumeRole requests the STS front received so far (refused ones included), by the
+    /// account of the role they named.
+    pub fn assume_role_calls(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for call in self.calls() {
+            if call.service == "sts" && call.operation == "AssumeRole" {
+                let role = call.param.unwrap_or_default();
+                let account = role.split(':').nth(4).unwrap_or_default().to_string();
+                *counts.entry(account).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// The keys the stub learned from the AssumeRole answers it relayed (secret and session token
+    /// included): what a test must find in no output.
+    pub fn learned_credentials(&self) -> Vec<Credentials> {
+        self.state
+            .learned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Every AssumeRole request the STS front received, in arrival order.
+    pub fn assume_role_requests(&self) -> Vec<AssumeRoleRequest> {
+        self.state
+            .assume_role_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The account each access key id seen belongs to, as moto's STS told the stub.
+    pub fn accounts_by_key(&self) -> std::collections::BTreeMap<String, String> {
+        self.state
+            .accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// Requests refused so far by the scenario's `[rate_limit]`.
@@ -268,6 +338,23 @@ pub mod introspect {
             reply.status,
             String::from_utf8_lossy(&reply.body).into_owned(),
         )
+    }
+
+    /// The AssumeRole parameters the STS front reads, for the drift test.
+    pub use crate::server::ASSUME_ROLE_PARAMS;
+
+    /// The STS front's refusal of an AssumeRole (status and XML body), as it sends it.
+    pub fn assume_role_refusal(caller: &str, role_arn: &str) -> (u16, String) {
+        let reply = crate::server::assume_role_refusal(caller, role_arn);
+        (
+            reply.status,
+            String::from_utf8_lossy(&reply.body).into_owned(),
+        )
+    }
+
+    /// Whether the STS front lets `caller` assume a role with this trust policy and external id.
+    pub fn trusts(policy: &Value, caller: &str, external_id: Option<&str>) -> bool {
+        crate::server::trusts(policy, caller, external_id)
     }
 
     /// Every model id and inference-profile id the healthy account knows.

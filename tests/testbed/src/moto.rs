@@ -41,6 +41,14 @@ impl Moto {
         MOTO.get_or_init(|| Moto::start(false).unwrap_or_else(|e| panic!("{e}")))
     }
 
+    /// A third server, IAM authentication off, for the multi-account Organization of the `org`
+    /// tests (`tests/support/moto_orgs.py`): moto holds one Organization per server, and
+    /// [`Moto::open`]'s is the single-member one.
+    pub fn organization() -> &'static Moto {
+        static MOTO: OnceLock<Moto> = OnceLock::new();
+        MOTO.get_or_init(|| Moto::start(false).unwrap_or_else(|e| panic!("{e}")))
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -723,6 +723,15 @@ fn validate_xml(
                 errors.push(format!("{path}: `{}` expected integer", el.text));
             }
         }
+        // Query-protocol timestamps are ISO 8601 (botocore's `timestampFormat` default for query).
+        "timestamp" => {
+            if !(el.text.len() >= 20 && el.text.as_bytes()[10] == b'T') {
+                errors.push(format!(
+                    "{path}: `{}` expected an ISO 8601 timestamp",
+                    el.text
+                ));
+            }
+        }
         other => errors.push(format!("{path}: shape type {other} not handled")),
     }
 }
@@ -1014,4 +1023,86 @@ fn lookup_events_errors_are_modeled() {
             "{body}: {code} is not among {modeled:?}"
         );
     }
+}
+
+// ---- STS AssumeRole (the front the stub puts before moto for a test Organization) ----
+
+/// An AssumeRole answer as moto_server 5.2.5 sends it, which the front relays unchanged.
+const MOTO_ASSUME_ROLE: &str = "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIATVF44H73FJOMS57C</AccessKeyId><SecretAccessKey>O+mtqQR6UVPsuzIUGEzdEO8dOeViLA9NvEBmFkNE</SecretAccessKey><SessionToken>FQoGZXIvYXdzEBYaDAw2V5twMcXD7+maCYAQw2EYuHCW</SessionToken><Expiration>2026-12-06T11:53:13.082875Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROATVF44H73H7LQSTXQW:x</AssumedRoleId><Arn>arn:aws:sts::251651702774:assumed-role/BedrockDoctorReadOnly/x</Arn></AssumedRoleUser><PackedPolicySize>6</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>p2EXo0G0656PvmbCL0JXL5FzEbowkKKuDYC9vdNKnm4p0dcNDLSO</RequestId></ResponseMetadata></AssumeRoleResponse>";
+
+#[test]
+fn sts_assume_role_front_matches_the_model() {
+    let model = load_model("sts/2011-06-15/service-2.json.gz");
+    let meta = &model["metadata"];
+    assert_eq!(meta["protocol"], "query");
+    // The front tells STS from IAM by the SigV4 scope's service, the model's signing name.
+    assert_eq!(meta["endpointPrefix"], "sts");
+    let op = &model["operations"]["AssumeRole"];
+    assert_eq!(
+        (
+            op["http"]["method"].as_str(),
+            op["http"]["requestUri"].as_str()
+        ),
+        (Some("POST"), Some("/"))
+    );
+    // The request parameters the front reads are the model's.
+    let input = &model["shapes"][op["input"]["shape"].as_str().unwrap()]["members"];
+    for name in testbed::introspect::ASSUME_ROLE_PARAMS {
+        assert!(
+            input.get(*name).is_some(),
+            "AssumeRoleRequest has no `{name}`"
+        );
+    }
+    // The shortest session AWS allows, which `org` asks for.
+    let duration = &model["shapes"][input["DurationSeconds"]["shape"].as_str().unwrap()];
+    assert_eq!(duration["min"], 900);
+
+    // A relayed answer fits the output shape.
+    let root = parse_xml(MOTO_ASSUME_ROLE);
+    assert_eq!(root.name, "AssumeRoleResponse");
+    let wrapper = op["output"]["resultWrapper"].as_str().unwrap();
+    let result = root.child(wrapper).unwrap();
+    let mut errors = Vec::new();
+    validate_xml(
+        &model,
+        op["output"]["shape"].as_str().unwrap(),
+        result,
+        wrapper,
+        &mut errors,
+    );
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+
+    // The refusal: AWS's words, in the query protocol's error body. AccessDenied is not among the
+    // operation's modeled errors (an authorization failure comes before the operation runs), so
+    // the SDKs surface it as an unhandled error with this code.
+    let role = "arn:aws:iam::210987654321:role/BedrockDoctorReadOnly";
+    let caller = "arn:aws:iam::123456789012:user/compiler-bedrock";
+    let (status, xml) = testbed::introspect::assume_role_refusal(caller, role);
+    assert_eq!(status, 403);
+    let error = parse_xml(&xml);
+    assert_eq!(error.name, "ErrorResponse", "{xml}");
+    assert!(error.child("RequestId").is_some(), "{xml}");
+    let detail = error.child("Error").unwrap();
+    let text = |name: &str| {
+        detail
+            .child(name)
+            .map(|e| e.text.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(text("Type"), "Sender");
+    assert_eq!(text("Code"), "AccessDenied");
+    assert_eq!(
+        text("Message"),
+        format!("User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}")
+    );
+    let modeled: Vec<String> = op["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["shape"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !modeled.iter().any(|e| e.starts_with("AccessDenied")),
+        "{modeled:?}"
+    );
 }

@@ -52,6 +52,13 @@ pub struct Scenario {
     pub iam_decisions: std::collections::BTreeMap<String, String>,
     /// CloudTrail's event history (`[cloudtrail]`), served by `LookupEvents`; none: empty.
     pub cloudtrail: Option<CloudTrailHistory>,
+    /// Accounts of a test Organization that look different from this one (`[accounts."ID"]
+    /// scenario = "use_case_missing"`): when the stub runs beside moto ([`crate::Stub::start_org`]),
+    /// a request signed with credentials of account ID gets that scenario's overrides and quotas.
+    pub accounts: std::collections::BTreeMap<String, AccountScenario>,
+    /// The scenarios of `accounts`, loaded ([`Scenario::with_account`] adds one built in code).
+    #[serde(skip)]
+    pub per_account: std::collections::BTreeMap<String, Scenario>,
 }
 
 /// The Bedrock events CloudTrail's event history holds (`[cloudtrail]`).
@@ -80,6 +87,14 @@ impl Default for CloudTrailHistory {
             also_in_regions: Vec::new(),
         }
     }
+}
+
+/// One account's own scenario (`[accounts."ID"]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountScenario {
+    /// A scenario name of `tests/scenarios/` or a path, as for [`Scenario::load`].
+    pub scenario: String,
 }
 
 /// The values of IAM's `PolicyEvaluationDecisionType` (botocore's IAM model).
@@ -324,6 +339,8 @@ impl Default for Scenario {
             deny_assume_role: false,
             iam_decisions: Default::default(),
             cloudtrail: None,
+            accounts: Default::default(),
+            per_account: Default::default(),
         }
     }
 }
@@ -332,11 +349,7 @@ impl Scenario {
     /// Loads `tests/scenarios/<name>.toml`; a name containing `/` or ending in `.toml` is a path.
     /// Panics with the file name and the reason, because a broken scenario is a broken test.
     pub fn load(name: &str) -> Scenario {
-        let path = if name.contains('/') || name.ends_with(".toml") {
-            std::path::PathBuf::from(name)
-        } else {
-            scenarios_dir().join(format!("{name}.toml"))
-        };
+        let path = scenario_path(name);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read scenario {}: {e}", path.display()));
         Scenario::from_toml(&text)
@@ -344,9 +357,40 @@ impl Scenario {
     }
 
     pub fn from_toml(text: &str) -> Result<Scenario, String> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut scenario: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
         scenario.validate()?;
+        for (account, named) in scenario.accounts.clone() {
+            let path = scenario_path(&named.scenario);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("[accounts.\"{account}\"]: {}: {e}", path.display()))?;
+            let inner = Scenario::from_toml(&text)
+                .map_err(|e| format!("[accounts.\"{account}\"]: {}: {e}", path.display()))?;
+            scenario.per_account.insert(account, inner);
+        }
         Ok(scenario)
+    }
+
+    /// This scenario, with `scenario` served to the credentials of `account`.
+    pub fn with_account(mut self, account: &str, scenario: Scenario) -> Scenario {
+        self.per_account.insert(account.to_string(), scenario);
+        self
+    }
+
+    /// The scenario served to `account` (this one when it names none of its own).
+    pub fn for_account(&self, account: Option<&str>) -> &Scenario {
+        account
+            .and_then(|a| self.per_account.get(a))
+            .unwrap_or(self)
+    }
+}
+
+/// The file of a scenario name: `tests/scenarios/<name>.toml`, or `name` itself when it holds a
+/// `/` or ends in `.toml`.
+fn scenario_path(name: &str) -> std::path::PathBuf {
+    if name.contains('/') || name.ends_with(".toml") {
+        std::path::PathBuf::from(name)
+    } else {
+        scenarios_dir().join(format!("{name}.toml"))
     }
 }
 
@@ -423,6 +467,21 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn accounts_name_their_own_scenarios() {
+        let s = Scenario::from_toml("[accounts.\"111111111111\"]\nscenario = \"use_case_missing\"")
+            .unwrap();
+        let own = s.for_account(Some("111111111111"));
+        assert!(own.overrides.iter().any(|o| o.operation == "InvokeModel"));
+        assert!(s.for_account(Some("222222222222")).overrides.is_empty());
+        assert!(s.for_account(None).overrides.is_empty());
+        let missing =
+            Scenario::from_toml("[accounts.\"111111111111\"]\nscenario = \"no_such_scenario\"");
+        assert!(missing.unwrap_err().contains("[accounts.\"111111111111\"]"));
+        let short = Scenario::from_toml("[accounts.\"1\"]\nscenario = \"healthy\"");
+        assert!(short.unwrap_err().contains("12 digits"));
     }
 
     #[test]

@@ -52,6 +52,13 @@ impl Scenario {
                 ));
             }
         }
+        for account in self.accounts.keys() {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "[accounts.\"{account}\"]: an account id is 12 digits"
+                ));
+            }
+        }
         for (action, decision) in &self.iam_decisions {
             if !super::IAM_DECISIONS.contains(&decision.as_str()) {
                 return Err(format!(

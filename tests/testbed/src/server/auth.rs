@@ -34,6 +34,15 @@ fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The access key id of a SigV4 `Authorization` header's credential scope.
+pub(super) fn access_key_id(request: &Request) -> Option<&str> {
+    let value = header(request, "authorization")?.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let credential = value
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    credential.split('/').next().filter(|k| !k.is_empty())
+}
+
 /// The key of an `Authorization: Bearer <key>` header (RFC 6750: the scheme is case-insensitive).
 pub(super) fn bearer_token(request: &Request) -> Option<&str> {
     let value = header(request, "authorization")?;

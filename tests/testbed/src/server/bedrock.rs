@@ -22,6 +22,7 @@ pub(super) fn answer(
     request: &Request,
     signed: &sigv4::SignedRequest<'_>,
     scheme: (&'static str, bool),
+    account: Option<&str>,
 ) -> (Outcome, u64) {
     let routed = router::route_request(&request.method, signed.raw_path);
     let endpoint_region = state
@@ -44,7 +45,8 @@ pub(super) fn answer(
             ),
         ),
         None => {
-            let (claimed, auth) = sigv4::verify(signed, &state.scenario.credentials, state.now());
+            let keys = state.credentials_for(auth::access_key_id(request));
+            let (claimed, auth) = sigv4::verify(signed, &keys, state.now());
             let auth = auth::region_enabled(state, &claimed, auth);
             (claimed, auth)
         }
@@ -65,7 +67,7 @@ pub(super) fn answer(
         )),
         (Some(operation), Ok(()))
             if !state.take_token(
-                claimed.access_key_id.as_deref(),
+                account.or(claimed.access_key_id.as_deref()),
                 region,
                 routed.service,
                 operation,
@@ -80,7 +82,13 @@ pub(super) fn answer(
             ))
         }
         (Some(operation), Ok(())) => {
-            match state.take_override(operation, region, routed.param.as_deref(), &request.body) {
+            match state.take_override_for(
+                account,
+                operation,
+                region,
+                routed.param.as_deref(),
+                &request.body,
+            ) {
                 Some(o) => {
                     delay = o.delay_ms;
                     apply_override(&o, operation, &REST_JSON, || {

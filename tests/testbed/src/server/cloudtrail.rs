@@ -75,7 +75,7 @@ pub(super) fn answer(
                     state.scenario.cloudtrail.as_ref(),
                 )
             };
-            match state.take_override(op, Some(region), None, &request.body) {
+            match state.take_override_for(None, op, Some(region), None, &request.body) {
                 Some(o) => {
                     delay = o.delay_ms;
                     apply_override(&o, op, &JSON_1_1, default)

@@ -8,10 +8,13 @@ mod auth;
 mod bedrock;
 mod cloudtrail;
 mod iam;
+mod org;
 mod service_quotas;
 mod state;
 mod sts;
 
+pub use org::ASSUME_ROLE_PARAMS;
+pub(crate) use org::{assume_role_refusal, trusts};
 pub use state::State;
 pub use sts::STUB_ACCOUNT;
 
@@ -109,7 +112,13 @@ async fn connection(mut stream: TcpStream, state: Arc<State>, mut shutdown: watc
                 return;
             }
         };
-        let (outcome, delay) = answer(&state, &request);
+        let (outcome, delay) = match org::front(&state, &request).await {
+            Some(fronted) => fronted,
+            None => {
+                let account = org::account(&state, &request).await;
+                answer(&state, &request, account.as_deref())
+            }
+        };
         let delay = Duration::from_millis(state.scenario.latency_ms + delay);
         tokio::select! {
             _ = shutdown.changed() => return,
@@ -170,8 +179,10 @@ fn parse_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Decides the answer and records the call; returns the extra delay from an override.
-fn answer(state: &State, request: &Request) -> (Outcome, u64) {
+/// Decides the answer and records the call; returns the extra delay from an override. `account`
+/// is the account of the request's credentials when the stub plays an Organization: its own
+/// scenario, if it has one, answers.
+fn answer(state: &State, request: &Request, account: Option<&str>) -> (Outcome, u64) {
     let (raw_path, raw_query) = request
         .target
         .split_once('?')
@@ -188,21 +199,20 @@ fn answer(state: &State, request: &Request) -> (Outcome, u64) {
         return cloudtrail::answer(state, request, &signed, operation, scheme);
     }
     if let Some(operation) = service_quotas::operation(request, raw_path) {
-        return service_quotas::answer(state, request, &signed, operation, scheme);
+        return service_quotas::answer(state, request, &signed, operation, scheme, account);
     }
     if let Some(action) = sts::action(request, raw_path) {
+        let keys = state.credentials_for(auth::access_key_id(request));
         if iam::signed_for_iam(request) {
             // IAM is global: no region of the account can be disabled for it.
-            let (claimed, auth) =
-                sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "iam");
+            let (claimed, auth) = sigv4::verify_for(&signed, &keys, state.now(), "iam");
             return iam::answer(state, action, &request.body, claimed, auth, scheme);
         }
-        let (claimed, auth) =
-            sigv4::verify_for(&signed, &state.scenario.credentials, state.now(), "sts");
+        let (claimed, auth) = sigv4::verify_for(&signed, &keys, state.now(), "sts");
         let auth = auth::region_enabled(state, &claimed, auth);
         return sts::answer(state, action, &request.body, claimed, auth, scheme);
     }
-    bedrock::answer(state, request, &signed, scheme)
+    bedrock::answer(state, request, &signed, scheme, account)
 }
 
 /// The IAM answer to a query-protocol body as if it were signed with an accepted key, for the

@@ -27,13 +27,10 @@ pub(super) fn answer(
     signed: &sigv4::SignedRequest<'_>,
     target: &str,
     scheme: (&'static str, bool),
+    account: Option<&str>,
 ) -> (Outcome, u64) {
-    let (claimed, auth) = sigv4::verify_for(
-        signed,
-        &state.scenario.credentials,
-        state.now(),
-        "servicequotas",
-    );
+    let keys = state.credentials_for(auth::access_key_id(request));
+    let (claimed, auth) = sigv4::verify_for(signed, &keys, state.now(), "servicequotas");
     let auth = auth::region_enabled(state, &claimed, auth);
     let region = claimed.region.clone();
     let operation = quotas::OPERATIONS.iter().copied().find(|o| *o == target);
@@ -55,10 +52,10 @@ pub(super) fn answer(
                     op,
                     &request.body,
                     region.as_deref().unwrap_or(DEFAULT_REGION),
-                    &state.scenario.quotas,
+                    &state.scenario.for_account(account).quotas,
                 )
             };
-            match state.take_override(op, region.as_deref(), None, &request.body) {
+            match state.take_override_for(account, op, region.as_deref(), None, &request.body) {
                 Some(o) => {
                     delay = o.delay_ms;
                     apply_override(&o, op, &JSON_1_1, default)

@@ -6,14 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::scenario::{Override, RateScope, Scenario, DEFAULT_REGION};
+use crate::scenario::{Credentials, Override, RateScope, Scenario, DEFAULT_REGION};
 use crate::Call;
 
 pub struct State {
     pub scenario: Scenario,
     pub calls: Mutex<Vec<Call>>,
-    /// How often each override has fired, for `times`.
-    used: Mutex<Vec<u32>>,
+    /// How often each override has fired, for `times`: per account with a scenario of its own
+    /// (the key `""` for the scenario itself).
+    used: Mutex<HashMap<String, Vec<u32>>>,
     /// The `[rate_limit]` buckets: tokens left and when they were counted, per account, region
     /// and operation (or service).
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
@@ -21,19 +22,58 @@ pub struct State {
     pub throttled: AtomicU64,
     /// When the stub started serving: the origin of [`Call::at_ms`].
     started: Instant,
+    /// moto_server's URL when the stub plays a test Organization beside it
+    /// ([`crate::Stub::start_org`]): STS is relayed there, and accounts are told by their keys.
+    pub moto: Option<String>,
+    /// Keys the stub learned from the AssumeRole answers it relayed, by access key id: accepted
+    /// like the scenario's own.
+    pub learned: Mutex<HashMap<String, Credentials>>,
+    /// The account of each access key id seen, as moto's STS told it.
+    pub accounts: Mutex<HashMap<String, String>>,
+    /// Every AssumeRole request the STS front received, in arrival order.
+    pub assume_role_requests: Mutex<Vec<crate::AssumeRoleRequest>>,
 }
 
 impl State {
     pub fn new(scenario: Scenario) -> State {
-        let used = vec![0; scenario.overrides.len()];
         State {
             scenario,
             calls: Mutex::new(Vec::new()),
-            used: Mutex::new(used),
+            used: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             throttled: AtomicU64::new(0),
             started: Instant::now(),
+            moto: None,
+            learned: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(HashMap::new()),
+            assume_role_requests: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The keys a request signed with `access_key_id` is checked against: the scenario's, and the
+    /// key learned from a relayed AssumeRole answer if it is one.
+    pub fn credentials_for(&self, access_key_id: Option<&str>) -> Vec<Credentials> {
+        let mut keys = self.scenario.credentials.clone();
+        if let Some(learned) = access_key_id.and_then(|k| {
+            self.learned
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(k)
+                .cloned()
+        }) {
+            keys.push(learned);
+        }
+        keys
+    }
+
+    /// The account of an access key id, when moto's STS has told it.
+    pub fn account_of(&self, access_key_id: Option<&str>) -> Option<String> {
+        let key = access_key_id?;
+        self.accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
     }
 
     /// Takes a token from the request's bucket; `false` when it is empty (the request is
@@ -127,6 +167,7 @@ impl State {
     }
 
     /// The first override that matches and has uses left; consumes one use.
+    #[cfg(test)]
     pub fn take_override(
         &self,
         operation: &str,
@@ -134,8 +175,28 @@ impl State {
         model: Option<&str>,
         body: &[u8],
     ) -> Option<Override> {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, o) in self.scenario.overrides.iter().enumerate() {
+        self.take_override_for(None, operation, region, model, body)
+    }
+
+    /// As [`State::take_override`], among the overrides of `account`'s own scenario when it has one.
+    pub fn take_override_for(
+        &self,
+        account: Option<&str>,
+        operation: &str,
+        region: Option<&str>,
+        model: Option<&str>,
+        body: &[u8],
+    ) -> Option<Override> {
+        let scenario = self.scenario.for_account(account);
+        let owner = match account {
+            Some(a) if self.scenario.per_account.contains_key(a) => a,
+            _ => "",
+        };
+        let mut all = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let used = all
+            .entry(owner.to_string())
+            .or_insert_with(|| vec![0; scenario.overrides.len()]);
+        for (i, o) in scenario.overrides.iter().enumerate() {
             let matches = o.operation == operation
                 && o.region.as_deref().is_none_or(|r| Some(r) == region)
                 && o.model.as_deref().is_none_or(|m| Some(m) == model)

@@ -35,10 +35,7 @@ pub(super) fn answer(
     let refused = refusal(state, "sts", &action, &claimed, auth);
     let throttled = refused.as_ref().is_some_and(|r| r.throttled);
     let reply = match (action.as_str(), refused) {
-        (_, Some(r)) => sts_xml(r.status, &format!(
-            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-            r.code, xml_escape(&r.message), crate::request_id()
-        )),
+        (_, Some(r)) => error_reply(r.status, r.code, &r.message),
         // As AWS words it (nccgroup/aws-inventory#34, amzn/selling-partner-api-models#891).
         ("AssumeRole", None) if state.scenario.deny_assume_role => {
             let role = std::str::from_utf8(body)
@@ -77,6 +74,15 @@ pub(super) fn answer(
         ..Call::answered("sts", &action, claimed, scheme, reply.status)
     });
     (Outcome::Respond(reply), 0)
+}
+
+/// An STS error in the `<ErrorResponse>` body the SDKs read (a `Receiver` fault for a 5xx).
+pub(super) fn error_reply(status: u16, code: &str, message: &str) -> Reply {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    sts_xml(status, &format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>{kind}</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        xml_escape(message), crate::request_id()
+    ))
 }
 
 /// The account the stub's STS reports.
