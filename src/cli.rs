@@ -91,7 +91,7 @@ pub enum Command {
         /// default of the template's `TrustedAccountId` parameter.
         #[arg(long, value_name = "ACCOUNT_ID", requires = "org_role")]
         trusted_account: Option<String>,
-        /// The command whose needs to print: `check` (the default) or `trail`.
+        /// The command whose needs to print: `check` (the default), `trail`, or `org` (its caller's).
         #[arg(long, value_enum, default_value_t = PolicyCommand::Check)]
         command: PolicyCommand,
     },
@@ -147,6 +147,8 @@ pub enum ListFormat {
 pub enum PolicyCommand {
     Check,
     Trail,
+    /// The caller of `org` (the management account or a delegated administrator).
+    Org,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -86,6 +86,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let policy = match command {
                 PolicyCommand::Check => policy::policy(no_invoke),
                 PolicyCommand::Trail => policy::trail_policy(),
+                PolicyCommand::Org => policy::org_policy(no_invoke),
             };
             print(&(serde_json::to_string_pretty(&policy)? + "\n"));
             Ok(0)

@@ -163,6 +163,50 @@ pub fn trail_policy() -> Value {
     })
 }
 
+/// What the caller of `org` needs beyond what [`policy`] gives it for the management account's own
+/// checks: the Organization's accounts, OUs and SCPs (each a read, Organizations' actions:
+/// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html),
+/// and `sts:AssumeRole` into the `--role-name` role of each member account.
+pub const ORG_READ_ACTIONS: [&str; 9] = [
+    "organizations:DescribeOrganization",
+    "organizations:DescribeOrganizationalUnit",
+    "organizations:DescribePolicy",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+    "organizations:ListRoots",
+];
+
+/// `bedrock-doctor policy --command org`: the caller's policy for `org`, run in the management
+/// account or a delegated administrator's. It is [`policy`] (the caller's own account is checked
+/// with its own credentials), the Organization reads, and `sts:AssumeRole` limited to roles named
+/// like the one `policy --org-role` creates in each member account (the role itself carries
+/// [`policy`] there).
+pub fn org_policy(no_invoke: bool) -> Value {
+    let mut document = policy(no_invoke);
+    let mut read: Vec<&str> = document["Statement"][0]["Action"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    read.extend(ORG_READ_ACTIONS);
+    read.sort_unstable();
+    read.dedup();
+    document["Statement"][0]["Action"] = json!(read);
+    if let Some(statements) = document["Statement"].as_array_mut() {
+        statements.push(json!({
+            "Sid": "BedrockDoctorEnterMemberAccounts",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": format!("arn:aws:iam::*:role/{ORG_ROLE_NAME}")
+        }));
+    }
+    document
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +220,44 @@ mod tests {
         ]
         .iter()
         .any(|verb| name.starts_with(verb))
+    }
+
+    #[test]
+    fn the_org_callers_policy_is_checks_plus_organization_reads_and_assume_role() {
+        for no_invoke in [false, true] {
+            let org = org_policy(no_invoke);
+            let check = policy(no_invoke);
+            let read = |doc: &Value| -> Vec<String> {
+                doc["Statement"][0]["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect()
+            };
+            let (org_read, check_read) = (read(&org), read(&check));
+            assert!(check_read.iter().all(|a| org_read.contains(a)));
+            assert!(ORG_READ_ACTIONS
+                .iter()
+                .all(|a| org_read.contains(&a.to_string())));
+            assert!(org_read.iter().all(|a| !is_write(a)), "{org_read:?}");
+            assert!(
+                org_read.windows(2).all(|w| w[0] < w[1]),
+                "sorted, once each"
+            );
+            let statements = org["Statement"].as_array().unwrap();
+            let enter = statements.last().unwrap();
+            assert_eq!(enter["Action"], "sts:AssumeRole");
+            assert_eq!(
+                enter["Resource"],
+                "arn:aws:iam::*:role/BedrockDoctorReadOnly"
+            );
+            // The invocations statement comes and goes with --no-invoke, as for check.
+            assert_eq!(
+                statements.len(),
+                check["Statement"].as_array().unwrap().len() + 1
+            );
+        }
     }
 
     #[test]

@@ -285,6 +285,49 @@ fn every_account_gets_its_own_verdict_and_every_call_is_read_only() {
     for op in &moto_ops {
         assert!(allowed(op, true), "moto received {op}\n{run}");
     }
+
+    // And `policy --command org` names every one of those calls: the caller's Organization reads
+    // and AssumeRole, and what each account's checks ask (the role's policy is `policy`'s).
+    let printed = bed.run(&["policy", "--command", "org"]);
+    printed.assert_code(0);
+    let actions: Vec<String> = printed.json()["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|a| a.as_str())
+                .map(String::from)
+                .collect(),
+            Value::String(a) => vec![a.clone()],
+            _ => Vec::new(),
+        })
+        .collect();
+    let named = |action: String| actions.contains(&action);
+    for call in bed.stub.calls() {
+        let action = match (call.service.as_str(), call.operation.as_str()) {
+            ("sts", "GetCallerIdentity") => continue, // needs no permission
+            ("bedrock-runtime", "Converse") => "bedrock:InvokeModel".to_string(),
+            ("bedrock-runtime", "ConverseStream") => {
+                "bedrock:InvokeModelWithResponseStream".to_string()
+            }
+            ("bedrock-runtime", op) => format!("bedrock:{op}"),
+            (service, op) => format!("{service}:{op}"),
+        };
+        assert!(named(action.clone()), "{action} is not in {actions:?}");
+    }
+    for op in moto_ops
+        .iter()
+        .filter(|op| op.as_str() != "GetCallerIdentity")
+    {
+        assert!(
+            ["organizations", "iam", "sts"]
+                .iter()
+                .any(|service| named(format!("{service}:{op}"))),
+            "moto's {op} is not in {actions:?}"
+        );
+    }
 }
 
 #[test]
