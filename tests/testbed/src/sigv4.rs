@@ -321,8 +321,9 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec
     hmac(&k, b"aws4_request")
 }
 
-// Civil-date conversions (Howard Hinnant's algorithms) keep the crate free of a date library.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+// Civil-date conversions (Howard Hinnant's algorithms) keep the crate free of a date library;
+// CloudTrail's event times use them too.
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -331,7 +332,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146097 + doe - 719468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719468;
     let era = z.div_euclid(146097);
     let doe = z - era * 146097;
