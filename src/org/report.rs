@@ -6,7 +6,6 @@
 //! `--format jsonl` streams the same content one line at a time, so that a thousand accounts never
 //! sit in memory: an [`OrgHeader`] line first, then one [`OrgAccountLine`] per account in the order
 //! the accounts finish, then one [`OrgSummaryLine`].
-#![allow(dead_code)] // The `org` command is being built on these types.
 
 use crate::report::{Report, Tool};
 use checks::Evidence;
