@@ -58,6 +58,33 @@ impl CallError {
     }
 }
 
+/// Whether a failed call is worth another attempt before a verdict: throttling (whatever the
+/// service calls it: the catalogue's `throttled` rules judge the code and the message), a failure on
+/// AWS's side, a modelled transient error, or any 5xx or 429 (a load balancer's 502/503/504 carries
+/// no code at all). A refusal (access denied, a malformed request) is an answer, never retried.
+/// The transient codes are bedrock-runtime's: InternalServerException (500),
+/// ServiceUnavailableException (503) and ModelNotReadyException (429, "the model is not ready to
+/// serve inference requests"), per botocore's bedrock-runtime `service-2.json` for InvokeModel;
+/// AWS's own SDKs retry them.
+pub fn is_transient(err: &CallError) -> bool {
+    const TRANSIENT_CODES: [&str; 3] = [
+        "InternalServerException",
+        "ServiceUnavailableException",
+        "ModelNotReadyException",
+    ];
+    err.diagnosis == dx::THROTTLED
+        || err.diagnosis == dx::SERVICE_ERROR
+        || err
+            .evidence
+            .error_code
+            .as_deref()
+            .is_some_and(|c| TRANSIENT_CODES.contains(&c))
+        || err
+            .evidence
+            .http_status
+            .is_some_and(|s| s >= 500 || s == 429)
+}
+
 /// Diagnoses an invocation gives that are about access to the model (not about the network,
 /// throttling or the request): the ones that settle what the control plane only suggests.
 pub fn is_access_diagnosis(code: &str) -> bool {

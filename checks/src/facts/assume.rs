@@ -2,7 +2,7 @@
 //! with the caller's credentials, retried only while STS throttles or fails on its side.
 
 use super::{Facts, StaticCredentials};
-use crate::calls::{CallError, CallSite};
+use crate::calls::{is_transient, CallError, CallSite};
 use crate::Evidence;
 use std::time::{Duration, SystemTime};
 
@@ -21,21 +21,6 @@ const CALLS: u32 = 4;
 /// The wait before the first retry; doubled before each next one.
 const BACKOFF: Duration = Duration::from_millis(400);
 
-/// Why an AssumeRole call may be retried: throttling, or a failure on AWS's side. A refusal
-/// (AccessDenied, a malformed request) is an answer, never retried.
-pub fn is_transient(evidence: &Evidence) -> bool {
-    let throttled = evidence.error_code.as_deref().is_some_and(|code| {
-        matches!(
-            code,
-            "Throttling"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "TooManyRequestsException"
-        )
-    });
-    throttled || evidence.http_status.is_some_and(|s| s >= 500) || evidence.http_status == Some(429)
-}
-
 /// The `organization` diagnosis of a failed AssumeRole, from its error code and message.
 ///
 /// STS answers `AccessDenied ... is not authorized to perform: sts:AssumeRole on resource: ...`
@@ -43,24 +28,25 @@ pub fn is_transient(evidence: &Evidence) -> bool {
 /// it requires an external id that was not given or does not match: AWS does not say which, by
 /// design (localstack/localstack#8730, getmoto/moto#6793; HackTricks' IAM enumeration page notes
 /// the same answer for a missing role). Those three share one code, whose fix lists how to tell
-/// them apart. Only an explicit deny of a service or resource control policy is named in the
-/// message ("with an explicit deny in a service control policy", IAM user guide, "Access denied
-/// error messages",
-/// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html). A failure
-/// that is not a refusal (no network, expired caller credentials) keeps the gateway's diagnosis.
+/// them apart. Only a service or resource control policy is named in the message, explicitly
+/// ("with an explicit deny in a service control policy") or implicitly ("because no service
+/// control policy allows the sts:AssumeRole action"): IAM user guide, "Access denied error
+/// messages", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html;
+/// the project's one reader of those messages, [`crate::access_denied::parse`], tells them apart.
+/// Throttling and failures on AWS's side are [`crate::calls::is_transient`]'s. A failure that is
+/// not a refusal (no network, expired caller credentials) keeps the gateway's diagnosis.
 pub fn entry_diagnosis(error: &CallError) -> &'static str {
     let message = error.evidence.message.as_deref().unwrap_or(&error.summary);
-    let lower = message.to_ascii_lowercase();
-    if is_transient(&error.evidence) {
-        crate::dx::ORG_ASSUME_ROLE_THROTTLED
-    } else if lower.contains("explicit deny in a service control policy") {
-        crate::dx::ORG_ASSUME_ROLE_SCP_DENIED
-    } else if lower.contains("explicit deny in a resource control policy") {
-        crate::dx::ORG_ASSUME_ROLE_RCP_DENIED
-    } else if error.evidence.error_code.as_deref() == Some("AccessDenied") {
-        crate::dx::ORG_ROLE_NOT_ASSUMABLE
-    } else {
-        error.diagnosis
+    if is_transient(error) {
+        return crate::dx::ORG_ASSUME_ROLE_THROTTLED;
+    }
+    match crate::access_denied::parse(message).policy_type.as_deref() {
+        Some("service control policy") => crate::dx::ORG_ASSUME_ROLE_SCP_DENIED,
+        Some("resource control policy") => crate::dx::ORG_ASSUME_ROLE_RCP_DENIED,
+        _ if error.evidence.error_code.as_deref() == Some("AccessDenied") => {
+            crate::dx::ORG_ROLE_NOT_ASSUMABLE
+        }
+        _ => error.diagnosis,
     }
 }
 
@@ -109,7 +95,7 @@ impl Facts {
                     };
                     return Ok((credentials, evidence));
                 }
-                Err(error) if call < CALLS && is_transient(&error.evidence) => {
+                Err(error) if call < CALLS && is_transient(&error) => {
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                     call += 1;
@@ -189,6 +175,28 @@ mod tests {
             refused(403, "AccessDenied", rcp).await,
             (crate::dx::ORG_ASSUME_ROLE_RCP_DENIED, 1)
         );
+        // The other forms AWS writes the same refusal in: an implicit deny ("because no …
+        // allows"), the policy's ARN appended, an assumed-role caller.
+        let forms = [
+            ("User: arn:aws:sts::123456789012:assumed-role/Admin/jo is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/BedrockDoctorReadOnly because no service control policy allows the sts:AssumeRole action", crate::dx::ORG_ASSUME_ROLE_SCP_DENIED),
+            ("User: arn:aws:iam::123456789012:user/admin is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/BedrockDoctorReadOnly with an explicit deny in a service control policy: arn:aws:organizations::123456789012:policy/o-abcdefghij/service_control_policy/p-abcd1234", crate::dx::ORG_ASSUME_ROLE_SCP_DENIED),
+            ("User: arn:aws:iam::123456789012:user/admin is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/BedrockDoctorReadOnly because no resource control policy allows the sts:AssumeRole action", crate::dx::ORG_ASSUME_ROLE_RCP_DENIED),
+            ("User: arn:aws:sts::123456789012:assumed-role/Admin/jo is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/BedrockDoctorReadOnly", crate::dx::ORG_ROLE_NOT_ASSUMABLE),
+        ];
+        for (message, expected) in forms {
+            assert_eq!(
+                refused(403, "AccessDenied", message).await,
+                (expected, 1),
+                "{message}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_on_awss_side_without_a_code_is_retried_not_a_verdict() {
+        let (code, calls) = refused(503, "", "").await;
+        assert_eq!(code, crate::dx::ORG_ASSUME_ROLE_THROTTLED);
+        assert_eq!(calls, CALLS as usize);
     }
 
     #[tokio::test(start_paused = true)]

@@ -26,29 +26,6 @@ const JSON: &str = "application/json";
 /// report a quota problem or an outage promptly.
 const THROTTLE_ATTEMPTS: u32 = 3;
 
-/// Error codes bedrock-runtime models for a failure on AWS's side that a later attempt may not
-/// meet: InternalServerException (500), ServiceUnavailableException (503) and
-/// ModelNotReadyException (429, "the model is not ready to serve inference requests"), per
-/// botocore's bedrock-runtime `service-2.json` for InvokeModel; AWS's own SDKs retry them
-/// (ModelNotReadyException is retried by the SDK itself, per the same model's documentation).
-const TRANSIENT_CODES: [&str; 3] = [
-    "InternalServerException",
-    "ServiceUnavailableException",
-    "ModelNotReadyException",
-];
-
-/// Whether a failed invocation is worth another attempt before a verdict: throttling, a modelled
-/// transient error, or any 5xx (a load balancer's 502/503/504 carries no code at all).
-fn is_transient(err: &CallError) -> bool {
-    err.diagnosis == dx::THROTTLED
-        || err.diagnosis == dx::SERVICE_ERROR
-        || err
-            .evidence
-            .error_code
-            .as_deref()
-            .is_some_and(|c| TRANSIENT_CODES.contains(&c))
-        || err.evidence.http_status.is_some_and(|s| s >= 500)
-}
 const THROTTLE_BACKOFF: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
@@ -416,7 +393,7 @@ async fn read_stream(
 
 impl Facts {
     /// Makes a bedrock-runtime call again while it is throttled or fails transiently
-    /// ([`is_transient`]), at most [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from
+    /// ([`crate::calls::is_transient`]), at most [`THROTTLE_ATTEMPTS`] times in all with doubling backoff from
     /// [`THROTTLE_BACKOFF`]. Returns when the last attempt started and its outcome; the evidence of
     /// the failed attempts before it goes to `evidence`, so the first failure stays in the report
     /// even when a retry succeeds.
@@ -439,7 +416,7 @@ impl Facts {
                 CallSite::new("bedrock-runtime", operation, self.region()).for_model(model_id);
             let started = Instant::now();
             let observed = self.call(site, &mut send).await;
-            let again = matches!(&observed.result, Err(e) if is_transient(e));
+            let again = matches!(&observed.result, Err(e) if crate::calls::is_transient(e));
             if !again || tries >= THROTTLE_ATTEMPTS {
                 return (started, observed);
             }
