@@ -12,7 +12,6 @@
 
 use super::{FactError, Facts};
 use crate::calls::CallSite;
-use crate::catalogue::dx;
 use crate::Evidence;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_smithy_types::DateTime;
@@ -105,8 +104,9 @@ impl Facts {
                     .await;
                 match page {
                     // The account's rate is shared with every other caller (the console, other
-                    // tools): a throttled page is asked again after a pause, never a verdict.
-                    Err(err) if err.diagnosis == dx::THROTTLED && retries < THROTTLED_RETRIES => {
+                    // tools): a throttled page (or one that failed on AWS's side) is asked again
+                    // after a pause, never a verdict.
+                    Err(err) if crate::calls::is_transient(&err) && retries < THROTTLED_RETRIES => {
                         retries += 1;
                         tokio::time::sleep(pause).await;
                         pause *= 2;
