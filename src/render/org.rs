@@ -323,6 +323,19 @@ impl OrgFix<'_> {
     fn per_account(&self) -> bool {
         self.places.len() > 1 && self.text.contains(ACCOUNT)
     }
+
+    /// What to fill in before running the fix, each placeholder's name passed through `name`
+    /// (plain on a terminal, a code span in Markdown); `None` when the fix has none.
+    fn placeholders(&self, name: fn(&str) -> String) -> Option<String> {
+        let mut set = Vec::new();
+        if self.per_region {
+            set.push(format!("{} set to each region named above", name("REGION")));
+        }
+        if self.per_account() {
+            set.push(format!("{} set to each account's id", name("ACCOUNT_ID")));
+        }
+        (!set.is_empty()).then(|| set.join(", and "))
+    }
 }
 
 /// `1 account` / `3 accounts`.
@@ -530,15 +543,8 @@ fn push_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>, al
         for line in fix.shown().lines() {
             out.push_str(&format!("    {line}\n"));
         }
-        let mut set = Vec::new();
-        if fix.per_region {
-            set.push("REGION set to each region named above");
-        }
-        if fix.per_account() {
-            set.push("ACCOUNT_ID set to each account's id");
-        }
-        if !set.is_empty() {
-            out.push_str(&format!("    (run it with {})\n", set.join(", and ")));
+        if let Some(set) = fix.placeholders(str::to_string) {
+            out.push_str(&format!("    (run it with {set})\n"));
         }
     }
 }
@@ -784,15 +790,8 @@ fn md_fixes(out: &mut String, accounts: &[&OrgAccount], mgmt: Option<&str>) {
         for line in fix.shown().lines() {
             out.push_str(&format!("   {}\n", md_prose(line)));
         }
-        let mut set = Vec::new();
-        if fix.per_region {
-            set.push("`REGION` set to each region named above");
-        }
-        if fix.per_account() {
-            set.push("`ACCOUNT_ID` set to each account's id");
-        }
-        if !set.is_empty() {
-            out.push_str(&format!("\n   (run it with {})\n", set.join(", and ")));
+        if let Some(set) = fix.placeholders(|name| format!("`{name}`")) {
+            out.push_str(&format!("\n   (run it with {set})\n"));
         }
         out.push('\n');
     }
